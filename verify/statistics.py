@@ -1,0 +1,65 @@
+"""Tolerances for Monte Carlo comparisons with a stated false-alarm probability.
+
+A stochastic assertion "estimate == truth" is turned into
+|estimate - truth| <= z * standard_error, with z chosen so that a correct
+estimator fails with probability at most ``false_alarm`` *for the whole
+assertion* (Bonferroni over its components). The standard error is either
+known (e.g. tr Cov(grad f) / n for SmoothGrad) or estimated from the sample;
+the normal quantile relies on the CLT, which is why callers keep n in the
+hundreds or more.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import binomtest
+
+__all__ = [
+    "DEFAULT_FALSE_ALARM",
+    "binomial_upper_consistent",
+    "normal_quantile",
+    "within_standard_errors",
+]
+
+DEFAULT_FALSE_ALARM = 1e-6
+
+
+def normal_quantile(false_alarm: float = DEFAULT_FALSE_ALARM, components: int = 1) -> float:
+    """z with P(|N(0,1)| > z) = false_alarm / components (two-sided, Bonferroni)."""
+    if not 0 < false_alarm < 1:
+        raise ValueError(f"false_alarm must be in (0, 1), got {false_alarm}")
+    return float(-ndtri(false_alarm / (2 * components)))
+
+
+def within_standard_errors(
+    estimate: np.ndarray,
+    truth: np.ndarray,
+    standard_error: np.ndarray,
+    false_alarm: float = DEFAULT_FALSE_ALARM,
+    floor: float = 0.0,
+) -> tuple[bool, float]:
+    """Check every component of ``estimate`` against ``truth``.
+
+    Returns ``(ok, worst)`` where ``worst`` is the largest |error| / tolerance
+    (ok iff worst <= 1). ``floor`` adds an absolute slack for the truth's own
+    error estimate (quadrature / QMC).
+    """
+    estimate, truth, se = np.broadcast_arrays(
+        np.asarray(estimate, float), np.asarray(truth, float), np.asarray(standard_error, float)
+    )
+    z = normal_quantile(false_alarm, estimate.size)
+    tol = z * se + floor + 1e-12
+    worst = float(np.max(np.abs(estimate - truth) / tol))
+    return worst <= 1.0, worst
+
+
+def binomial_upper_consistent(
+    failures: int, trials: int, rate: float, false_alarm: float = DEFAULT_FALSE_ALARM
+) -> tuple[bool, float]:
+    """Is observing ``failures`` in ``trials`` consistent with a true rate <= ``rate``?
+
+    Exact one-sided binomial test; returns (consistent, p-value).
+    """
+    p = binomtest(failures, trials, rate, alternative="greater").pvalue
+    return bool(p > false_alarm), float(p)
