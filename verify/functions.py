@@ -96,6 +96,11 @@ class Function(ABC):
         """False when f has jumps: Stein's lemma (Theorem 1) does not apply."""
         return True
 
+    @property
+    def smooth(self) -> bool:
+        """True when f is analytic, so that Gauss-Hermite quadrature converges fast."""
+        return True
+
     @abstractmethod
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         """Exact SymPy expression in ``symbols`` (default x1..xd, real)."""
@@ -455,6 +460,10 @@ class RidgeFunction(Function):
     def absolutely_continuous(self) -> bool:
         return self.link.absolutely_continuous
 
+    @property
+    def smooth(self) -> bool:
+        return self.link.smooth
+
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         xs = symbols or _default_symbols(self.dim)
         s = sp.Add(*(_exact(w) * x for w, x in zip(self.w, xs, strict=True))) + _exact(self.b)
@@ -594,6 +603,10 @@ class Network(Function):
         return delta
 
     @property
+    def smooth(self) -> bool:
+        return self.activation.smooth
+
+    @property
     def gradient_bound(self) -> float:
         # Product of spectral norms and Lipschitz constants: an upper bound.
         bound = np.prod([np.linalg.norm(W, 2) for W in self.weights])
@@ -687,6 +700,10 @@ class LinearCombination(Function):
     @property
     def absolutely_continuous(self) -> bool:
         return all(f.absolutely_continuous for _, f in self.terms)
+
+    @property
+    def smooth(self) -> bool:
+        return all(f.smooth for _, f in self.terms)
 
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         xs = symbols or _default_symbols(self.dim)

@@ -91,6 +91,10 @@ class Link:
         sup |g'| (``inf`` when unbounded).
     absolutely_continuous : bool
         False for jumps (Stein's lemma, hence Theorem 1, does not apply).
+    smooth : bool
+        True for analytic links; False for kinks or jumps (relu, elu, abs,
+        step), where Gauss-Hermite quadrature converges slowly and its error
+        estimate is unreliable.
     closed_form : bool
         True when ``mean``, ``slope`` and ``stein`` are closed forms; False when
         they use Gauss-Hermite quadrature.
@@ -102,6 +106,7 @@ class Link:
     sympy: Callable[[sp.Expr], sp.Expr]
     lipschitz: float
     absolutely_continuous: bool = True
+    smooth: bool = True
     closed_mean: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     closed_slope: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     closed_stein: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
@@ -238,6 +243,7 @@ LINKS: dict[str, Link] = {
         lambda s: (np.asarray(s) > 0).astype(float),
         lambda s: sp.Max(0, s),
         1.0,
+        smooth=False,
         closed_mean=lambda m, v: _relu_moments(m, v)[0],
         closed_slope=lambda m, v: _relu_moments(m, v)[1],
         closed_stein=lambda m, v: _relu_moments(m, v)[2],
@@ -248,6 +254,7 @@ LINKS: dict[str, Link] = {
         lambda s: np.where(s > 0, 1.0, np.exp(np.minimum(s, 0.0))),
         lambda s: sp.Piecewise((s, s > 0), (sp.exp(s) - 1, True)),
         1.0,
+        smooth=False,
         closed_mean=_elu_mean,
         closed_slope=_elu_slope,
         closed_stein=_elu_stein,
@@ -258,6 +265,7 @@ LINKS: dict[str, Link] = {
         np.sign,
         sp.Abs,
         1.0,
+        smooth=False,
         closed_mean=lambda m, v: _truncated_moments(m, v)["s+"] - _truncated_moments(m, v)["s-"],
         closed_slope=lambda m, v: 2 * ndtr(m / np.sqrt(v)) - 1,
         closed_stein=_abs_stein,
@@ -269,6 +277,7 @@ LINKS: dict[str, Link] = {
         lambda s: sp.Heaviside(s, 0),
         np.inf,
         absolutely_continuous=False,
+        smooth=False,
         closed_mean=lambda m, v: ndtr(m / np.sqrt(v)),
         closed_slope=lambda m, v: np.zeros(np.broadcast(m, v).shape),
         closed_stein=lambda m, v: np.sqrt(v) * _phi(m / np.sqrt(v)),
