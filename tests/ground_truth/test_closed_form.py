@@ -185,7 +185,7 @@ def test_logistic_k_by_quadrature_not_the_probit_approximation():
 
 
 def test_rbf_with_singular_precision_matches_formula(rng):
-    """MATH.md 8(b) with a rank-1 precision: B = A (I + Sigma A)^{-1}, c = det(I + Sigma A)^{-1/2}."""
+    """MATH.md 8(b), rank-1 precision: B = A (I + Sigma A)^{-1}, c = det(I + Sigma A)^{-1/2}."""
     u = rng.normal(size=2)
     A = np.outer(u, u)
     f = functions.RBFMixture([1.5], [[0.3, -0.2]], A[None])
@@ -367,5 +367,5 @@ def test_bad_arguments_are_refused():
         closed_form.clime(f, np.zeros(2), np.eye(2), kernel_width=0.0)
     with pytest.raises(ValueError, match="shape"):
         closed_form.clime(f, np.zeros(3), np.eye(2))
-    with pytest.raises(ValueError, match="verify.functions.Function"):
+    with pytest.raises(ValueError, match=r"verify\.functions\.Function"):
         closed_form.smoothgrad(lambda x: x, np.zeros(2), np.eye(2))
