@@ -1,0 +1,227 @@
+"""The proof record: what was claimed, what was derived, and the verdict.
+
+A :class:`ProofRecord` is data first: :meth:`ProofRecord.to_dict` gives a
+JSON-serialisable dict with a fixed set of keys (expressions as ``str``,
+``srepr`` and LaTeX), and the text and LaTeX renderings are views of it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["STATEMENT_IDS", "STATUSES", "ProofRecord"]
+
+STATUSES = ("proved", "disproved", "undecided")
+
+#: Stable statement ids used in reports.
+STATEMENT_IDS = (
+    "theorem1",
+    "theorem2_published",
+    "theorem2_sharp",
+    "proposition2",
+    "proposition3",
+    "lemma6",
+    "kernel_lime",
+    "stein_step_function",
+)
+
+_MAX_EXPR_CHARS = 20000  # larger expressions are summarised in reports, never truncated silently
+
+
+def _expr_entry(e: Any) -> dict | None:
+    if e is None:
+        return None
+    e = sp.sympify(e)
+    text = sp.sstr(e)
+    if len(text) > _MAX_EXPR_CHARS:
+        return {
+            "str": text[:_MAX_EXPR_CHARS] + " ...",
+            "truncated": True,
+            "chars": len(text),
+            "srepr": None,
+            "latex": None,
+        }
+    return {"str": text, "truncated": False, "srepr": sp.srepr(e), "latex": sp.latex(e)}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (str, int, bool)) or v is None:
+        return v
+    if isinstance(v, float):
+        return v
+    if isinstance(v, sp.Basic) or isinstance(v, sp.MatrixBase):
+        if getattr(v, "is_Rational", False):
+            return str(v)
+        if getattr(v, "is_Float", False) or (getattr(v, "is_number", False) and v.is_real):
+            return {"value": str(v), "float": float(v)}
+        return str(v)
+    return str(v)
+
+
+@dataclass
+class ProofRecord:
+    """Outcome of one symbolic proof.
+
+    Attributes
+    ----------
+    statement_id : str
+        Stable id (see ``STATEMENT_IDS``), e.g. ``"theorem1"``.
+    statement : str
+        Human-readable statement that was checked.
+    function_class : str
+        The class of f covered, e.g. ``"generic polynomial, d=4, k=4"``.
+    status : str
+        ``"proved"``, ``"disproved"`` or ``"undecided"``.
+    lhs, rhs : sympy expression or Matrix
+        The two derived sides (for generic classes too large to print, a compact
+        symbolic description; see ``details``).
+    relation : str
+        ``"=="`` for identities, ``"<="`` for claimed bounds.
+    assumptions : tuple of str
+        Hypotheses under which the proof holds.
+    elapsed : float
+        Wall-clock seconds of the derivation and decision.
+    method : str
+        How the verdict was reached.
+    difference : sympy expression, optional
+        For "disproved": the simplified nonzero difference (lhs - rhs).
+    witness : dict, optional
+        For "disproved": a point where the difference is nonzero, and its value.
+    numeric_evidence : dict, optional
+        For "undecided": high-precision values at random rational points,
+        labelled as numeric evidence, never as proof.
+    reason : str
+        Why a record is undecided (e.g. ``"timed out"``), or a short note.
+    checks : list of dict
+        Sub-identities checked, each ``{"name", "status", "method"}``.
+    details : dict
+        Sizes and other facts (number of coefficients, moments, ...).
+    """
+
+    statement_id: str
+    statement: str
+    function_class: str
+    status: str
+    lhs: Any = None
+    rhs: Any = None
+    relation: str = "=="
+    assumptions: tuple = ()
+    elapsed: float = 0.0
+    method: str = ""
+    difference: Any = None
+    witness: dict | None = None
+    numeric_evidence: dict | None = None
+    reason: str = ""
+    checks: list = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+        self.assumptions = tuple(self.assumptions)
+
+    @property
+    def proved(self) -> bool:
+        """True iff the status is ``"proved"``."""
+        return self.status == "proved"
+
+    # -- renderings ------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """JSON-serialisable dict with a fixed schema."""
+        return {
+            "statement_id": self.statement_id,
+            "statement": self.statement,
+            "function_class": self.function_class,
+            "status": self.status,
+            "relation": self.relation,
+            "lhs": _expr_entry(self.lhs),
+            "rhs": _expr_entry(self.rhs),
+            "difference": _expr_entry(self.difference),
+            "assumptions": list(self.assumptions),
+            "elapsed_seconds": float(self.elapsed),
+            "method": self.method,
+            "witness": _jsonable(self.witness),
+            "numeric_evidence": _jsonable(self.numeric_evidence),
+            "reason": self.reason,
+            "checks": _jsonable(self.checks),
+            "details": _jsonable(self.details),
+        }
+
+    def to_json(self, **kwargs) -> str:
+        """``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def to_latex(self) -> str:
+        """LaTeX fragment: statement, class, verdict, and the two sides."""
+        rel = {"==": "=", "<=": r"\le"}.get(self.relation, self.relation)
+        verdict = {
+            "proved": r"\textbf{proved}",
+            "disproved": r"\textbf{disproved}",
+            "undecided": r"\textbf{undecided}",
+        }[self.status]
+        lines = [
+            r"\paragraph{%s (%s)} %s" % (_tex_escape(self.statement_id), verdict,
+                                        _tex_escape(self.statement)),
+            r"Function class: %s.\\" % _tex_escape(self.function_class),
+        ]
+        if self.lhs is not None and self.rhs is not None:
+            lhs, rhs = _expr_entry(self.lhs), _expr_entry(self.rhs)
+            if lhs["latex"] and rhs["latex"]:
+                lines.append(r"\[ %s \;%s\; %s \]" % (lhs["latex"], rel, rhs["latex"]))
+        if self.status == "disproved" and self.difference is not None:
+            diff = _expr_entry(self.difference)
+            if diff["latex"]:
+                lines.append(r"Difference: \( %s \neq 0 \).\\" % diff["latex"])
+        if self.witness:
+            lines.append(r"Witness: %s.\\" % _tex_escape(str(_jsonable(self.witness))))
+        if self.status == "undecided":
+            lines.append(r"Reason: %s (numeric evidence only, not a proof).\\"
+                         % _tex_escape(self.reason or self.method))
+        if self.assumptions:
+            lines.append(r"Assumptions: %s.\\" % _tex_escape("; ".join(self.assumptions)))
+        lines.append(r"Time: %.3f s." % self.elapsed)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        head = f"[{self.status.upper()}] {self.statement_id}: {self.statement}"
+        out = [head, f"  class: {self.function_class}"]
+        if self.lhs is not None and self.rhs is not None:
+            out.append(f"  lhs: {_short(self.lhs)}")
+            out.append(f"  rhs: {_short(self.rhs)}")
+        for c in self.checks:
+            out.append(f"  check {c.get('name')}: {c.get('status')}")
+        if self.status == "disproved":
+            if self.difference is not None:
+                out.append(f"  difference: {_short(self.difference)}")
+            if self.witness:
+                out.append(f"  witness: {_jsonable(self.witness)}")
+        if self.status == "undecided":
+            out.append(f"  reason: {self.reason or self.method}")
+            if self.numeric_evidence:
+                out.append("  numeric evidence only (not a proof): "
+                           f"{_short(_jsonable(self.numeric_evidence))}")
+        if self.assumptions:
+            out.append("  assumptions: " + "; ".join(self.assumptions))
+        out.append(f"  method: {self.method}")
+        out.append(f"  time: {self.elapsed:.3f} s")
+        return "\n".join(out)
+
+
+def _short(e: Any, n: int = 300) -> str:
+    s = str(e)
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def _tex_escape(s: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"),
+                 ("#", r"\#"), ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}")):
+        s = s.replace(a, b)
+    return s
