@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from .functions import Function
+from .functions import Function, as_function
 from .moments import GaussianMoments
 from .validation import InputError, as_covariance, as_points
 
@@ -96,15 +96,6 @@ def _check_ridge(ridge: float) -> float:
     return lam
 
 
-def _check_function(f: Any) -> Function:
-    if not isinstance(f, Function):
-        raise InputError(
-            f"f must be a verify.functions.Function (Polynomial, RBFMixture, RidgeFunction, "
-            f"Network or a combination), got {type(f).__name__}"
-        )
-    return f
-
-
 def ground_truth(
     f: Function, x0: Any, cov: Any, *, ridge: float = 0.0, kernel_width: float | None = None
 ) -> GroundTruth:
@@ -125,7 +116,7 @@ def ground_truth(
     GroundTruth
         Batched (leading axis m) even for a single point.
     """
-    f = _check_function(f)
+    f = as_function(f)
     X0, _ = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
     lam = _check_ridge(ridge)
@@ -147,7 +138,7 @@ def _shaped(values: np.ndarray, x0: Any, dim: int) -> np.ndarray:
 
 def expectation(f: Function, x0: Any, cov: Any) -> np.ndarray | float:
     """E f(x), x ~ N(x0, cov); a float for one point, shape (m,) for m points."""
-    f = _check_function(f)
+    f = as_function(f)
     values = f.gaussian_moments(x0, cov).mean
     out = _shaped(values, x0, f.dim)
     return float(out) if np.ndim(out) == 0 else out
@@ -155,13 +146,13 @@ def expectation(f: Function, x0: Any, cov: Any) -> np.ndarray | float:
 
 def smoothgrad(f: Function, x0: Any, cov: Any) -> np.ndarray:
     """Expected SmoothGrad E[grad f(x)], x ~ N(x0, cov)."""
-    f = _check_function(f)
+    f = as_function(f)
     return _shaped(f.gaussian_moments(x0, cov).smoothgrad, x0, f.dim)
 
 
 def covariance(f: Function, x0: Any, cov: Any) -> np.ndarray:
     """Cov(x, f(x)), x ~ N(x0, cov), by a route that does not use Stein's lemma."""
-    f = _check_function(f)
+    f = as_function(f)
     return _shaped(f.gaussian_moments(x0, cov).covariance, x0, f.dim)
 
 
@@ -175,6 +166,6 @@ def clime(
     ``Ridge(alpha)`` on n samples is lambda = alpha / n); ``kernel_width``
     replaces Sigma by Sigma' = (Sigma^{-1} + I/kw^2)^{-1} (MATH.md section 8(d)).
     """
-    f = _check_function(f)
+    f = as_function(f)
     truth = ground_truth(f, x0, cov, ridge=ridge, kernel_width=kernel_width)
     return _shaped(truth.clime, x0, f.dim)

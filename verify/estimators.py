@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import solve_triangular
 
-from .functions import Function
+from .functions import Function, as_function
 from .validation import InputError, as_covariance, as_points, check_finite_output
 
 __all__ = ["clime", "draw_noise", "ridge_from_sklearn_alpha", "smoothgrad"]
@@ -121,12 +121,13 @@ def smoothgrad(
     -------
     ndarray, shape (d,) or (m, d)
     """
+    f = as_function(f)
     X0, single = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
     z, _, _ = _perturb(X0, cov, n, seed, noise, shared_noise)
-    grads = f.gradient(X0[:, None, :] + z)
-    check_finite_output(grads, "the gradient of f")
-    return _shaped(grads.mean(axis=1), single)
+    sg = f._mean_gradient_near(X0, z)
+    check_finite_output(sg, "the gradient of f")
+    return _shaped(sg, single)
 
 
 def clime(
@@ -172,6 +173,7 @@ def clime(
         For n <= d without ridge, non-finite model outputs, kernel weights that
         all underflow, or perturbations that do not span R^d.
     """
+    f = as_function(f)
     X0, single = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
     d = f.dim
@@ -185,7 +187,7 @@ def clime(
             f"intercept, got n = {n_eff}; raise n or pass ridge > 0"
         )
     z, u, chol = _perturb(X0, cov, n, seed, noise, shared_noise)
-    y = f(X0[:, None, :] + z)
+    y = f._values_near(X0, z)
     check_finite_output(y, "f")
     if kernel_width is None:
         weights = np.full(z.shape[:2], 1.0 / z.shape[1])
@@ -197,13 +199,20 @@ def clime(
         # Normalise in log space: the raw weights may all underflow for a small kw.
         weights = np.exp(log_pi - log_pi.max(axis=-1, keepdims=True))
         weights /= weights.sum(axis=-1, keepdims=True)
-    u_bar = np.einsum("kn,knd->kd", weights, u)
-    y_bar = np.sum(weights * y, axis=-1)
-    uc = u - u_bar[:, None, :]
-    yc = y - y_bar[:, None]
-    wuc = uc * weights[..., None]
-    gram = np.matmul(wuc.transpose(0, 2, 1), uc)  # (k, d, d), close to I for Gaussian u
-    rhs = np.einsum("knd,kn->kd", wuc, yc)
+    # Weighted moments of the whitened offsets u (mean ~ 0, covariance ~ I), so the
+    # centring identities below lose no precision and need no (k, n, d) temporaries.
+    ut = u.transpose(0, 2, 1)  # (k, d, n)
+    u_bar = (ut @ weights[..., None])[..., 0]  # (k, d)
+    y_bar = np.sum(weights * y, axis=-1)  # (m,)
+    wu = ut if kernel_width is None else ut * weights[:, None, :]
+    gram = wu @ u
+    if kernel_width is None:
+        gram = gram / u.shape[1]
+    gram = gram - u_bar[:, :, None] * u_bar[:, None, :]  # (k, d, d), close to I
+    rhs = (wu @ y[..., None])[..., 0]
+    if kernel_width is None:
+        rhs = rhs / u.shape[1]
+    rhs = rhs - u_bar * y_bar[:, None]  # (m, d)
     gram = np.broadcast_to(gram, (X0.shape[0], d, d)) if gram.shape[0] == 1 else gram
     if lam > 0:
         # ||w||^2 = beta^T L^{-1} L^{-T} beta for beta = L^T w.
@@ -217,10 +226,10 @@ def clime(
                 "raise n, check the noise you passed, or widen kernel_width"
             )
     beta = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    slope = solve_triangular(chol.T, beta.T, lower=False).T
+    slope = solve_triangular(chol.T, beta.T, lower=False, check_finite=False).T
     if not return_intercept:
         return _shaped(slope, single)
-    z_bar = np.einsum("kn,knd->kd", weights, z)
+    z_bar = (z.transpose(0, 2, 1) @ weights[..., None])[..., 0]
     intercept = y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
     return _shaped(slope, single), _shaped(intercept, single)
 

@@ -34,6 +34,7 @@ from .validation import InputError, as_covariance, as_points
 
 __all__ = [
     "Function",
+    "as_function",
     "LinearCombination",
     "Network",
     "Polynomial",
@@ -84,6 +85,18 @@ class Function(ABC):
 
     @abstractmethod
     def _gradient(self, X: np.ndarray) -> np.ndarray: ...
+
+    # -- batched evaluation around many points (the estimators' hot path) --------
+    # X0 has shape (m, d) and the offsets z shape (k, n, d) with k in {1, m}
+    # (k = 1: the same offsets around every point). Families whose first
+    # operation is affine override these to skip building the (m, n, d) points.
+    def _values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """f(x0_i + z_ij), shape (m, n)."""
+        return self._value(X0[:, None, :] + z)
+
+    def _mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(1/n) sum_j grad f(x0_i + z_ij), shape (m, d)."""
+        return self._gradient(X0[:, None, :] + z).mean(axis=1)
 
     # -- facts about f --------------------------------------------------------
     @property
@@ -148,6 +161,17 @@ class Function(ABC):
         if not isinstance(other, Function):
             return NotImplemented
         return LinearCombination([(1.0, self), (-1.0, other)])
+
+
+def as_function(f: Any) -> Function:
+    """Return ``f`` if it is a :class:`Function`; otherwise raise a helpful InputError."""
+    if not isinstance(f, Function):
+        raise InputError(
+            f"f must be a verify.functions.Function (Polynomial, RBFMixture, RidgeFunction, "
+            f"Network or a combination), got {type(f).__name__}; the engine needs f's exact "
+            "gradient and Gaussian moments, which a plain callable does not provide"
+        )
+    return f
 
 
 # ---------------------------------------------------------------------------
@@ -451,6 +475,16 @@ class RidgeFunction(Function):
     def _gradient(self, X: np.ndarray) -> np.ndarray:
         return self.link.derivative(X @ self.w + self.b)[..., None] * self.w
 
+    def _index_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        # w^T (x0 + z) + b without forming x0 + z.
+        return (X0 @ self.w + self.b)[:, None] + z @ self.w
+
+    def _values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return self.link.value(self._index_near(X0, z))
+
+    def _mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return self.link.derivative(self._index_near(X0, z)).mean(axis=1)[:, None] * self.w
+
     @property
     def gradient_bound(self) -> float | None:
         bound = self.link.lipschitz * float(np.linalg.norm(self.w))
@@ -578,29 +612,50 @@ class Network(Function):
             f"output={self.output!r})"
         )
 
-    def _forward(self, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        pre = []
-        h = X
-        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+    def _forward(self, first: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """Forward pass from the first pre-activation W_1 x + b_1."""
+        pre = [first]
+        h = self.activation.value(first)
+        for W, b in zip(self.weights[1:-1], self.biases[1:-1], strict=True):
             s = h @ W.T + b
             pre.append(s)
             h = self.activation.value(s)
         out = (h @ self.weights[-1].T)[..., 0] + self.biases[-1][0]
         return pre, out
 
-    def _value(self, X: np.ndarray) -> np.ndarray:
-        out = self._forward(X)[1]
+    def _first_layer(self, X: np.ndarray) -> np.ndarray:
+        return X @ self.weights[0].T + self.biases[0]
+
+    def _output(self, out: np.ndarray) -> np.ndarray:
         return expit(out) if self.output == "sigmoid" else out
 
-    def _gradient(self, X: np.ndarray) -> np.ndarray:
-        pre, out = self._forward(X)
+    def _backward(self, pre: list[np.ndarray], out: np.ndarray) -> np.ndarray:
+        """d f / d(first pre-activation), shape (..., h_1)."""
         delta = np.broadcast_to(self.weights[-1][0], (*out.shape, self.weights[-1].shape[1]))
         if self.output == "sigmoid":
             p = expit(out)
             delta = delta * (p * (1 - p))[..., None]
-        for W, s in zip(reversed(self.weights[:-1]), reversed(pre), strict=True):
-            delta = (delta * self.activation.derivative(s)) @ W
-        return delta
+        for i in range(len(pre) - 1, 0, -1):
+            delta = (delta * self.activation.derivative(pre[i])) @ self.weights[i]
+        return delta * self.activation.derivative(pre[0])
+
+    def _value(self, X: np.ndarray) -> np.ndarray:
+        return self._output(self._forward(self._first_layer(X))[1])
+
+    def _gradient(self, X: np.ndarray) -> np.ndarray:
+        return self._backward(*self._forward(self._first_layer(X))) @ self.weights[0]
+
+    def _first_layer_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        # W_1 (x0 + z) + b_1 without forming x0 + z; z W_1^T is shared when k = 1.
+        return self._first_layer(X0)[:, None, :] + z @ self.weights[0].T
+
+    def _values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return self._output(self._forward(self._first_layer_near(X0, z))[1])
+
+    def _mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        # Average in the first hidden layer, then apply W_1 once.
+        delta = self._backward(*self._forward(self._first_layer_near(X0, z)))
+        return delta.mean(axis=1) @ self.weights[0]
 
     @property
     def smooth(self) -> bool:
@@ -689,6 +744,12 @@ class LinearCombination(Function):
 
     def _gradient(self, X: np.ndarray) -> np.ndarray:
         return sum(c * f._gradient(X) for c, f in self.terms)
+
+    def _values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return sum(c * f._values_near(X0, z) for c, f in self.terms)
+
+    def _mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return sum(c * f._mean_gradient_near(X0, z) for c, f in self.terms)
 
     @property
     def gradient_bound(self) -> float | None:

@@ -175,3 +175,22 @@ def test_wrong_input_dimension_is_refused(rng):
         f(np.zeros((4, 2)))
     with pytest.raises(InputError):
         f.gradient(np.float64(1.0))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("shared", [True, False])
+def test_batched_hooks_match_pointwise_evaluation(family, shared, rng):
+    """The estimators' fast paths equal f and grad f evaluated at the built points."""
+    f = random_function(rng, 3, family)
+    X0 = rng.normal(size=(4, 3))
+    z = rng.normal(size=(1 if shared else 4, 7, 3))
+    points = X0[:, None, :] + z
+    np.testing.assert_allclose(f._values_near(X0, z), f(points), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        f._mean_gradient_near(X0, z), f.gradient(points).mean(axis=1), rtol=1e-10, atol=1e-14
+    )
+
+
+def test_plain_callables_are_refused_with_a_reason():
+    with pytest.raises(InputError, match="exact\\s+gradient"):
+        F.as_function(lambda x: x)

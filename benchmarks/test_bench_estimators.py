@@ -1,0 +1,61 @@
+"""Explanations per second of the batched reference estimators (issue 2's speed target).
+
+Run with ``python -m pytest benchmarks/test_bench_estimators.py``. Each benchmark
+times the batched call with pytest-benchmark and, in the same run, the same
+estimator called point by point; ``extra_info`` records explanations/s for both
+and their ratio. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from verify import estimators, functions
+
+POINTS, DIM, SAMPLES = 100, 10, 1000
+
+
+def _models() -> dict[str, functions.Function]:
+    rng = np.random.default_rng(0)
+    return {
+        "logistic": functions.RidgeFunction(rng.normal(size=DIM) / np.sqrt(DIM), 0.1, "logistic"),
+        "elu_net": functions.Network.random(DIM, (10,), "elu", seed=1),
+    }
+
+
+MODELS = _models()
+X0 = np.random.default_rng(2).normal(size=(POINTS, DIM))
+COV = 0.25 * np.eye(DIM)
+
+
+def _best_time(fn, repeats: int = 3) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("estimator", ["smoothgrad", "clime"])
+@pytest.mark.parametrize("noise", ["independent", "shared"])
+def test_batched_estimator_speed(benchmark, model, estimator, noise):
+    f, run = MODELS[model], getattr(estimators, estimator)
+    shared = noise == "shared"
+    benchmark(run, f, X0, COV, SAMPLES, seed=0, shared_noise=shared)
+    batched = benchmark.stats.stats.min
+    loop = _best_time(lambda: [run(f, x, COV, SAMPLES, seed=i) for i, x in enumerate(X0)])
+    benchmark.extra_info.update(
+        {
+            "points": POINTS,
+            "dim": DIM,
+            "samples": SAMPLES,
+            "explanations_per_second": POINTS / batched,
+            "loop_explanations_per_second": POINTS / loop,
+            "speedup_vs_loop": loop / batched,
+        }
+    )
