@@ -34,12 +34,12 @@ from .validation import InputError, as_covariance, as_points
 
 __all__ = [
     "Function",
-    "as_function",
     "LinearCombination",
     "Network",
     "Polynomial",
     "RBFMixture",
     "RidgeFunction",
+    "as_function",
     "gaussian_central_moment",
 ]
 
