@@ -192,5 +192,5 @@ def test_batched_hooks_match_pointwise_evaluation(family, shared, rng):
 
 
 def test_plain_callables_are_refused_with_a_reason():
-    with pytest.raises(InputError, match="exact\\s+gradient"):
+    with pytest.raises(InputError, match=r"exact\s+gradient"):
         F.as_function(lambda x: x)
