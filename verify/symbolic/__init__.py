@@ -29,6 +29,7 @@ Examples
 'proved'
 """
 
+from .boundary import to_numeric
 from .canonical import decide_zero
 from .engine import (
     covariance_vector,
@@ -83,4 +84,5 @@ __all__ = [
     "stein_side",
     "symbolic_covariance",
     "symbolic_mean",
+    "to_numeric",
 ]

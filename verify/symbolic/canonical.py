@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 

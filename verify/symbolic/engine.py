@@ -192,11 +192,13 @@ def _decompose(expr, xs):
                 poly_part.append(f)
                 continue
             base, n = (f.base, f.exp) if f.is_Pow else (f, sp.S.One)
-            if base in xs or base.is_polynomial(*xs) and not base.is_Function:
+            if base in xs or (base.is_polynomial(*xs) and not base.is_Function):
                 if n.is_Integer and n > 0 and base.is_polynomial(*xs):
                     poly_part.append(f)
                     continue
-                raise UnsupportedExpression(f, "only non-negative integer powers of x are supported")
+                raise UnsupportedExpression(
+                    f, "only non-negative integer powers of x are supported"
+                )
             if isinstance(base, sp.exp):
                 qarg += base.args[0] * n
                 continue

@@ -34,7 +34,7 @@ class UnsupportedExpression(ValueError):
         super().__init__(msg)
 
 
-class ProofTimeout(BaseException):  # noqa: N818
+class ProofTimeout(BaseException):
     """Raised inside a derivation when its time budget is spent.
 
     A ``BaseException`` on purpose: SymPy has ``except Exception`` blocks that would

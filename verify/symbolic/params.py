@@ -62,7 +62,7 @@ def as_mean(mean, d: int) -> sp.Matrix:
     """Mean as a ``d x 1`` exact SymPy column; ``None`` gives ``symbolic_mean(d)``."""
     if mean is None:
         return symbolic_mean(d)
-    m = sp.Matrix(mean) if not isinstance(mean, sp.MatrixBase) else sp.Matrix(mean)
+    m = sp.Matrix(mean)
     if m.shape == (1, d):
         m = m.T
     if m.shape != (d, 1):

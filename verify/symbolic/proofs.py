@@ -34,7 +34,6 @@ from .timeout import call_with_timeout
 
 __all__ = [
     "generic_polynomial",
-    "proved_polynomial_classes",
     "prove_all",
     "prove_equivalence",
     "prove_kernel_lime",
@@ -45,6 +44,7 @@ __all__ = [
     "prove_theorem1_generic",
     "prove_theorem2_published",
     "prove_theorem2_sharp",
+    "proved_polynomial_classes",
 ]
 
 GAUSS = "x ~ N(mean, cov), cov symmetric positive definite (hence invertible)"
@@ -296,7 +296,7 @@ def _packed_to_expr(table: MomentTable, poly) -> sp.Expr:
 def _generic_sides(table: MomentTable, d: int, k: int):
     """cov E[grad f] and Cov(x, f) of the generic polynomial, as SymPy vectors."""
     xs = sp.symbols(f"x1:{d + 1}", real=True)
-    f, coeffs = generic_polynomial(xs, k)
+    _f, coeffs = generic_polynomial(xs, k)
     m, S = symbolic_mean(d), symbolic_covariance(d)
     sg = sp.zeros(d, 1)
     covv = sp.zeros(d, 1)
@@ -363,7 +363,7 @@ def prove_lemma6(expr, xs, mean=None, cov=None, lam=None, *, timeout: float | No
         covv = sp.Matrix([gaussian_expectation((x - m[i]) * expr, xs, m, S)
                           for i, x in enumerate(xs)])
         target = covv - (S + lam * sp.eye(d)) * w
-        sampler = _sampler_for(S, list(target) + [lam])
+        sampler = _sampler_for(S, [*list(target), lam])
         checks = [("ridge normal equations: N1 - mean N2 = Cov - (cov + lam I) w",
                    decide_matrix(N1 - m * N2 - target, sampler=sampler))]
         if d <= 2:
@@ -371,8 +371,8 @@ def prove_lemma6(expr, xs, mean=None, cov=None, lam=None, *, timeout: float | No
             det = sp.expand(R.det())
             w_sol = R.adjugate() * covv / det
             w0_sol = ef - (m.T * w_sol)[0]
-            subs = dict(zip(list(w) + [w0], list(w_sol) + [w0_sol], strict=True))
-            resid = sp.Matrix(list(N1.xreplace(subs)) + [N2.xreplace(subs)])
+            subs = dict(zip([*list(w), w0], [*list(w_sol), w0_sol], strict=True))
+            resid = sp.Matrix([*list(N1.xreplace(subs)), N2.xreplace(subs)])
             checks.append(("explicit (cov + lam I)^-1 Cov solves N1, N2",
                            decide_matrix(resid, sampler=sampler)))
         out = _verdict(checks)
@@ -426,7 +426,7 @@ def prove_kernel_lime(expr, xs, x0=None, cov=None, kw=None, *,
             eqs.append(e_w(x * expr) - sum(e_w(x * xj) * w[j] for j, xj in enumerate(xs))
                        - e_pi_x[i] * w0)
         eqs.append(e_pi_f - sum(e_pi_x[j] * w[j] for j in range(d)) - e_pi * w0)
-        sampler = _sampler_for(S, eqs + [kw])
+        sampler = _sampler_for(S, [*eqs, kw])
         checks = [("weighted normal equations at w = SG under cov'",
                    decide_matrix(sp.Matrix(eqs), sampler=sampler))]
         out = _verdict(checks)
@@ -452,7 +452,7 @@ def prove_linearity(f, g, xs, mean=None, cov=None, *, timeout: float | None = No
     (multiplied through by cov), ``Cov(x, a f + b g) = a Cov(x, f) + b Cov(x, g)``,
     with symbolic a, b; each side derived separately by the engine.
     """
-    xs, d, m, S = _setup(xs, mean, cov)
+    xs, _d, m, S = _setup(xs, mean, cov)
     f, g = sp.sympify(f), sp.sympify(g)
     al, be = sp.Dummy("a", real=True), sp.Dummy("b", real=True)
 
@@ -536,7 +536,8 @@ def prove_proportionality(link: str = "affine", d: int = 2, *,
              else f"Proposition 3, single-index generalisation: f = {link}(theta'x + b), "
                   "SG = C-LIME = k(x0) theta with k = E g'(s)")
     return _run(
-        "proposition3", label, f"f = {f}, d={d}, fully symbolic mean and covariance",
+        "proposition3", label,
+        f"link {link}: f = {f}, d={d}, fully symbolic mean and covariance",
         (GAUSS, REAL), timeout, body,
     )
 
@@ -800,12 +801,14 @@ def prove_all(*, generic_classes: Sequence[tuple[int, int]] = ((1, 1), (2, 2), (
     recs.append(prove_kernel_lime(
         f3, [x1], timeout=timeout,
         function_class="generic cubic, d=1, symbolic x0, variance and kernel width"))
-    xs, f = _rbf_example(2, symbolic_precision=False)
+    xs, f = _rbf_example(1, symbolic_precision=True)
     recs.append(prove_kernel_lime(
-        f, xs, cov=sp.Matrix([[1, sp.Rational(1, 3)], [sp.Rational(1, 3), sp.Rational(1, 2)]]),
-        timeout=timeout,
-        function_class="RBF mixture, K=2, d=2, symbolic centres, x0 and kernel width; "
-                       "rational covariance"))
+        f, xs, timeout=timeout,
+        function_class="Gaussian RBF, d=1, symbolic centre, weight, precision, x0, variance "
+                       "and kernel width"))
+    recs.append(prove_kernel_lime(
+        x1**2 * x2 - x2**3 + b * x1, [x1, x2], timeout=timeout,
+        function_class="cubic polynomial, d=2, fully symbolic x0, covariance and kernel width"))
     # Propositions
     fq, _ = generic_polynomial([x1, x2], 2)
     recs.append(prove_linearity(fq, sp.sin(s), [x1, x2], timeout=timeout,

@@ -168,26 +168,26 @@ class ProofRecord:
             "undecided": r"\textbf{undecided}",
         }[self.status]
         lines = [
-            r"\paragraph{%s (%s)} %s" % (_tex_escape(self.statement_id), verdict,
-                                        _tex_escape(self.statement)),
-            r"Function class: %s.\\" % _tex_escape(self.function_class),
+            rf"\paragraph{{{_tex_escape(self.statement_id)} ({verdict})}} "
+            + _tex_escape(self.statement),
+            rf"Function class: {_tex_escape(self.function_class)}.\\",
         ]
         if self.lhs is not None and self.rhs is not None:
             lhs, rhs = _expr_entry(self.lhs), _expr_entry(self.rhs)
             if lhs["latex"] and rhs["latex"]:
-                lines.append(r"\[ %s \;%s\; %s \]" % (lhs["latex"], rel, rhs["latex"]))
+                lines.append(r"\[ {} \;{}\; {} \]".format(lhs["latex"], rel, rhs["latex"]))
         if self.status == "disproved" and self.difference is not None:
             diff = _expr_entry(self.difference)
             if diff["latex"]:
-                lines.append(r"Difference: \( %s \neq 0 \).\\" % diff["latex"])
+                lines.append(r"Difference: \( {} \neq 0 \).\\".format(diff["latex"]))
         if self.witness:
-            lines.append(r"Witness: %s.\\" % _tex_escape(str(_jsonable(self.witness))))
+            lines.append(rf"Witness: {_tex_escape(str(_jsonable(self.witness)))}.\\")
         if self.status == "undecided":
-            lines.append(r"Reason: %s (numeric evidence only, not a proof).\\"
-                         % _tex_escape(self.reason or self.method))
+            why = _tex_escape(self.reason or self.method)
+            lines.append(rf"Reason: {why} (numeric evidence only, not a proof).\\")
         if self.assumptions:
-            lines.append(r"Assumptions: %s.\\" % _tex_escape("; ".join(self.assumptions)))
-        lines.append(r"Time: %.3f s." % self.elapsed)
+            lines.append(r"Assumptions: {}.\\".format(_tex_escape("; ".join(self.assumptions))))
+        lines.append(rf"Time: {self.elapsed:.3f} s.")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -78,7 +78,7 @@ class Phi(sp.Function):
         return None
 
     def _latex(self, printer):
-        return r"\Phi\left(%s\right)" % printer._print(self.args[0])
+        return rf"\Phi\left({printer._print(self.args[0])}\right)"
 
 
 def erf_to_phi(expr: sp.Expr) -> sp.Expr:

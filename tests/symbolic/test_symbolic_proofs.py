@@ -1,0 +1,247 @@
+"""Every prove_* function reaches its expected verdict, and the checks bite."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import sympy as sp
+
+from verify import symbolic
+from verify.symbolic import Phi, ProofRecord, decide_zero
+from verify.symbolic.generic import check_generic_polynomial
+from verify.symbolic.moments import MomentTable
+from verify.symbolic.proofs import _rbf_example
+
+X1, X2 = sp.symbols("x1 x2", real=True)
+W1, W2, B = sp.symbols("w_1 w_2 b", real=True)
+RIDGE = W1 * X1 + W2 * X2 + B
+
+
+@pytest.fixture(scope="module")
+def all_records() -> list[ProofRecord]:
+    return symbolic.prove_all()
+
+
+def test_prove_all_expected_statuses(all_records):
+    expected_not_proved = {"theorem2_published": "disproved", "stein_step_function": "disproved"}
+    ids = {r.statement_id for r in all_records}
+    assert ids == set(symbolic.STATEMENT_IDS)
+    for rec in all_records:
+        want = expected_not_proved.get(rec.statement_id, "proved")
+        assert rec.status == want, str(rec)
+        json.dumps(rec.to_dict())  # every record serialises
+
+
+def test_prove_all_covers_the_issue_classes(all_records):
+    classes = " | ".join(r.function_class for r in all_records if r.statement_id == "theorem1")
+    for needle in ("d=5, k=5", "sin(w'x + b)", "exp(w'x + b)", "probit", "RBF mixture"):
+        assert needle in classes
+    links = {r.function_class.split(":")[0] for r in all_records
+             if r.statement_id == "proposition3"}
+    assert links == {f"link {k}" for k in ("affine", "identity", "probit", "sin", "exp")}
+
+
+@pytest.mark.parametrize("d,k", [(1, 3), (2, 4), (3, 2), (4, 4), (5, 5)])
+def test_theorem1_generic_classes(d, k):
+    rec = symbolic.prove_theorem1_generic(d, k)
+    assert rec.status == "proved"
+    assert rec.details["coefficients"] == sp.binomial(d + k, k)
+    assert rec.details["identities_checked"] == rec.details["coefficients"] * (2 * d + 1)
+
+
+def test_theorem1_generic_sides_match_engine():
+    """The stored sides for a small class equal an independent engine derivation."""
+    rec = symbolic.prove_theorem1_generic(2, 2)
+    f, _ = symbolic.generic_polynomial([X1, X2], 2)
+    S = symbolic.symbolic_covariance(2)
+    sg = symbolic.expected_gradient(f, [X1, X2])
+    cov = symbolic.covariance_vector(f, [X1, X2])
+    assert sp.expand(rec.lhs - S * sg) == sp.zeros(2, 1)
+    assert sp.expand(rec.rhs - cov) == sp.zeros(2, 1)
+
+
+def test_generic_check_bites_on_corrupted_moments():
+    """A wrong fourth moment (3 S^2 -> 2 S^2) must be caught, on the right side."""
+    table = MomentTable(1)
+    good = table.raw((4,))
+    key = 2 * table.s_key(0, 0)
+    table._raw[(4,)] = {**good, key: good[key] - 1}
+    res = check_generic_polynomial(1, 3, table=table)
+    assert not res.proved
+    sides = {side for _, side, _, _ in res.failures}
+    assert {"stein", "clime"} <= sides
+
+
+def test_prove_equivalence_examples():
+    cov = sp.Matrix([[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]])
+    rec = symbolic.prove_equivalence(sp.sin(X1 - 2 * X2) + X1**3 * X2, [X1, X2], [1, 0], cov)
+    assert rec.status == "proved"
+    assert any("cov^-1" in c["name"] for c in rec.checks)  # explicit inverse checked too
+    rec = symbolic.prove_equivalence(Phi(RIDGE) * sp.exp(-X1**2 / 2), [X1, X2])
+    assert rec.status == "proved"
+
+
+def test_rbf_fully_symbolic_1d():
+    xs, f = _rbf_example(1, symbolic_precision=True)
+    assert symbolic.prove_equivalence(f, xs).status == "proved"
+
+
+def test_decision_bites_on_a_wrong_identity():
+    """A deliberately wrong C-LIME side (10% off) is disproved with a witness."""
+    S = symbolic.symbolic_covariance(2)
+    f = sp.sin(RIDGE)
+    sg = symbolic.expected_gradient(f, [X1, X2])
+    cov = symbolic.covariance_vector(f, [X1, X2])
+    dec = decide_zero((cov - S * sg * sp.Rational(11, 10))[0])
+    assert dec.status == "disproved"
+    assert abs(dec.witness["value"]) > 0
+
+
+def test_lemma6_and_kernel_lime():
+    f, _ = symbolic.generic_polynomial([X1, X2], 2)
+    assert symbolic.prove_lemma6(f, [X1, X2]).status == "proved"
+    assert symbolic.prove_lemma6(sp.exp(RIDGE), [X1, X2], lam=sp.Rational(1, 3)).status == \
+        "proved"
+    assert symbolic.prove_kernel_lime(sp.sin(W1 * X1 + B), [X1]).status == "proved"
+
+
+def test_kernel_lime_bites_with_wrong_kernel_width():
+    """Using cov itself instead of cov' (i.e. ignoring the kernel) must fail."""
+    kw = sp.Symbol("k_w", positive=True)
+    s = sp.Symbol("s", positive=True)
+    x0 = sp.Symbol("x0", real=True)
+    f = X1**3
+    w_wrong = symbolic.expected_gradient(f, [X1], [x0], [[s]])[0]
+    w0 = symbolic.gaussian_expectation(f, [X1], [x0], [[s]]) - w_wrong * x0
+    weight = sp.exp(-(X1 - x0) ** 2 / (2 * kw**2))
+    eq = symbolic.gaussian_expectation(weight * X1 * (f - w_wrong * X1 - w0), [X1], [x0], [[s]])
+    assert decide_zero(eq).status == "disproved"
+
+
+def test_linearity_and_proportionality():
+    f, _ = symbolic.generic_polynomial([X1, X2], 2)
+    assert symbolic.prove_linearity(f, Phi(RIDGE), [X1, X2]).status == "proved"
+    for link in ("affine", "identity", "probit", "sin", "exp"):
+        rec = symbolic.prove_proportionality(link)
+        assert rec.status == "proved", str(rec)
+    with pytest.raises(ValueError, match="unknown link"):
+        symbolic.prove_proportionality("logistic")
+
+
+def test_proportionality_k_is_the_documented_closed_form():
+    rec = symbolic.prove_proportionality("probit", d=1)
+    m = symbolic.symbolic_mean(1)[0]
+    v = symbolic.symbolic_covariance(1)[0, 0]
+    th, b = sp.Symbol("theta_1", real=True), sp.Symbol("b", real=True)
+    r = sp.sqrt(1 + th**2 * v)
+    want = sp.exp(-((th * m + b) / r) ** 2 / 2) / sp.sqrt(2 * sp.pi) / r
+    assert decide_zero(rec.details["k"] - want).status == "proved"
+
+
+def test_theorem2_published_is_disproved_with_positive_exact_witness():
+    rec = symbolic.prove_theorem2_published()
+    assert rec.status == "disproved"
+    assert rec.relation == "<="
+    M, sigma = sp.Symbol("M", positive=True), sp.Symbol("sigma", positive=True)
+    # the exact excess is M (e^{-1/2} - 1/2)/sigma: positive for every M, sigma > 0
+    want = M * (sp.exp(-sp.S.Half) - sp.S.Half) / sigma
+    assert sp.simplify(rec.difference - want) == 0
+    assert sp.simplify(rec.difference * sigma / M).is_positive
+    assert rec.witness["value"] > 0
+    assert rec.witness["ratio_to_claimed"] > 1
+    assert all(c["status"] == "disproved" for c in rec.checks)
+
+
+def test_theorem2_sharp_constant_attained():
+    rec = symbolic.prove_theorem2_sharp()
+    assert rec.status == "proved"
+    M, sigma = sp.Symbol("M", positive=True), sp.Symbol("sigma", positive=True)
+    assert sp.simplify(rec.rhs - sp.sqrt(2 / sp.pi) * M / sigma) == 0
+    assert sp.simplify(rec.lhs - rec.rhs) == 0
+    assert len(rec.checks) == 4 and all(c["status"] == "proved" for c in rec.checks)
+
+
+def test_stein_step_function_is_the_boundary():
+    rec = symbolic.prove_stein_step_function()
+    assert rec.status == "disproved"
+    assert rec.lhs == 0
+    sigma, x0 = sp.Symbol("sigma", positive=True), sp.Symbol("x0", real=True)
+    assert sp.simplify(rec.rhs - symbolic.phi(x0 / sigma) / sigma) == 0
+    assert rec.witness["value_exact"] == 1 / sp.sqrt(2 * sp.pi)
+    assert rec.checks[0]["status"] == "proved"  # the exact Stein side itself is proved
+
+
+# -- undecided and timeouts ---------------------------------------------------------
+
+def test_undecided_when_canonicalisation_is_switched_off():
+    x = sp.Symbol("x", real=True)
+    dec = decide_zero(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1, canonicalise=False)
+    assert dec.status == "undecided"
+    assert dec.evidence["label"] == "numeric evidence only, not a proof"
+    assert all(abs(p["value"]) < dec.evidence["tolerance"] for p in dec.evidence["points"])
+
+
+def test_undecided_when_normal_form_cannot_decide():
+    """A true trig identity the normal form does not know, with simplify disabled."""
+    x = sp.Symbol("x", real=True)
+    dec = decide_zero(sp.sin(2 * x) - 2 * sp.sin(x) * sp.cos(x), try_simplify=False)
+    assert dec.status == "undecided"
+    assert "numeric evidence" in dec.evidence["label"]
+    assert decide_zero(sp.sin(2 * x) - 2 * sp.sin(x) * sp.cos(x)).status == "proved"
+
+
+def test_undecided_record_is_labelled_numeric():
+    x = sp.Symbol("x", real=True)
+    dec = decide_zero(sp.sin(2 * x) - 2 * sp.sin(x) * sp.cos(x), try_simplify=False)
+    rec = ProofRecord("theorem1", "demo", "demo", dec.status, numeric_evidence=dec.evidence,
+                      reason=dec.method)
+    assert "numeric evidence only (not a proof)" in str(rec)
+    assert "not a proof" in rec.to_latex()
+
+
+def test_timeout_main_thread_returns_undecided():
+    rec = symbolic.prove_theorem1_generic(6, 6, timeout=0.02)
+    assert rec.status == "undecided"
+    assert "timed out" in rec.reason
+    assert rec.elapsed < 5
+
+
+def test_timeout_in_worker_thread_returns_undecided():
+    box = {}
+
+    def work():
+        box["rec"] = symbolic.prove_theorem1_generic(6, 6, timeout=0.02)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(60)
+    assert box["rec"].status == "undecided"
+    assert "timed out" in box["rec"].reason
+
+
+def test_timeout_restores_signal_handler():
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    symbolic.prove_theorem1_generic(6, 6, timeout=0.02)
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_proved_polynomial_classes_lists_times():
+    rows = symbolic.proved_polynomial_classes(max_d=2, max_k=3)
+    assert [(r["d"], r["k"]) for r in rows] == [(d, k) for d in (1, 2) for k in (1, 2, 3)]
+    assert all(r["status"] == "proved" and r["seconds"] >= 0 for r in rows)
+
+
+@pytest.mark.slow
+def test_heavier_classes():
+    for d, k in ((5, 6), (6, 6)):
+        assert symbolic.prove_theorem1_generic(d, k).status == "proved"
+    xs, f = _rbf_example(2, symbolic_precision=False)
+    cov = sp.Matrix([[1, sp.Rational(1, 3)], [sp.Rational(1, 3), sp.Rational(1, 2)]])
+    assert symbolic.prove_kernel_lime(f, xs, cov=cov).status == "proved"
+    assert symbolic.prove_lemma6(f, xs, cov=cov).status == "proved"
+    assert symbolic.prove_proportionality("probit", d=3).status == "proved"
