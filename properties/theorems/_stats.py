@@ -1,0 +1,143 @@
+"""Shared statistics of the checks: budgets, quantiles, seeds, standard errors.
+
+Every stochastic assertion compares an estimate with a truth inside a band
+``t_{alpha/(2k), dof} * SE + floor`` (two-sided, Bonferroni over k components).
+The standard error SE is the estimator's own sampling standard deviation,
+estimated from an *independent* pilot sample of the reference estimator's
+summands (so a broken estimator under test cannot widen its own band), and
+raised to an upper confidence limit to cover the pilot's own error. ``floor``
+covers the truth's error estimate when the truth comes from quadrature or QMC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from verify.functions import Function
+
+__all__ = [
+    "Band",
+    "band",
+    "child_rngs",
+    "clime_influence",
+    "pilot_standard_error",
+    "split_budget",
+    "t_quantile",
+]
+
+# The pilot variance is replaced by its upper PILOT_Z-standard-error confidence
+# limit: s^2 (1 + PILOT_Z sqrt((kurtosis - 1) / n_pilot)).
+PILOT_Z = 4.0
+
+
+def split_budget(false_alarm: float, assertions: int) -> float:
+    """Per-assertion false-alarm probability (union bound over ``assertions``)."""
+    if not 0 < false_alarm < 1:
+        raise ValueError(f"false_alarm must be in (0, 1), got {false_alarm!r}")
+    return false_alarm / assertions
+
+
+def t_quantile(alpha: float, components: int, dof: float) -> float:
+    """t with P(|T_dof| > t) = alpha / components (two-sided, Bonferroni)."""
+    return float(stats.t.isf(alpha / (2 * components), dof))
+
+
+def child_rngs(seed: int | None, k: int) -> list[np.random.Generator]:
+    """k independent generators spawned from ``seed`` (reproducible, no global state)."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(k)]
+
+
+def pilot_standard_error(summands: np.ndarray, n: int) -> np.ndarray:
+    """Upper-confidence standard error of a mean of n i.i.d. copies of the pilot's rows.
+
+    Parameters
+    ----------
+    summands : ndarray, shape (n_pilot, k)
+        Independent draws of the per-sample contribution (a gradient, an
+        influence function value).
+    n : int
+        Sample size of the estimate whose standard error is wanted.
+    """
+    n_pilot = summands.shape[0]
+    centred = summands - summands.mean(axis=0)
+    var = np.mean(centred**2, axis=0) * n_pilot / (n_pilot - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kurt = np.where(var > 0, np.mean(centred**4, axis=0) / np.maximum(var, 1e-300) ** 2, 1.0)
+    upper = var * (1 + PILOT_Z * np.sqrt(np.maximum(kurt - 1, 0.0) / n_pilot))
+    return np.sqrt(upper / n)
+
+
+def clime_influence(
+    f: Function,
+    x0: np.ndarray,
+    z: np.ndarray,
+    *,
+    ridge: float = 0.0,
+    kernel_width: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Slope and per-sample influence values of (ridge, kernel) C-LIME on offsets z.
+
+    The estimating equation sum_i pi_i (z~_i r_i(w) - lambda w) = 0 (z~ the
+    weighted-centred offsets, r the residual) gives the influence
+    psi_i = (A + lambda I)^{-1} (pi_i / mean pi) (z~_i r_i - lambda w), whose
+    covariance over n is the sandwich variance of the slope (MATH.md section 5).
+
+    Returns
+    -------
+    slope : ndarray, shape (d,)
+    psi : ndarray, shape (n, d)
+    """
+    y = f(x0 + z)
+    pi = (
+        np.ones(len(z))
+        if kernel_width is None
+        else np.exp(-np.sum(z * z, 1) / (2 * kernel_width**2))
+    )
+    p = pi / pi.sum()
+    zc = z - p @ z
+    yc = y - p @ y
+    A = (zc * p[:, None]).T @ zc + ridge * np.eye(z.shape[1])
+    w = np.linalg.solve(A, (zc * p[:, None]).T @ yc)
+    r = yc - zc @ w
+    scores = (pi / pi.mean())[:, None] * (zc * r[:, None] - ridge * w)
+    return w, np.linalg.solve(A, scores.T).T
+
+
+@dataclass(frozen=True)
+class Band:
+    """An estimate-versus-truth comparison (all arrays of the same shape)."""
+
+    ok: bool
+    worst: float  # max |error| / tolerance; ok iff worst <= 1
+    error: np.ndarray
+    tolerance: np.ndarray
+    quantile: float
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "max_abs_error": float(np.max(np.abs(self.error))),
+            "tolerance": self.tolerance,
+            "worst_error_over_tolerance": self.worst,
+            "quantile": self.quantile,
+        }
+
+
+def band(
+    estimate: np.ndarray,
+    truth: np.ndarray,
+    standard_error: np.ndarray,
+    alpha: float,
+    dof: float,
+    floor: np.ndarray | float = 0.0,
+) -> Band:
+    """|estimate - truth| <= t * SE + floor in every component (false alarm <= alpha)."""
+    estimate = np.asarray(estimate, float)
+    error = estimate - np.asarray(truth, float)
+    q = t_quantile(alpha, error.size, dof)
+    tol = q * np.asarray(standard_error, float) + floor + 1e-12 * (1 + np.abs(truth))
+    worst = float(np.max(np.abs(error) / tol))
+    return Band(bool(worst <= 1.0), worst, error, np.broadcast_to(tol, error.shape), q)

@@ -1,0 +1,242 @@
+"""Lemma 6 (ridge C-LIME) and Gaussian-kernel-weighted LIME (MATH.md sections 7 and 8(d)).
+
+* :func:`check_lemma6` -- expected ridge C-LIME w_lambda = (Sigma + lambda I)^{-1}
+  Cov(x, f) satisfies (Sigma + lambda I) w_lambda = Sigma E[grad f] (the
+  gradient route, independent of the covariance route the engine solves
+  with); the empirical estimator equals (S_n + lambda I)^{-1} c_n exactly
+  (1/n normalisation), equals sklearn ``Ridge(alpha = lambda n)`` exactly when
+  scikit-learn is installed, and converges to w_lambda within its sandwich band.
+* :func:`check_kernel_lime` -- with weights pi = exp(-||a - x0||^2 / (2 kw^2)),
+  weighted C-LIME is C-LIME under Sigma' = (Sigma^{-1} + I/kw^2)^{-1}: the
+  engine's Sigma' against this module's inverse-of-inverses formula, the
+  closed form against E_{Sigma'}[grad f], the empirical weighted fit within its
+  band, and the mean kernel weight against det(I + Sigma/kw^2)^{-1/2}
+  (Hoeffding: the weights lie in [0, 1]).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from verify import closed_form
+from verify.validation import InputError
+
+from ._common import (
+    ClosedForm,
+    Estimator,
+    check_false_alarm,
+    check_inputs,
+    check_n,
+    default_clime,
+    default_closed_clime,
+    exact_scale,
+)
+from ._stats import band, child_rngs, clime_influence, pilot_standard_error, split_budget
+from .records import FALSIFIED, VERIFIED, CheckResult
+
+__all__ = ["check_kernel_lime", "check_lemma6", "gaussian_kernel", "sklearn_available"]
+
+_RTOL = 1e-8
+
+
+def sklearn_available() -> bool:
+    """True when scikit-learn can be imported (the Ridge(alpha) comparison then runs)."""
+    return importlib.util.find_spec("sklearn") is not None
+
+
+def gaussian_kernel(z: np.ndarray, kernel_width: float) -> np.ndarray:
+    """lime's tabular kernel sqrt(exp(-d^2/kw^2)) = exp(-d^2 / (2 kw^2)), d = ||z||."""
+    return np.exp(-np.sum(z * z, axis=-1) / (2 * kernel_width**2))
+
+
+def check_lemma6(
+    f: Any,
+    x0: Any,
+    cov: Any,
+    *,
+    ridge: float = 0.1,
+    n: int = 2000,
+    seed: int = 0,
+    false_alarm: float = 1e-6,
+    n_pilot: int = 4000,
+    clime_estimator: Estimator = default_clime,
+    closed_clime: ClosedForm = default_closed_clime,
+) -> CheckResult:
+    """Check Lemma 6 (ridge C-LIME, mean-loss lambda, intercept unpenalised).
+
+    One stochastic assertion (the estimator's band, false alarm
+    ``false_alarm``); the other comparisons are exact to round-off.
+
+    Returns
+    -------
+    CheckResult
+        Statement "lemma6"; ``observed["sklearn"]`` says whether the sklearn
+        comparison ran (it is skipped, with the reason, without scikit-learn).
+    """
+    f, x0, cov = check_inputs(f, x0, cov)
+    d = f.dim
+    n = check_n(n, 10 * (d + 1), "the CLT band of ridge C-LIME")
+    fa = check_false_alarm(false_alarm)
+    lam = float(ridge)
+    if not np.isfinite(lam) or lam < 0:
+        raise InputError(f"ridge must be a non-negative finite number, got {ridge!r}")
+    truth = closed_form.ground_truth(f, x0, cov, ridge=lam)
+    scale = exact_scale(truth.clime[0], cov @ truth.moments.smoothgrad[0])
+    cond = float(np.linalg.cond(cov + lam * np.eye(d)))
+    gaps: dict[str, float] = {}
+    tols: dict[str, float] = {}
+
+    # Expected: the first-order condition through the gradient route.
+    w_lam = np.asarray(closed_clime(f, x0, cov, ridge=lam), float)
+    lhs = (cov + lam * np.eye(d)) @ w_lam
+    rhs = cov @ truth.moments.smoothgrad[0]
+    gaps["normal_equations"] = float(np.max(np.abs(lhs - rhs)))
+    err = np.abs(cov) @ truth.moments.smoothgrad_error[0] + truth.moments.covariance_error[0]
+    tols["normal_equations"] = _RTOL * scale * cond**0.5 + 10 * float(np.max(err))
+
+    # Empirical, exact: (S_n + lambda I)^{-1} c_n with 1/n normalisation.
+    rng_exact, rng_band, rng_pilot = child_rngs(seed, 3)
+    z = rng_exact.standard_normal((n, d)) @ np.linalg.cholesky(cov).T
+    w_n = np.asarray(clime_estimator(f, x0, cov, None, None, ridge=lam, noise=z), float)
+    a = x0 + z
+    y = f(a)
+    ac, yc = a - a.mean(0), y - y.mean()
+    S, c = ac.T @ ac / n, ac.T @ yc / n
+    w_direct = np.linalg.solve(S + lam * np.eye(d), c)
+    gaps["normal_equations_n"] = float(np.max(np.abs(w_n - w_direct)))
+    tols["normal_equations_n"] = (
+        _RTOL * exact_scale(w_direct) * float(np.linalg.cond(S + lam * np.eye(d)))
+    )
+    if sklearn_available():
+        from sklearn.linear_model import Ridge
+
+        coef = Ridge(alpha=lam * n, fit_intercept=True, solver="cholesky").fit(a, y).coef_
+        gaps["sklearn_ridge_alpha=lambda*n"] = float(np.max(np.abs(w_n - coef)))
+        tols["sklearn_ridge_alpha=lambda*n"] = tols["normal_equations_n"]
+        sklearn_note = "compared with sklearn Ridge(alpha = lambda n)"
+    else:
+        sklearn_note = "skipped: scikit-learn is not installed (pip install scikit-learn)"
+
+    # Empirical, stochastic: within the sandwich band of w_lambda.
+    z_pilot = rng_pilot.standard_normal((n_pilot, d)) @ np.linalg.cholesky(cov).T
+    _, psi = clime_influence(f, x0, z_pilot, ridge=lam)
+    se = pilot_standard_error(psi, n - d - 2)
+    estimate = np.asarray(clime_estimator(f, x0, cov, n, rng_band, ridge=lam), float)
+    stochastic = band(estimate, truth.clime[0], se, fa, n - d - 1, truth.clime_error[0])
+
+    failures = [k for k in gaps if not gaps[k] <= tols[k]]
+    if not stochastic.ok:
+        failures.append("ridge C-LIME_n is outside its band around (Sigma + lambda I)^-1 Cov")
+    return CheckResult(
+        "lemma6",
+        FALSIFIED if failures else VERIFIED,
+        observed={"gaps": gaps, "estimate": estimate, "sklearn": sklearn_note, "n": n},
+        bound={"w_lambda": truth.clime[0], "tolerances": tols, "band": stochastic.summary()},
+        false_alarm=fa,
+        assertions=1,
+        seed=seed,
+        counterexample={"f": repr(f), "x0": x0, "cov": cov, "ridge": lam} if failures else None,
+        message=f"failed: {', '.join(failures)} (is lambda the mean-loss one, alpha / n? is the "
+        "intercept penalised?)"
+        if failures
+        else f"ridge C-LIME = (Sigma + {lam:g} I)^-1 Cov(x, f), empirically and exactly; "
+        + sklearn_note,
+    )
+
+
+def check_kernel_lime(
+    f: Any,
+    x0: Any,
+    cov: Any,
+    *,
+    kernel_width: float = 1.0,
+    n: int = 4000,
+    seed: int = 0,
+    false_alarm: float = 1e-6,
+    n_pilot: int = 8000,
+    kernel: Callable[[np.ndarray, float], np.ndarray] = gaussian_kernel,
+    clime_estimator: Estimator = default_clime,
+    closed_clime: ClosedForm = default_closed_clime,
+) -> CheckResult:
+    """Check that Gaussian-kernel LIME is C-LIME under Sigma' = (Sigma^-1 + I/kw^2)^-1.
+
+    Two stochastic assertions share ``false_alarm``: the empirical weighted
+    fit ``clime_estimator(..., kernel_width=kw)`` within its weighted sandwich
+    band of E_{Sigma'}[grad f], and the mean of ``kernel`` over n offsets
+    within the Hoeffding radius sqrt(ln(2/alpha) / (2n)) of
+    det(I + Sigma/kw^2)^{-1/2}. The rest is exact to round-off.
+    """
+    f, x0, cov = check_inputs(f, x0, cov)
+    d = f.dim
+    n = check_n(n, 10 * (d + 1), "the CLT band of kernel LIME")
+    fa = check_false_alarm(false_alarm)
+    kw = float(kernel_width)
+    if not np.isfinite(kw) or kw <= 0:
+        raise InputError(f"kernel_width must be a positive finite number, got {kernel_width!r}")
+    alpha = split_budget(fa, 2)
+    eye = np.eye(d)
+    sigma_prime = np.linalg.inv(np.linalg.inv(cov) + eye / kw**2)
+    sigma_prime = (sigma_prime + sigma_prime.T) / 2
+    gaps: dict[str, float] = {}
+    tols: dict[str, float] = {}
+    engine_prime = closed_form.kernel_covariance(cov, kw)
+    gaps["kernel_covariance"] = float(np.max(np.abs(engine_prime - sigma_prime)))
+    tols["kernel_covariance"] = _RTOL * exact_scale(sigma_prime) * float(np.linalg.cond(cov))
+    target = closed_form.ground_truth(f, x0, sigma_prime)
+    sg_prime = target.moments.smoothgrad[0]
+    expected = np.asarray(closed_clime(f, x0, cov, kernel_width=kw), float)
+    gaps["closed_form_vs_smoothgrad_prime"] = float(np.max(np.abs(expected - sg_prime)))
+    tols["closed_form_vs_smoothgrad_prime"] = _RTOL * exact_scale(sg_prime) * float(
+        np.linalg.cond(sigma_prime)
+    ) ** 0.5 + 10 * float(np.max(target.moments.smoothgrad_error[0] + target.clime_error[0]))
+
+    rng_fit, rng_weights, rng_pilot = child_rngs(seed, 3)
+    chol = np.linalg.cholesky(cov)
+    z_pilot = rng_pilot.standard_normal((n_pilot, d)) @ chol.T
+    _, psi = clime_influence(f, x0, z_pilot, kernel_width=kw)
+    se = pilot_standard_error(psi, n - d - 2)
+    estimate = np.asarray(clime_estimator(f, x0, cov, n, rng_fit, kernel_width=kw), float)
+    fit = band(estimate, sg_prime, se, alpha, n - d - 1, target.moments.smoothgrad_error[0])
+
+    weights = kernel(rng_weights.standard_normal((n, d)) @ chol.T, kw)
+    mean_weight = float(np.mean(weights))
+    expected_weight = float(np.linalg.det(eye + cov / kw**2) ** -0.5)
+    radius = float(np.sqrt(np.log(2 / alpha) / (2 * n)))
+
+    failures = [k for k in gaps if not gaps[k] <= tols[k]]
+    if not fit.ok:
+        failures.append(
+            "weighted C-LIME_n is not at E_{Sigma'}[grad f] (lime's kernel is "
+            "sqrt(exp(-d^2/kw^2)) = exp(-d^2/(2 kw^2)): is the square root missing?)"
+        )
+    if abs(mean_weight - expected_weight) > radius:
+        failures.append(
+            f"mean kernel weight {mean_weight:.4f} is not det(I + Sigma/kw^2)^-1/2 = "
+            f"{expected_weight:.4f} (+- {radius:.4f}): wrong kernel convention?"
+        )
+    return CheckResult(
+        "kernel_lime",
+        FALSIFIED if failures else VERIFIED,
+        observed={"estimate": estimate, "mean_weight": mean_weight, "gaps": gaps, "n": n},
+        bound={
+            "sigma_prime": sigma_prime,
+            "smoothgrad_sigma_prime": sg_prime,
+            "expected_mean_weight": expected_weight,
+            "hoeffding_radius": radius,
+            "tolerances": tols,
+            "band": fit.summary(),
+        },
+        false_alarm=fa,
+        assertions=2,
+        seed=seed,
+        counterexample={"f": repr(f), "x0": x0, "cov": cov, "kernel_width": kw}
+        if failures
+        else None,
+        message="; ".join(failures)
+        or f"kernel LIME (kw = {kw:g}) = C-LIME under Sigma' = (Sigma^-1 + I/kw^2)^-1, "
+        "exactly and empirically",
+    )
