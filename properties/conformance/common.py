@@ -1,0 +1,128 @@
+"""Helpers shared by the check modules: settings, replicates, formatting, diagnosis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .explainer import Explainer
+from .runner import DEFAULT_SETTINGS, CheckFailure, Settings, call_explainer
+
+__all__ = [
+    "diagnose_ratios",
+    "fail",
+    "fmt",
+    "replicates",
+    "resolve",
+    "richest_structure",
+    "to_json",
+]
+
+
+def resolve(settings: Settings | None) -> Settings:
+    return DEFAULT_SETTINGS if settings is None else settings
+
+
+def fmt(values: Any) -> str:
+    """Short printable form of a number or array."""
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 0:
+        return f"{float(arr):.4g}"
+    return np.array2string(arr, precision=4, separator=", ", suppress_small=False)
+
+
+def to_json(value: Any) -> Any:
+    """Numpy scalars and arrays to plain Python (for the figures of a result record)."""
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def fail(check: str, what: str, seed: int, hint: str, figures: dict[str, Any]) -> CheckFailure:
+    """A failure whose message reads: what went wrong, the seed, the usual causes."""
+    return CheckFailure(
+        f"{check} failed: {what} [seed={seed}]. Usual cause: {hint}", to_json(figures)
+    )
+
+
+def richest_structure(explainer: Explainer) -> str:
+    return explainer.covariance
+
+
+def replicates(
+    explainer: Explainer,
+    f: Any,
+    x0: np.ndarray,
+    cov: np.ndarray,
+    n: int,
+    seeds: list[int],
+    check: str,
+) -> np.ndarray:
+    """The explainer's output for each seed: shape (R, d)."""
+    return np.array([call_explainer(explainer, f, x0, cov, n, s, check) for s in seeds])
+
+
+def diagnose_ratios(
+    observed: np.ndarray, expected: np.ndarray, stds: np.ndarray, default: str
+) -> str:
+    """Name the usual mistake from the per-feature ratios observed / expected.
+
+    ``stds`` are the per-feature noise standard deviations sqrt(cov_jj). The
+    patterns recognised (ratios within 20 %): a sign flipped on some features;
+    absolute values; the variance passed where a standard deviation is
+    expected (for an explanation proportional to cov_jj the ratio is cov_jj);
+    a standard deviation passed as a variance or a coefficient divided twice by
+    the feature scale (ratio 1 / std_j); coefficients left in standardised
+    units (ratio std_j); a common factor (shrinkage).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = observed / expected
+    big = np.abs(expected) > 0.05 * np.max(np.abs(expected))
+    if not np.any(big) or not np.all(np.isfinite(ratio[big])):
+        return default
+    r = ratio[big]
+
+    def near(target: np.ndarray) -> bool:
+        target = np.broadcast_to(np.asarray(target, dtype=float), ratio.shape)[big]
+        return bool(np.all(np.sign(r) == np.sign(target))) and bool(
+            np.all(np.abs(np.log(np.abs(r) / np.abs(target))) < 0.2)
+        )
+
+    flipped = np.flatnonzero(big & (ratio < 0))
+    if near(np.ones_like(ratio)):
+        return default
+    if near(np.sign(expected)) and np.all(observed[big] >= 0):
+        return (
+            "absolute values: the explanation is |grad f| (e.g. captum Saliency's default "
+            "abs=True; pass abs=False)"
+        )
+    if near(np.where(ratio < 0, -1.0, 1.0)):
+        return f"the sign of feature(s) {flipped.tolist()} is flipped"
+    if near(stds**2):
+        return (
+            "the variance was passed where a standard deviation is expected (noise std = "
+            "cov_jj instead of sqrt(cov_jj); e.g. captum's stdevs is a standard deviation)"
+        )
+    if near(1 / stds):
+        return (
+            "a standard deviation passed as a variance, or a slope divided twice by the "
+            "feature scale"
+        )
+    if near(stds):
+        return (
+            "coefficients left in standardised units: divide them by the feature scale "
+            "(lime: explainer.scaler.scale_)"
+        )
+    if np.all(r > 0) and np.ptp(np.log(r)) < 0.2:
+        return (
+            f"every feature is scaled by about {np.exp(np.mean(np.log(r))):.3g}: an undeclared "
+            "ridge or kernel shrinkage, or a wrong noise scale"
+        )
+    return default

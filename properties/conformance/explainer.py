@@ -1,0 +1,248 @@
+"""The explainer under test and what it declares about itself.
+
+An explainer is a callable ``explain(f, x0, cov, n, seed) -> ndarray (d,)``
+returning the explanation of ``f`` at ``x0`` in raw input units, estimated
+from ``n`` perturbations drawn under the covariance ``cov`` with the given
+``seed``. :class:`Explainer` wraps it with its *tags*: the declarations the
+battery uses to choose its checks and to compute the closed form the
+explainer must converge to (:func:`expected_explanation`). A missing or
+unknown tag is an error that says how to fix it; a tag that contradicts what
+the callable does is the user's bug, and the checks say so.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from verify.validation import InputError
+
+__all__ = ["COVARIANCES", "KINDS", "PRECISIONS", "UNITS", "Explainer", "as_explainer"]
+
+KINDS = ("gradient", "perturbation")
+COVARIANCES = ("isotropic", "diagonal", "full")
+UNITS = ("raw", "standardized")
+PRECISIONS = ("float64", "float32")
+
+_REQUIRED = ("kind", "covariance", "stochastic")
+_OPTIONAL = ("ridge_alpha", "ridge_lambda", "kernel_width", "units", "precision", "name")
+_TAG_HELP = {
+    "kind": "'gradient' (averages grad f, SmoothGrad) or 'perturbation' (fits a surrogate, LIME)",
+    "covariance": "the noise it supports: 'isotropic' (sigma^2 I), 'diagonal' or 'full'",
+    "stochastic": "True if the output depends on the seed, False if it never does",
+    "ridge_alpha": "sklearn Ridge(alpha) on the (weighted) sum of squares, or None",
+    "ridge_lambda": "ridge in the mean-loss convention of MATH.md section 7, or None",
+    "kernel_width": "Gaussian kernel weights exp(-d^2 / (2 kw^2)), or None",
+    "units": "'raw' or 'standardized': coordinates of the kernel distance and the ridge "
+    "penalty ('standardized' = x_j / sqrt(cov_jj), as lime does)",
+    "precision": "'float64' or 'float32': arithmetic the explainer works in",
+    "name": "a short name used in reports and test ids",
+}
+_MISSING = object()
+
+
+def _fix_it(tag: str) -> str:
+    return f"{tag}= {_TAG_HELP[tag]}"
+
+
+def _choice(tag: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InputError(
+            f"unknown {tag}={value!r}; declare one of {', '.join(map(repr, allowed))} "
+            f"({_TAG_HELP[tag]})"
+        )
+    return str(value)
+
+
+def _optional_number(tag: str, value: Any, positive: bool) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{tag} must be a number or None, got {value!r}") from None
+    if not np.isfinite(v) or v < 0 or (positive and v == 0):
+        bound = "> 0" if positive else ">= 0"
+        raise InputError(f"{tag} must be finite and {bound}, got {value!r}; {_fix_it(tag)}")
+    return v
+
+
+class Explainer:
+    """An explanation method with its declared capabilities (tags).
+
+    Parameters
+    ----------
+    explain : callable
+        ``explain(f, x0, cov, n, seed) -> ndarray (d,)`` in raw input units;
+        ``f`` is a :class:`verify.functions.Function` (numpy values, ``f.gradient``).
+    kind : {"gradient", "perturbation"}
+        Averages gradients (SmoothGrad) or fits a linear surrogate (C-LIME, LIME).
+    covariance : {"isotropic", "diagonal", "full"}
+        The noise covariances it supports. It must *refuse* (raise ValueError)
+        the ones it does not support rather than silently ignore them.
+    stochastic : bool
+        Whether the output depends on the seed.
+    ridge_alpha : float, optional
+        sklearn ``Ridge(alpha)`` on the (kernel-weighted) sum of squares; the
+        effective mean-loss penalty is alpha / sum_i pi_i, about alpha / (n E[pi]).
+    ridge_lambda : float, optional
+        Ridge penalty lambda in the mean-loss convention of MATH.md section 7.
+    kernel_width : float, optional
+        Gaussian kernel weights exp(-||d||^2 / (2 kw^2)) on the surrogate's loss.
+    units : {"raw", "standardized"}
+        Coordinates in which the kernel distance and the ridge penalty are
+        measured: raw inputs, or x_j / sqrt(cov_jj) (lime's StandardScaler).
+    precision : {"float64", "float32"}
+        Working precision; sets the tolerance of the exact identities.
+    name : str, optional
+        Used in reports and pytest ids (default: the callable's name).
+
+    Raises
+    ------
+    InputError
+        For a missing or unknown tag or an impossible combination, with a
+        message that says how to fix it.
+
+    Examples
+    --------
+    >>> from verify import estimators
+    >>> e = Explainer(estimators.smoothgrad, kind="gradient", covariance="full",
+    ...               stochastic=True)
+    >>> e.kind
+    'gradient'
+    """
+
+    def __init__(
+        self,
+        explain: Callable[..., Any],
+        *,
+        kind: Any = _MISSING,
+        covariance: Any = _MISSING,
+        stochastic: Any = _MISSING,
+        ridge_alpha: float | None = None,
+        ridge_lambda: float | None = None,
+        kernel_width: float | None = None,
+        units: str = "raw",
+        precision: str = "float64",
+        name: str | None = None,
+        **unknown: Any,
+    ):
+        if isinstance(explain, Explainer):
+            raise InputError("explain is already an Explainer; pass it directly")
+        if not callable(explain):
+            raise InputError(
+                f"explain must be a callable explain(f, x0, cov, n, seed), got "
+                f"{type(explain).__name__}"
+            )
+        if unknown:
+            msgs = []
+            for tag in unknown:
+                close = difflib.get_close_matches(tag, _REQUIRED + _OPTIONAL, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                msgs.append(f"unknown tag {tag!r}{hint}")
+            raise InputError("; ".join(msgs) + f". Valid tags: {', '.join(_REQUIRED + _OPTIONAL)}")
+        given = {"kind": kind, "covariance": covariance, "stochastic": stochastic}
+        missing = [t for t, v in given.items() if v is _MISSING]
+        if missing:
+            raise InputError(
+                "missing tag(s) "
+                + ", ".join(missing)
+                + ": declare "
+                + "; ".join(_fix_it(t) for t in missing)
+                + ", e.g. Explainer(explain, kind='gradient', covariance='full', stochastic=True)"
+            )
+        self.explain = explain
+        self.kind = _choice("kind", kind, KINDS)
+        self.covariance = _choice("covariance", covariance, COVARIANCES)
+        if not isinstance(stochastic, bool | np.bool_):
+            raise InputError(f"stochastic must be True or False, got {stochastic!r}")
+        self.stochastic = bool(stochastic)
+        self.ridge_alpha = _optional_number("ridge_alpha", ridge_alpha, positive=False)
+        self.ridge_lambda = _optional_number("ridge_lambda", ridge_lambda, positive=False)
+        self.kernel_width = _optional_number("kernel_width", kernel_width, positive=True)
+        self.units = _choice("units", units, UNITS)
+        self.precision = _choice("precision", precision, PRECISIONS)
+        if self.ridge_alpha is not None and self.ridge_lambda is not None:
+            raise InputError(
+                "declare the ridge once: ridge_alpha (sklearn's sum-of-squares alpha) or "
+                "ridge_lambda (mean-loss lambda), not both"
+            )
+        if self.kind == "gradient" and (
+            self.ridge_alpha is not None
+            or self.ridge_lambda is not None
+            or self.kernel_width is not None
+        ):
+            raise InputError(
+                "a gradient explainer has no ridge or kernel; drop ridge_*/kernel_width or "
+                "declare kind='perturbation'"
+            )
+        if self.units == "standardized" and self.covariance == "full":
+            raise InputError(
+                "units='standardized' (per-feature scaling, as lime) is defined for "
+                "covariance='diagonal' or 'isotropic' only"
+            )
+        self.name = str(name) if name else getattr(explain, "__name__", type(explain).__name__)
+
+    # -- behaviour ----------------------------------------------------------------
+    def __call__(self, f: Any, x0: Any, cov: Any, n: int, seed: int) -> Any:
+        """Call the wrapped explainer (no conversion: the checks inspect its raw output)."""
+        return self.explain(f, x0, cov, n, seed)
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        """All declared tags, JSON-serialisable."""
+        return {
+            "kind": self.kind,
+            "covariance": self.covariance,
+            "stochastic": self.stochastic,
+            "ridge_alpha": self.ridge_alpha,
+            "ridge_lambda": self.ridge_lambda,
+            "kernel_width": self.kernel_width,
+            "units": self.units,
+            "precision": self.precision,
+            "name": self.name,
+        }
+
+    @property
+    def has_ridge(self) -> bool:
+        return bool(self.ridge_alpha) or bool(self.ridge_lambda)
+
+    @property
+    def exact_rtol(self) -> float:
+        """Relative tolerance of identities that hold exactly in exact arithmetic."""
+        return 1e-7 if self.precision == "float64" else 2e-3
+
+    def supports(self, structure: str) -> bool:
+        """Whether a covariance of this structure ('isotropic', 'diagonal', 'full') is declared."""
+        return COVARIANCES.index(structure) <= COVARIANCES.index(self.covariance)
+
+    def __repr__(self) -> str:
+        extra = ", ".join(
+            f"{k}={v!r}"
+            for k, v in self.tags.items()
+            if k not in ("name", "kind", "covariance", "stochastic")
+            and v not in (None, "raw", "float64")
+        )
+        return (
+            f"Explainer({self.name}, kind={self.kind!r}, covariance={self.covariance!r}, "
+            f"stochastic={self.stochastic}{', ' + extra if extra else ''})"
+        )
+
+
+def as_explainer(obj: Any, tags: Mapping[str, Any] | None = None) -> Explainer:
+    """Turn ``obj`` into an :class:`Explainer`.
+
+    ``obj`` may be an Explainer (returned as is; ``tags`` must then be empty),
+    a callable with a ``__explainer_tags__`` mapping, or a plain callable with
+    the tags given here.
+    """
+    if isinstance(obj, Explainer):
+        if tags:
+            raise InputError("tags were given for an object that is already an Explainer")
+        return obj
+    declared = dict(getattr(obj, "__explainer_tags__", {}) or {})
+    declared.update(tags or {})
+    return Explainer(obj, **declared)

@@ -1,0 +1,94 @@
+"""Load an explainer from a ``"module:attr"`` string and run the battery on it.
+
+This is what a command line (``verify check mypkg.mod:explain``) and the
+pytest plugin (``pytest --explainer mypkg.mod:explain``) call.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from .battery import check_explainer, report
+from .explainer import Explainer, as_explainer
+from .runner import Settings
+
+__all__ = ["load_explainer", "parse_tags", "run_spec"]
+
+
+def parse_tags(pairs: list[str] | None) -> dict[str, Any]:
+    """``["kind=gradient", "stochastic=true", "ridge_alpha=1"]`` -> typed tag dict."""
+    tags: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"tag {pair!r} is not KEY=VALUE (e.g. kind=gradient)")
+        value: Any = raw
+        low = raw.lower()
+        if low in ("true", "false"):
+            value = low == "true"
+        elif low in ("none", "null"):
+            value = None
+        else:
+            try:
+                value = float(raw)
+            except ValueError:
+                value = raw
+        tags[key.strip()] = value
+    return tags
+
+
+def load_explainer(spec: str, tags: Mapping[str, Any] | None = None) -> Explainer:
+    """Import ``"package.module:attribute"`` and wrap it as an :class:`Explainer`.
+
+    The attribute may be an Explainer, a callable with ``__explainer_tags__``,
+    or a plain callable (then ``tags`` must declare at least kind, covariance
+    and stochastic). A dotted attribute path (``mod:obj.method``) is followed.
+    """
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(
+            f"explainer spec {spec!r} must read 'package.module:attribute', e.g. "
+            "'mypkg.explainers:smoothgrad'"
+        )
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(
+            f"cannot import module {module_name!r} for explainer {spec!r}: {exc}; is it on "
+            "sys.path (run from the project root or pip install -e it)?"
+        ) from exc
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ValueError(f"module {module_name!r} has no attribute {attr!r}") from None
+    return as_explainer(obj, dict(tags or {}))
+
+
+def run_spec(
+    spec: str,
+    tags: Mapping[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    settings: Settings | None = None,
+    expected_failed_checks: Mapping[str, str] | None = None,
+    checks: list[str] | None = None,
+) -> dict[str, Any]:
+    """Load ``spec``, run the battery, return the JSON-serialisable report.
+
+    The report has ``schema``, ``explainer`` (its tags), ``seed``, ``settings``,
+    ``summary`` (counts per status and ``ok``) and ``results`` (one record per
+    check: name, status, message, seed, figures, duration, explainer).
+    """
+    explainer = load_explainer(spec, tags)
+    results = check_explainer(
+        explainer,
+        expected_failed_checks=expected_failed_checks,
+        on_fail=None,
+        seed=seed,
+        settings=settings,
+        checks=checks,
+    )
+    return report(results, explainer, seed, settings)
