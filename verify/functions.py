@@ -689,13 +689,13 @@ class Network(Function):
         v_out = self.weights[1][0]
         total: GaussianMoments | None = None
         for w_j, b_j, c_j in zip(W, b, v_out, strict=True):
-            if not np.any(w_j):
-                unit_value = float(self.activation.value(np.array(b_j)))
+            if float(w_j @ cov @ w_j) <= 0:
+                # Zero (or underflowing, e.g. subnormal) weights: the unit is constant
+                # under the Gaussian to double precision.
+                s = X0 @ w_j + b_j
+                slope = c_j * self.activation.derivative(s)[:, None] * w_j
                 part = GaussianMoments(
-                    np.full(X0.shape[0], c_j * unit_value),
-                    np.zeros_like(X0),
-                    np.zeros_like(X0),
-                    "closed form",
+                    c_j * self.activation.value(s), slope, slope @ cov, "closed form"
                 )
             else:
                 part = RidgeFunction(w_j, b_j, self.activation)._moments(X0, cov).scaled(c_j)
