@@ -8,6 +8,7 @@ JSON-serialisable dict with a fixed set of keys (expressions as ``str``,
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,8 +221,12 @@ def _short(e: Any, n: int = 300) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
+_TEX = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#",
+        "{": r"\{", "}": r"\}", "^": r"\^{}", "$": r"\$", "~": r"\~{}",
+        "<=": r"$\le$", ">=": r"$\ge$", "<": r"$<$", ">": r"$>$"}
+_TEX_RE = re.compile("|".join(re.escape(k) for k in sorted(_TEX, key=len, reverse=True)))
+
+
 def _tex_escape(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"),
-                 ("#", r"\#"), ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}")):
-        s = s.replace(a, b)
-    return s
+    """Escape text for LaTeX in one pass (so inserted macros are not re-escaped)."""
+    return _TEX_RE.sub(lambda m: _TEX[m.group(0)], s)
