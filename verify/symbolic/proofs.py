@@ -223,7 +223,7 @@ def prove_equivalence(
 
 
 def prove_theorem1_generic(d: int, k: int, *, timeout: float | None = None,
-                           keep_sides: int = 35) -> ProofRecord:
+                           keep_sides: int = 15) -> ProofRecord:
     """Prove Theorem 1 for the generic polynomial of degree <= k in d variables.
 
     Fully symbolic mean and covariance and one symbol per coefficient; the proof
@@ -751,15 +751,18 @@ def _rbf_example(d: int, symbolic_precision: bool):
     return xs, f
 
 
-def prove_all(*, generic_classes: Sequence[tuple[int, int]] = ((1, 1), (2, 2), (3, 3),
-                                                                (4, 4), (5, 5)),
+ALL_GENERIC_CLASSES = tuple((d, k) for d in range(1, 6) for k in range(1, 6))
+
+
+def prove_all(*, generic_classes: Sequence[tuple[int, int]] = ALL_GENERIC_CLASSES,
               timeout: float | None = 120.0) -> list[ProofRecord]:
     """Every statement, at sizes that run in a few seconds in total.
 
     Parameters
     ----------
     generic_classes : sequence of (d, k)
-        Generic polynomial classes for Theorem 1 (fully symbolic mean and cov).
+        Generic polynomial classes for Theorem 1 (fully symbolic mean and cov);
+        default every d <= 5, k <= 5.
     timeout : float, optional
         Per-proof budget in seconds.
 
@@ -781,21 +784,28 @@ def prove_all(*, generic_classes: Sequence[tuple[int, int]] = ((1, 1), (2, 2), (
     recs.append(prove_equivalence(
         f, xs, timeout=timeout,
         function_class="Gaussian RBF, d=1, symbolic centre, weight, precision, mean, variance"))
+    cov2 = sp.Matrix([[1, sp.Rational(1, 3)], [sp.Rational(1, 3), sp.Rational(1, 2)]])
     xs, f = _rbf_example(2, symbolic_precision=False)
     recs.append(prove_equivalence(
-        f, xs, cov=sp.Matrix([[1, sp.Rational(1, 3)], [sp.Rational(1, 3), sp.Rational(1, 2)]]),
-        timeout=timeout,
+        f, xs, cov=cov2, timeout=timeout,
         function_class="RBF mixture, K=2, d=2, symbolic centres, weights and mean; rational "
                        "precisions (one singular) and covariance"))
     # Lemma 6
     fp, _ = generic_polynomial([x1, x2], 3)
     recs.append(prove_lemma6(fp, [x1, x2], timeout=timeout,
                              function_class="generic polynomial, d=2, k=3, symbolic mean, cov"))
-    recs.append(prove_lemma6(Phi(s), [x1, x2], timeout=timeout,
-                             function_class="probit ridge function, d=2, all symbolic"))
+    for name, f in (("sin", sp.sin(s)), ("exp", sp.exp(s)), ("probit", Phi(s))):
+        recs.append(prove_lemma6(
+            f, [x1, x2], timeout=timeout,
+            function_class=f"ridge function {name}(w'x + b), d=2, all symbolic"))
     xs, f = _rbf_example(1, symbolic_precision=True)
     recs.append(prove_lemma6(f, xs, timeout=timeout,
                              function_class="Gaussian RBF, d=1, all symbolic"))
+    xs, f = _rbf_example(2, symbolic_precision=False)
+    recs.append(prove_lemma6(
+        f, xs, cov=cov2, timeout=timeout,
+        function_class="RBF mixture, K=2, d=2, symbolic centres, weights, mean and lambda; "
+                       "rational precisions (one singular) and covariance"))
     # kernel-weighted LIME
     f3, _ = generic_polynomial([x1], 3)
     recs.append(prove_kernel_lime(
