@@ -64,6 +64,7 @@ class Decision:
 # ---------------------------------------------------------------------------
 # normal form
 
+
 @lru_cache(maxsize=8192)
 def _rational(e: sp.Expr) -> sp.Expr:
     """Canonical p/q form (expanded polynomial when there is no denominator)."""
@@ -85,7 +86,7 @@ def _split_constant(arg: sp.Expr):
         return sp.nsimplify(c0) if c0 else sp.S.Zero, _rational(arg - c0)
     try:
         q, _ = sp.div(num, den, *gens)
-    except sp.PolynomialError:
+    except Exception:  # no split is always safe: it can only fail to prove
         return sp.S.Zero, arg
     q = sp.expand(q)
     c0 = q.as_coeff_Add()[0] if q.is_Add else (q if q.is_number else sp.S.Zero)
@@ -224,6 +225,7 @@ def _from_normal_form(nf: dict) -> sp.Expr:
 # ---------------------------------------------------------------------------
 # numeric evidence / witnesses
 
+
 def default_sampler(symbols, fixed: dict | None = None) -> Sampler:
     """Random rational values: positive symbols in [1/4, 2], others in [-2, 2].
 
@@ -279,6 +281,26 @@ def _numeric(expr, sampler: Sampler, n_points: int, dps: int, seed: int):
     return rows, tol
 
 
+def _radicals_consistent(expr, sampler: Sampler, seed: int) -> bool:
+    """Guard for the one rewrite that needs a sign condition.
+
+    Splitting ``B**e`` over the irreducible factors of B is valid when the
+    factors are positive. When symbolic radicands are present, a proof by normal
+    form is accepted only if the difference also vanishes (to 30 digits) at an
+    admissible random point; otherwise the decision falls through to the other
+    routes.
+    """
+    has_radical = any(
+        p.exp.is_Rational and not p.exp.is_Integer and p.base.free_symbols
+        for p in expr.atoms(sp.Pow)
+    )
+    if not has_radical:
+        return True
+    point = sampler(random.Random(seed + 7919))
+    val = sp.N(expr.xreplace(point), 30)
+    return bool(val.is_number and abs(val) < sp.Float(10) ** -20)
+
+
 def decide_zero(
     expr,
     *,
@@ -310,19 +332,19 @@ def decide_zero(
     if expr == 0:
         return Decision("proved", sp.S.Zero, "identically zero after derivation")
     residual = expr
+    sampler = sampler or default_sampler(expr.free_symbols)
     if canonicalise:
         nf = normal_form(expr)
-        if not nf:
+        if not nf and _radicals_consistent(expr, sampler, seed):
             return Decision(
                 "proved", sp.S.Zero, "normal form (grouped transcendental factors, cancelled)"
             )
-        residual = _from_normal_form(nf)
+        residual = _from_normal_form(nf) if nf else expr
         if try_simplify and sp.count_ops(residual) < 4000:
             simp = sp.simplify(residual)
             if simp == 0:
                 return Decision("proved", sp.S.Zero, "sympy.simplify of the normal-form residual")
             residual = simp
-    sampler = sampler or default_sampler(expr.free_symbols)
     rows, tol = _numeric(expr, sampler, n_points, dps, seed)
     for point, val, val_hi in rows:
         if abs(val) > tol and abs(val - val_hi) < tol * abs(val):

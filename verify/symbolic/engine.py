@@ -133,6 +133,7 @@ def second_moment_matrix(xs, mean=None, cov=None) -> sp.Matrix:
 # ---------------------------------------------------------------------------
 # decomposition of the integrand
 
+
 def _poly_degree(expr, xs):
     try:
         return sp.Poly(expr, *xs).total_degree()
@@ -241,6 +242,7 @@ def _decompose(expr, xs):
 # ---------------------------------------------------------------------------
 # the integrals
 
+
 def _poly_moment(poly_expr, xs, mean, cov) -> sp.Expr:
     """E[P(x)] with moments from the cached MGF table."""
     table = moment_table(len(xs))
@@ -304,8 +306,11 @@ def _reduce_iota(expr):
 
 
 def _expect_group(P, qarg, trigs, probit, xs, mean, cov) -> sp.Expr:
-    A, b, c = _quadratic_parts(qarg, xs) if qarg != 0 else (
-        sp.zeros(len(xs), len(xs)), sp.zeros(len(xs), 1), sp.S.Zero)
+    A, b, c = (
+        _quadratic_parts(qarg, xs)
+        if qarg != 0
+        else (sp.zeros(len(xs), len(xs)), sp.zeros(len(xs), 1), sp.S.Zero)
+    )
     if not trigs:
         E, D, mean_t, cov_t = _tilt(A, b, c, mean, cov)
         K = sp.exp(E) * (D ** sp.Rational(-1, 2) if D != 1 else 1)
@@ -324,8 +329,9 @@ def _expect_group(P, qarg, trigs, probit, xs, mean, cov) -> sp.Expr:
         for s, t in zip(signs, trigs, strict=True):
             L += s * t.args[0]
             pref *= sp.S.Half if isinstance(t, sp.cos) else -_IOTA * s / 2
-        La, Lb, Lc = _quadratic_parts(sp.expand(L), xs) if L.has(*xs) else (
-            None, sp.zeros(len(xs), 1), L)
+        La, Lb, Lc = (
+            _quadratic_parts(sp.expand(L), xs) if L.has(*xs) else (None, sp.zeros(len(xs), 1), L)
+        )
         del La  # affine by construction
         E, D, mean_t, cov_t = _tilt(A, b + _IOTA * Lb, c + _IOTA * Lc, mean, cov)
         E_re, E_im = _reduce_iota(E)

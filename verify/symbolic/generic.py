@@ -86,9 +86,7 @@ def _sub(a, b):
     return tuple(x - y for x, y in zip(a, b, strict=True))
 
 
-def check_generic_polynomial(
-    d: int, k: int, *, table: MomentTable | None = None
-) -> GenericResult:
+def check_generic_polynomial(d: int, k: int, *, table: MomentTable | None = None) -> GenericResult:
     """Check Theorem 1 (or Lemma 6's normal equations) for the generic class (d, k).
 
     Parameters

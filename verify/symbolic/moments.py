@@ -124,8 +124,14 @@ class MomentTable:
         for kij in range(min(left, rem[j]), -1, -1):
             rem[j] -= kij
             self._spread(
-                rem, i, j + 1, left - kij, key + kij * self.s_key(i, j),
-                den * factorial(kij), num, acc,
+                rem,
+                i,
+                j + 1,
+                left - kij,
+                key + kij * self.s_key(i, j),
+                den * factorial(kij),
+                num,
+                acc,
             )
             rem[j] += kij
 
@@ -198,6 +204,7 @@ def moment_table(d: int) -> MomentTable:
 
 
 # -- tiny packed-polynomial arithmetic (used by the fast generic proofs) ---------
+
 
 def padd(p: PackedPoly, q: PackedPoly, c: int = 1) -> PackedPoly:
     """``p + c*q`` as a new packed polynomial (zero coefficients dropped)."""

@@ -111,4 +111,3 @@ def as_covariance(cov, d: int, *, check_pd: bool = True) -> sp.Matrix:
                     "a Gaussian N(mean, cov) needs a symmetric positive definite cov"
                 )
     return c
-

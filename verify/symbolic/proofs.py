@@ -54,6 +54,7 @@ REAL = "all parameter symbols real; diagonal covariance entries positive"
 # ---------------------------------------------------------------------------
 # plumbing
 
+
 def _run(
     statement_id: str,
     statement: str,
@@ -142,6 +143,7 @@ def generic_polynomial(xs, k: int, name: str = "c") -> tuple[sp.Expr, list[sp.Sy
 # ---------------------------------------------------------------------------
 # Theorem 1
 
+
 def prove_equivalence(
     expr,
     xs,
@@ -203,8 +205,9 @@ def prove_equivalence(
         ]
         if numeric_cov:
             rhs = stein_side(expr, xs, m, S)
-            checks.append(("stein: cov^-1 Cov(x,f) = E[grad f]",
-                           decide_matrix(rhs - sg, sampler=sampler)))
+            checks.append(
+                ("stein: cov^-1 Cov(x,f) = E[grad f]", decide_matrix(rhs - sg, sampler=sampler))
+            )
             lhs = sg
         else:
             lhs, rhs = S * sg, covv
@@ -222,8 +225,9 @@ def prove_equivalence(
     )
 
 
-def prove_theorem1_generic(d: int, k: int, *, timeout: float | None = None,
-                           keep_sides: int = 15) -> ProofRecord:
+def prove_theorem1_generic(
+    d: int, k: int, *, timeout: float | None = None, keep_sides: int = 15
+) -> ProofRecord:
     """Prove Theorem 1 for the generic polynomial of degree <= k in d variables.
 
     Fully symbolic mean and covariance and one symbol per coefficient; the proof
@@ -247,9 +251,13 @@ def prove_theorem1_generic(d: int, k: int, *, timeout: float | None = None,
         table = MomentTable(d)
         res = check_generic_polynomial(d, k, table=table)
         details = {
-            "d": d, "k": k, "coefficients": res.n_coefficients,
-            "identities_checked": res.n_identities, "moments": res.n_moments,
-            "moment_terms": res.n_terms, "derivation_seconds": res.elapsed,
+            "d": d,
+            "k": k,
+            "coefficients": res.n_coefficients,
+            "identities_checked": res.n_identities,
+            "moments": res.n_moments,
+            "moment_terms": res.n_terms,
+            "derivation_seconds": res.elapsed,
         }
         out = {
             "status": "proved" if res.proved else "disproved",
@@ -259,10 +267,18 @@ def prove_theorem1_generic(d: int, k: int, *, timeout: float | None = None,
                 f"vanishes on each of the {res.n_coefficients} monomials (all checked)"
             ),
             "checks": [
-                {"name": "stein: Cov(x,f) = cov E[grad f]", "status":
-                 "proved" if not any(f[1] == "stein" for f in res.failures) else "disproved"},
-                {"name": "clime: normal equations at w = E[grad f]", "status":
-                 "proved" if not any(f[1] == "clime" for f in res.failures) else "disproved"},
+                {
+                    "name": "stein: Cov(x,f) = cov E[grad f]",
+                    "status": "proved"
+                    if not any(f[1] == "stein" for f in res.failures)
+                    else "disproved",
+                },
+                {
+                    "name": "clime: normal equations at w = E[grad f]",
+                    "status": "proved"
+                    if not any(f[1] == "clime" for f in res.failures)
+                    else "disproved",
+                },
             ],
             "details": details,
         }
@@ -280,11 +296,13 @@ def prove_theorem1_generic(d: int, k: int, *, timeout: float | None = None,
         "(E[grad f], E f - E[grad f]'mean) solves the C-LIME normal equations"
     )
     return _run(
-        "theorem1", statement,
+        "theorem1",
+        statement,
         f"generic polynomial, d={d}, k={k} ({n_coeff} symbolic coefficients), "
         "fully symbolic mean and covariance",
         (GAUSS, REAL, "proof by linearity over the monomial basis (exact, not sampled)"),
-        timeout, body,
+        timeout,
+        body,
     )
 
 
@@ -311,8 +329,9 @@ def _generic_sides(table: MomentTable, d: int, k: int):
     return (S * sg).applyfunc(sp.expand), covv.applyfunc(sp.expand)
 
 
-def proved_polynomial_classes(max_d: int = 5, max_k: int = 5, *,
-                              timeout: float | None = None) -> list[dict]:
+def proved_polynomial_classes(
+    max_d: int = 5, max_k: int = 5, *, timeout: float | None = None
+) -> list[dict]:
     """Prove Theorem 1 for every generic class (d, k), d <= max_d, k <= max_k.
 
     Returns
@@ -324,18 +343,32 @@ def proved_polynomial_classes(max_d: int = 5, max_k: int = 5, *,
     for d in range(1, max_d + 1):
         for k in range(1, max_k + 1):
             rec = prove_theorem1_generic(d, k, timeout=timeout, keep_sides=0)
-            rows.append({
-                "d": d, "k": k, "coefficients": len(monomial_exponents(d, k)),
-                "status": rec.status, "seconds": rec.elapsed,
-            })
+            rows.append(
+                {
+                    "d": d,
+                    "k": k,
+                    "coefficients": len(monomial_exponents(d, k)),
+                    "status": rec.status,
+                    "seconds": rec.elapsed,
+                }
+            )
     return rows
 
 
 # ---------------------------------------------------------------------------
 # Lemma 6, kernel LIME, Propositions 2 and 3
 
-def prove_lemma6(expr, xs, mean=None, cov=None, lam=None, *, timeout: float | None = None,
-                 function_class: str | None = None) -> ProofRecord:
+
+def prove_lemma6(
+    expr,
+    xs,
+    mean=None,
+    cov=None,
+    lam=None,
+    *,
+    timeout: float | None = None,
+    function_class: str | None = None,
+) -> ProofRecord:
     """Lemma 6: ridge C-LIME (unpenalised intercept) is ``(cov + lam I)^{-1} Cov(x, f)``.
 
     With unknown symbols ``w`` and ``w0``, the ridge normal equations are
@@ -360,12 +393,17 @@ def prove_lemma6(expr, xs, mean=None, cov=None, lam=None, *, timeout: float | No
         second = second_moment_matrix(xs, m, S)
         N1 = exf - second * w - m * w0 - lam * w
         N2 = ef - (m.T * w)[0] - w0
-        covv = sp.Matrix([gaussian_expectation((x - m[i]) * expr, xs, m, S)
-                          for i, x in enumerate(xs)])
+        covv = sp.Matrix(
+            [gaussian_expectation((x - m[i]) * expr, xs, m, S) for i, x in enumerate(xs)]
+        )
         target = covv - (S + lam * sp.eye(d)) * w
         sampler = _sampler_for(S, [*list(target), lam])
-        checks = [("ridge normal equations: N1 - mean N2 = Cov - (cov + lam I) w",
-                   decide_matrix(N1 - m * N2 - target, sampler=sampler))]
+        checks = [
+            (
+                "ridge normal equations: N1 - mean N2 = Cov - (cov + lam I) w",
+                decide_matrix(N1 - m * N2 - target, sampler=sampler),
+            )
+        ]
         if d <= 2:
             R = S + lam * sp.eye(d)
             det = sp.expand(R.det())
@@ -373,8 +411,12 @@ def prove_lemma6(expr, xs, mean=None, cov=None, lam=None, *, timeout: float | No
             w0_sol = ef - (m.T * w_sol)[0]
             subs = dict(zip([*list(w), w0], [*list(w_sol), w0_sol], strict=True))
             resid = sp.Matrix([*list(N1.xreplace(subs)), N2.xreplace(subs)])
-            checks.append(("explicit (cov + lam I)^-1 Cov solves N1, N2",
-                           decide_matrix(resid, sampler=sampler)))
+            checks.append(
+                (
+                    "explicit (cov + lam I)^-1 Cov solves N1, N2",
+                    decide_matrix(resid, sampler=sampler),
+                )
+            )
         out = _verdict(checks)
         out.update(lhs=N1 - m * N2, rhs=target)
         return out
@@ -385,13 +427,21 @@ def prove_lemma6(expr, xs, mean=None, cov=None, lam=None, *, timeout: float | No
         "w0 = E f - w'mean",
         function_class or f"f = {expr}",
         (GAUSS, REAL, "lam >= 0; intercept not penalised"),
-        timeout, body,
+        timeout,
+        body,
     )
 
 
-def prove_kernel_lime(expr, xs, x0=None, cov=None, kw=None, *,
-                      timeout: float | None = None,
-                      function_class: str | None = None) -> ProofRecord:
+def prove_kernel_lime(
+    expr,
+    xs,
+    x0=None,
+    cov=None,
+    kw=None,
+    *,
+    timeout: float | None = None,
+    function_class: str | None = None,
+) -> ProofRecord:
     """MATH.md §8(d): Gaussian-kernel-weighted LIME equals C-LIME under a shrunk cov.
 
     Weights ``pi(z) = exp(-||z - x0||^2 / (2 kw^2))``, samples z ~ N(x0, cov).
@@ -423,15 +473,21 @@ def prove_kernel_lime(expr, xs, x0=None, cov=None, kw=None, *,
         e_pi_x = [e_w(x) for x in xs]
         eqs = []
         for i, x in enumerate(xs):
-            eqs.append(e_w(x * expr) - sum(e_w(x * xj) * w[j] for j, xj in enumerate(xs))
-                       - e_pi_x[i] * w0)
+            eqs.append(
+                e_w(x * expr) - sum(e_w(x * xj) * w[j] for j, xj in enumerate(xs)) - e_pi_x[i] * w0
+            )
         eqs.append(e_pi_f - sum(e_pi_x[j] * w[j] for j in range(d)) - e_pi * w0)
         sampler = _sampler_for(S, [*eqs, kw])
-        checks = [("weighted normal equations at w = SG under cov'",
-                   decide_matrix(sp.Matrix(eqs), sampler=sampler))]
+        checks = [
+            (
+                "weighted normal equations at w = SG under cov'",
+                decide_matrix(sp.Matrix(eqs), sampler=sampler),
+            )
+        ]
         out = _verdict(checks)
-        out.update(lhs=sp.Matrix(eqs), rhs=sp.zeros(d + 1, 1),
-                   details={"cov_prime": S_prime, "w": w})
+        out.update(
+            lhs=sp.Matrix(eqs), rhs=sp.zeros(d + 1, 1), details={"cov_prime": S_prime, "w": w}
+        )
         return out
 
     return _run(
@@ -440,12 +496,21 @@ def prove_kernel_lime(expr, xs, x0=None, cov=None, kw=None, *,
         "equals C-LIME = SmoothGrad under N(x0, (cov^{-1} + I/kw^2)^{-1})",
         function_class or f"f = {expr}",
         (GAUSS, REAL, "kw > 0; kernel centred at the sampling mean x0"),
-        timeout, body,
+        timeout,
+        body,
     )
 
 
-def prove_linearity(f, g, xs, mean=None, cov=None, *, timeout: float | None = None,
-                    function_class: str | None = None) -> ProofRecord:
+def prove_linearity(
+    f,
+    g,
+    xs,
+    mean=None,
+    cov=None,
+    *,
+    timeout: float | None = None,
+    function_class: str | None = None,
+) -> ProofRecord:
     """Proposition 2: SmoothGrad and C-LIME are linear in f.
 
     ``E[grad(a f + b g)] = a E[grad f] + b E[grad g]`` and, on the C-LIME side
@@ -476,7 +541,8 @@ def prove_linearity(f, g, xs, mean=None, cov=None, *, timeout: float | None = No
         "Proposition 2: SG and C-LIME of alpha f + beta g equal alpha (.)^f + beta (.)^g",
         function_class or f"f = {f}, g = {g}",
         (GAUSS, REAL),
-        timeout, body,
+        timeout,
+        body,
     )
 
 
@@ -496,8 +562,9 @@ def single_index_k(link: str, m: sp.Expr, v: sp.Expr) -> sp.Expr:
     raise ValueError(f"unknown link {link!r}; choose one of {_LINKS}")
 
 
-def prove_proportionality(link: str = "affine", d: int = 2, *,
-                          timeout: float | None = None) -> ProofRecord:
+def prove_proportionality(
+    link: str = "affine", d: int = 2, *, timeout: float | None = None
+) -> ProofRecord:
     """Proposition 3 and its single-index generalisation: SG = C-LIME = k(x0) theta.
 
     ``f(x) = g(theta'x + b)`` with symbolic theta, b, fully symbolic mean and
@@ -512,8 +579,13 @@ def prove_proportionality(link: str = "affine", d: int = 2, *,
     b = sp.Symbol("b", real=True)
     m, S = symbolic_mean(d), symbolic_covariance(d)
     s = (theta.T * sp.Matrix(xs))[0] + b
-    g = {"affine": lambda u: u, "identity": lambda u: u, "probit": Phi, "sin": sp.sin,
-         "exp": sp.exp}[link]
+    g = {
+        "affine": lambda u: u,
+        "identity": lambda u: u,
+        "probit": Phi,
+        "sin": sp.sin,
+        "exp": sp.exp,
+    }[link]
     f = g(s)
 
     def body() -> dict:
@@ -525,25 +597,34 @@ def prove_proportionality(link: str = "affine", d: int = 2, *,
         sampler = _sampler_for(S, list(sg) + list(covv))
         checks = [
             ("smoothgrad = k theta", decide_matrix(sg - k * theta, sampler=sampler)),
-            ("C-LIME side: Cov(x, f) = cov k theta",
-             decide_matrix(covv - S * k * theta, sampler=sampler)),
+            (
+                "C-LIME side: Cov(x, f) = cov k theta",
+                decide_matrix(covv - S * k * theta, sampler=sampler),
+            ),
         ]
         out = _verdict(checks)
         out.update(lhs=sg, rhs=k * theta, details={"k": k})
         return out
 
-    label = ("Proposition 3 (f affine): SG = C-LIME = k theta with k = 1" if link == "affine"
-             else f"Proposition 3, single-index generalisation: f = {link}(theta'x + b), "
-                  "SG = C-LIME = k(x0) theta with k = E g'(s)")
+    label = (
+        "Proposition 3 (f affine): SG = C-LIME = k theta with k = 1"
+        if link == "affine"
+        else f"Proposition 3, single-index generalisation: f = {link}(theta'x + b), "
+        "SG = C-LIME = k(x0) theta with k = E g'(s)"
+    )
     return _run(
-        "proposition3", label,
+        "proposition3",
+        label,
         f"link {link}: f = {f}, d={d}, fully symbolic mean and covariance",
-        (GAUSS, REAL), timeout, body,
+        (GAUSS, REAL),
+        timeout,
+        body,
     )
 
 
 # ---------------------------------------------------------------------------
 # Theorem 2 (robustness) and the boundary of Theorem 1
+
 
 def _one_d_symbols():
     M = sp.Symbol("M", positive=True)  # gradient bound grad f_max
@@ -593,10 +674,16 @@ def prove_theorem2_published(*, timeout: float | None = None) -> ProofRecord:
         positive2, diff2 = _positive(diff2, M / sigma)
         status = "disproved" if positive else "undecided"
         checks = [
-            {"name": "sin counterexample: slope - M/(2 sigma) > 0",
-             "status": "disproved" if positive else "undecided", "difference": str(diff)},
-            {"name": "M|a| example: sqrt(2/pi) M/sigma - M/(2 sigma) > 0",
-             "status": "disproved" if positive2 else "undecided", "difference": str(diff2)},
+            {
+                "name": "sin counterexample: slope - M/(2 sigma) > 0",
+                "status": "disproved" if positive else "undecided",
+                "difference": str(diff),
+            },
+            {
+                "name": "M|a| example: sqrt(2/pi) M/sigma - M/(2 sigma) > 0",
+                "status": "disproved" if positive2 else "undecided",
+                "difference": str(diff2),
+            },
         ]
         return {
             "status": status,
@@ -612,7 +699,7 @@ def prove_theorem2_published(*, timeout: float | None = None) -> ProofRecord:
                 "ratio_to_claimed": sp.N((lhs / rhs).subs(point), 30),
             },
             "method": "exact SmoothGrad of the sin counterexample by the characteristic "
-                      "function; sign of the exact difference decided by SymPy",
+            "function; sign of the exact difference decided by SymPy",
             "checks": checks,
             "details": {"smoothgrad": sg, "slope": slope, "x_star": x_star},
         }
@@ -623,7 +710,8 @@ def prove_theorem2_published(*, timeout: float | None = None) -> ProofRecord:
         "is M/(2 sigma)-Lipschitz",
         "f(a) = (M/omega) sin(omega a_1), omega = 1/sigma (|f'| <= M)",
         ("M > 0, sigma > 0", "a Lipschitz constant bounds |SG'(x0)| at every x0"),
-        timeout, body,
+        timeout,
+        body,
     )
 
 
@@ -642,12 +730,14 @@ def prove_theorem2_sharp(*, timeout: float | None = None) -> ProofRecord:
     z = sp.Symbol("z", real=True)
 
     def body() -> dict:
-        rho = sp.exp(-z**2 / (2 * sigma**2)) / (sp.sqrt(2 * sp.pi) * sigma)
+        rho = sp.exp(-(z**2) / (2 * sigma**2)) / (sp.sqrt(2 * sp.pi) * sigma)
         # SmoothGrad by integrating the a.e. derivative M sign(x0 + z)
         sg = M * (sp.integrate(rho, (z, -x0, sp.oo)) - sp.integrate(rho, (z, -sp.oo, -x0)))
         # gradient of the smoothed function E[M |x0 + z|]
-        smooth = M * (sp.integrate((x0 + z) * rho, (z, -x0, sp.oo))
-                      - sp.integrate((x0 + z) * rho, (z, -sp.oo, -x0)))
+        smooth = M * (
+            sp.integrate((x0 + z) * rho, (z, -x0, sp.oo))
+            - sp.integrate((x0 + z) * rho, (z, -sp.oo, -x0))
+        )
         grad_smooth = sp.diff(smooth, x0)
         closed = M * (2 * Phi(x0 / sigma) - 1)
         sampler = default_sampler({M, sigma, x0})
@@ -655,20 +745,29 @@ def prove_theorem2_sharp(*, timeout: float | None = None) -> ProofRecord:
         sharp = sp.sqrt(2 / sp.pi) * M / sigma
         slope = 2 * M * phi(x0 / sigma) / sigma  # maximal at x0 = 0
         checks = [
-            ("SG'(x0) = 2 M phi(x0/sigma)/sigma (largest at 0)",
-             decide_zero(sp.diff(erf_to_phi(sg), x0) - slope, sampler=sampler)),
-            ("E[f'] = M (2 Phi(x0/sigma) - 1)",
-             decide_zero(erf_to_phi(sg) - closed, sampler=sampler)),
-            ("d/dx0 E[f] = M (2 Phi(x0/sigma) - 1)",
-             decide_zero(erf_to_phi(grad_smooth) - closed, sampler=sampler)),
+            (
+                "SG'(x0) = 2 M phi(x0/sigma)/sigma (largest at 0)",
+                decide_zero(sp.diff(erf_to_phi(sg), x0) - slope, sampler=sampler),
+            ),
+            (
+                "E[f'] = M (2 Phi(x0/sigma) - 1)",
+                decide_zero(erf_to_phi(sg) - closed, sampler=sampler),
+            ),
+            (
+                "d/dx0 E[f] = M (2 Phi(x0/sigma) - 1)",
+                decide_zero(erf_to_phi(grad_smooth) - closed, sampler=sampler),
+            ),
             ("slope at 0 = sqrt(2/pi) M/sigma", decide_zero(slope0 - sharp, sampler=sampler)),
         ]
         out = _verdict(checks)
         out.update(
-            lhs=slope0, rhs=sharp,
-            details={"smoothgrad": closed,
-                     "claimed_published": M / (2 * sigma),
-                     "ratio_to_published": sp.simplify(sharp / (M / (2 * sigma)))},
+            lhs=slope0,
+            rhs=sharp,
+            details={
+                "smoothgrad": closed,
+                "claimed_published": M / (2 * sigma),
+                "ratio_to_published": sp.simplify(sharp / (M / (2 * sigma))),
+            },
         )
         return out
 
@@ -678,7 +777,8 @@ def prove_theorem2_sharp(*, timeout: float | None = None) -> ProofRecord:
         "SmoothGrad of M|a| has slope exactly sqrt(2/pi) M/sigma at 0",
         "f(a) = M |u'a| (u = e_1), limit eta -> 0 of M sqrt((u'a)^2 + eta^2)",
         ("M > 0, sigma > 0", "cov = sigma^2 I; the 1-D marginal along u carries the slope"),
-        timeout, body,
+        timeout,
+        body,
     )
 
 
@@ -694,7 +794,7 @@ def prove_stein_step_function(*, timeout: float | None = None) -> ProofRecord:
     a = sp.Symbol("a", real=True)
 
     def body() -> dict:
-        rho = sp.exp(-(a - x0) ** 2 / (2 * sigma**2)) / (sp.sqrt(2 * sp.pi) * sigma)
+        rho = sp.exp(-((a - x0) ** 2) / (2 * sigma**2)) / (sp.sqrt(2 * sp.pi) * sigma)
         cov_af = sp.integrate((a - x0) * rho, (a, 0, sp.oo))  # f = 1 on a > 0
         stein = sp.simplify(cov_af / sigma**2)
         sg_ae = sp.S.Zero  # derivative of the step away from 0
@@ -702,8 +802,11 @@ def prove_stein_step_function(*, timeout: float | None = None) -> ProofRecord:
         exact = decide_zero(stein - phi(x0 / sigma) / sigma, sampler=sampler)
         dec = decide_zero(sg_ae - stein, sampler=sampler)
         point = {x0: sp.Integer(0), sigma: sp.Integer(1)}
-        witness = {"point": point, "value_exact": (stein - sg_ae).subs(point),
-                   "value": sp.N((stein - sg_ae).subs(point), 30)}
+        witness = {
+            "point": point,
+            "value_exact": (stein - sg_ae).subs(point),
+            "value": sp.N((stein - sg_ae).subs(point), 30),
+        }
         return {
             "status": dec.status,
             "lhs": sg_ae,
@@ -714,10 +817,12 @@ def prove_stein_step_function(*, timeout: float | None = None) -> ProofRecord:
             "method": "direct integration (sympy.integrate); " + dec.method,
             "reason": "boundary of Theorem 1: f is not absolutely continuous",
             "checks": [
-                {"name": "cov^-1 Cov = phi(x0/sigma)/sigma", "status": exact.status,
-                 "method": exact.method},
-                {"name": "E[a.e. grad f] = cov^-1 Cov", "status": dec.status,
-                 "method": dec.method},
+                {
+                    "name": "cov^-1 Cov = phi(x0/sigma)/sigma",
+                    "status": exact.status,
+                    "method": exact.method,
+                },
+                {"name": "E[a.e. grad f] = cov^-1 Cov", "status": dec.status, "method": dec.method},
             ],
         }
 
@@ -726,12 +831,14 @@ def prove_stein_step_function(*, timeout: float | None = None) -> ProofRecord:
         "Theorem 1 for the step f(a) = 1[a_1 > 0] with its a.e. gradient (expected to fail)",
         "indicator of a half-space (not absolutely continuous)",
         ("cov = sigma^2 I, sigma > 0",),
-        timeout, body,
+        timeout,
+        body,
     )
 
 
 # ---------------------------------------------------------------------------
 # everything
+
 
 def _rbf_example(d: int, symbolic_precision: bool):
     xs = sp.symbols(f"x1:{d + 1}", real=True)
@@ -740,22 +847,28 @@ def _rbf_example(d: int, symbolic_precision: bool):
         p = sp.Symbol("p", positive=True) if symbolic_precision else sp.Rational(2)
         a1 = sp.Symbol("alpha_1", real=True)
         return xs, a1 * sp.exp(-p * (xs[0] - c) ** 2 / 2)
-    centres = [sp.Matrix([sp.Symbol(f"c_{k}{i + 1}", real=True) for i in range(d)])
-               for k in (1, 2)]
-    precisions = [sp.Matrix([[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]]),
-                  sp.Matrix([[1, 0], [0, 0]])]  # the second one singular on purpose
+    centres = [sp.Matrix([sp.Symbol(f"c_{k}{i + 1}", real=True) for i in range(d)]) for k in (1, 2)]
+    precisions = [
+        sp.Matrix([[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]]),
+        sp.Matrix([[1, 0], [0, 0]]),
+    ]  # the second one singular on purpose
     weights = sp.symbols("alpha_1 alpha_2", real=True)
     x = sp.Matrix(xs)
-    f = sum(w * sp.exp(-((x - c).T * P * (x - c))[0] / 2)
-            for w, c, P in zip(weights, centres, precisions, strict=True))
+    f = sum(
+        w * sp.exp(-((x - c).T * P * (x - c))[0] / 2)
+        for w, c, P in zip(weights, centres, precisions, strict=True)
+    )
     return xs, f
 
 
 ALL_GENERIC_CLASSES = tuple((d, k) for d in range(1, 6) for k in range(1, 6))
 
 
-def prove_all(*, generic_classes: Sequence[tuple[int, int]] = ALL_GENERIC_CLASSES,
-              timeout: float | None = 120.0) -> list[ProofRecord]:
+def prove_all(
+    *,
+    generic_classes: Sequence[tuple[int, int]] = ALL_GENERIC_CLASSES,
+    timeout: float | None = 120.0,
+) -> list[ProofRecord]:
     """Every statement, at sizes that run in a few seconds in total.
 
     Parameters
@@ -777,52 +890,108 @@ def prove_all(*, generic_classes: Sequence[tuple[int, int]] = ALL_GENERIC_CLASSE
     w1, w2, b = sp.symbols("w_1 w_2 b", real=True)
     s = w1 * x1 + w2 * x2 + b
     for name, f in (("sin", sp.sin(s)), ("exp", sp.exp(s)), ("probit", Phi(s))):
-        recs.append(prove_equivalence(
-            f, [x1, x2], timeout=timeout,
-            function_class=f"ridge function {name}(w'x + b), d=2, symbolic w, b, mean, cov"))
+        recs.append(
+            prove_equivalence(
+                f,
+                [x1, x2],
+                timeout=timeout,
+                function_class=f"ridge function {name}(w'x + b), d=2, symbolic w, b, mean, cov",
+            )
+        )
     xs, f = _rbf_example(1, symbolic_precision=True)
-    recs.append(prove_equivalence(
-        f, xs, timeout=timeout,
-        function_class="Gaussian RBF, d=1, symbolic centre, weight, precision, mean, variance"))
+    recs.append(
+        prove_equivalence(
+            f,
+            xs,
+            timeout=timeout,
+            function_class="Gaussian RBF, d=1, symbolic centre, weight, precision, mean, variance",
+        )
+    )
     cov2 = sp.Matrix([[1, sp.Rational(1, 3)], [sp.Rational(1, 3), sp.Rational(1, 2)]])
     xs, f = _rbf_example(2, symbolic_precision=False)
-    recs.append(prove_equivalence(
-        f, xs, cov=cov2, timeout=timeout,
-        function_class="RBF mixture, K=2, d=2, symbolic centres, weights and mean; rational "
-                       "precisions (one singular) and covariance"))
+    recs.append(
+        prove_equivalence(
+            f,
+            xs,
+            cov=cov2,
+            timeout=timeout,
+            function_class="RBF mixture, K=2, d=2, symbolic centres, weights and mean; rational "
+            "precisions (one singular) and covariance",
+        )
+    )
     # Lemma 6
     fp, _ = generic_polynomial([x1, x2], 3)
-    recs.append(prove_lemma6(fp, [x1, x2], timeout=timeout,
-                             function_class="generic polynomial, d=2, k=3, symbolic mean, cov"))
+    recs.append(
+        prove_lemma6(
+            fp,
+            [x1, x2],
+            timeout=timeout,
+            function_class="generic polynomial, d=2, k=3, symbolic mean, cov",
+        )
+    )
     for name, f in (("sin", sp.sin(s)), ("exp", sp.exp(s)), ("probit", Phi(s))):
-        recs.append(prove_lemma6(
-            f, [x1, x2], timeout=timeout,
-            function_class=f"ridge function {name}(w'x + b), d=2, all symbolic"))
+        recs.append(
+            prove_lemma6(
+                f,
+                [x1, x2],
+                timeout=timeout,
+                function_class=f"ridge function {name}(w'x + b), d=2, all symbolic",
+            )
+        )
     xs, f = _rbf_example(1, symbolic_precision=True)
-    recs.append(prove_lemma6(f, xs, timeout=timeout,
-                             function_class="Gaussian RBF, d=1, all symbolic"))
+    recs.append(
+        prove_lemma6(f, xs, timeout=timeout, function_class="Gaussian RBF, d=1, all symbolic")
+    )
     xs, f = _rbf_example(2, symbolic_precision=False)
-    recs.append(prove_lemma6(
-        f, xs, cov=cov2, timeout=timeout,
-        function_class="RBF mixture, K=2, d=2, symbolic centres, weights, mean and lambda; "
-                       "rational precisions (one singular) and covariance"))
+    recs.append(
+        prove_lemma6(
+            f,
+            xs,
+            cov=cov2,
+            timeout=timeout,
+            function_class="RBF mixture, K=2, d=2, symbolic centres, weights, mean and lambda; "
+            "rational precisions (one singular) and covariance",
+        )
+    )
     # kernel-weighted LIME
     f3, _ = generic_polynomial([x1], 3)
-    recs.append(prove_kernel_lime(
-        f3, [x1], timeout=timeout,
-        function_class="generic cubic, d=1, symbolic x0, variance and kernel width"))
+    recs.append(
+        prove_kernel_lime(
+            f3,
+            [x1],
+            timeout=timeout,
+            function_class="generic cubic, d=1, symbolic x0, variance and kernel width",
+        )
+    )
     xs, f = _rbf_example(1, symbolic_precision=True)
-    recs.append(prove_kernel_lime(
-        f, xs, timeout=timeout,
-        function_class="Gaussian RBF, d=1, symbolic centre, weight, precision, x0, variance "
-                       "and kernel width"))
-    recs.append(prove_kernel_lime(
-        x1**2 * x2 - x2**3 + b * x1, [x1, x2], timeout=timeout,
-        function_class="cubic polynomial, d=2, fully symbolic x0, covariance and kernel width"))
+    recs.append(
+        prove_kernel_lime(
+            f,
+            xs,
+            timeout=timeout,
+            function_class="Gaussian RBF, d=1, symbolic centre, weight, precision, x0, variance "
+            "and kernel width",
+        )
+    )
+    recs.append(
+        prove_kernel_lime(
+            x1**2 * x2 - x2**3 + b * x1,
+            [x1, x2],
+            timeout=timeout,
+            function_class="cubic polynomial, d=2, fully symbolic x0, covariance and kernel width",
+        )
+    )
     # Propositions
     fq, _ = generic_polynomial([x1, x2], 2)
-    recs.append(prove_linearity(fq, sp.sin(s), [x1, x2], timeout=timeout,
-                                function_class="generic quadratic and sin ridge, d=2"))
+    recs.append(
+        prove_linearity(
+            fq,
+            sp.sin(s),
+            [x1, x2],
+            timeout=timeout,
+            function_class="generic quadratic and sin ridge, d=2",
+        )
+    )
     for link in _LINKS:
         recs.append(prove_proportionality(link, d=2, timeout=timeout))
     recs.append(prove_theorem2_published(timeout=timeout))

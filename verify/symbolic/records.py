@@ -207,8 +207,10 @@ class ProofRecord:
         if self.status == "undecided":
             out.append(f"  reason: {self.reason or self.method}")
             if self.numeric_evidence:
-                out.append("  numeric evidence only (not a proof): "
-                           f"{_short(_jsonable(self.numeric_evidence))}")
+                out.append(
+                    "  numeric evidence only (not a proof): "
+                    f"{_short(_jsonable(self.numeric_evidence))}"
+                )
         if self.assumptions:
             out.append("  assumptions: " + "; ".join(self.assumptions))
         out.append(f"  method: {self.method}")
@@ -221,9 +223,22 @@ def _short(e: Any, n: int = 300) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
-_TEX = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#",
-        "{": r"\{", "}": r"\}", "^": r"\^{}", "$": r"\$", "~": r"\~{}",
-        "<=": r"$\le$", ">=": r"$\ge$", "<": r"$<$", ">": r"$>$"}
+_TEX = {
+    "\\": r"\textbackslash{}",
+    "_": r"\_",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "{": r"\{",
+    "}": r"\}",
+    "^": r"\^{}",
+    "$": r"\$",
+    "~": r"\~{}",
+    "<=": r"$\le$",
+    ">=": r"$\ge$",
+    "<": r"$<$",
+    ">": r"$>$",
+}
 _TEX_RE = re.compile("|".join(re.escape(k) for k in sorted(_TEX, key=len, reverse=True)))
 
 

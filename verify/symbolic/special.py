@@ -36,7 +36,7 @@ def phi(u: sp.Expr) -> sp.Expr:
     sympy.Expr
         ``exp(-u**2/2)/sqrt(2*pi)``.
     """
-    return sp.exp(-sp.sympify(u) ** 2 / 2) / sp.sqrt(2 * sp.pi)
+    return sp.exp(-(sp.sympify(u) ** 2) / 2) / sp.sqrt(2 * sp.pi)
 
 
 class Phi(sp.Function):
