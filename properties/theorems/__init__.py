@@ -49,6 +49,7 @@ from .ridge_kernel import check_kernel_lime, check_lemma6, gaussian_kernel, skle
 from .robustness import (
     check_theorem2_published,
     check_theorem2_sharp,
+    find_theorem2_counterexample,
     published_ratio,
     search_theorem2_counterexample,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "check_theorem2_published",
     "check_theorem2_sharp",
     "check_theorem3",
+    "find_theorem2_counterexample",
     "gaussian_kernel",
     "published_ratio",
     "require",

@@ -33,6 +33,7 @@ from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult
 __all__ = [
     "check_theorem2_published",
     "check_theorem2_sharp",
+    "find_theorem2_counterexample",
     "published_ratio",
     "search_theorem2_counterexample",
 ]
@@ -209,6 +210,58 @@ class _Counterexample(Exception):
     """Raised inside the search to make Hypothesis shrink a violating case."""
 
 
+def find_theorem2_counterexample(
+    *,
+    max_examples: int = 300,
+    seed: int = 0,
+    dim: int | st.SearchStrategy[int] | None = None,
+    links: tuple[str, ...] | None = None,
+) -> tuple[Any, float]:
+    """The raw search behind :func:`search_theorem2_counterexample`.
+
+    Returns
+    -------
+    case : properties.strategies.Theorem2Case or None
+        The shrunk counterexample (None if none was found).
+    max_ratio : float
+        The largest published ratio seen during the search.
+    """
+    from properties import strategies  # local import: keeps `import properties.theorems` light
+
+    if dim is None:
+        dim = strategies.SMALL_DIMENSIONS
+    space = strategies.theorem2_cases(dim, **({} if links is None else {"links": links}))
+    found: dict[str, Any] = {}
+    best = {"ratio": 0.0}
+
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.generate, Phase.target, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+    )
+    @hypothesis_seed(seed)
+    @given(space)
+    def probe(case: Any) -> None:
+        ratio, allowance = published_ratio(case.f, case.x, case.y, case.sigma)
+        best["ratio"] = max(best["ratio"], ratio)
+        target(ratio, label="published Lipschitz ratio")
+        if ratio > 1 + allowance + _RTOL:
+            found["case"] = case  # the last failing call is Hypothesis' shrunk replay
+            raise _Counterexample
+
+    try:
+        probe()
+    except _Counterexample:
+        return found["case"], best["ratio"]
+    return None, best["ratio"]
+
+
 def search_theorem2_counterexample(
     *,
     max_examples: int = 300,
@@ -242,58 +295,29 @@ def search_theorem2_counterexample(
         {f, sigma, x, y, ratio, gradient_bound} (shrunk), or "verified" if no
         counterexample was found within the budget (not a proof).
     """
-    from properties import strategies  # local import: strategies import hypothesis.extra
-
-    if dim is None:
-        dim = strategies.SMALL_DIMENSIONS
-    space = strategies.theorem2_cases(dim, **({} if links is None else {"links": links}))
-    found: dict[str, Any] = {}
-    best = {"ratio": 0.0}
-
-    @settings(
-        max_examples=max_examples,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        phases=[Phase.generate, Phase.target, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-        print_blob=False,
-        verbosity=Verbosity.quiet,
+    case, max_ratio = find_theorem2_counterexample(
+        max_examples=max_examples, seed=seed, dim=dim, links=links
     )
-    @hypothesis_seed(seed)
-    @given(space)
-    def probe(case: Any) -> None:
-        ratio, allowance = published_ratio(case.f, case.x, case.y, case.sigma)
-        best["ratio"] = max(best["ratio"], ratio)
-        target(ratio, label="published Lipschitz ratio")
-        if ratio > 1 + allowance + _RTOL:
-            found["case"] = case  # the last failing call is Hypothesis' shrunk replay
-            raise _Counterexample
-
-    try:
-        probe()
-    except _Counterexample:
-        case = found["case"]
-        result = check_theorem2_published(case.f, case.x, case.y, case.sigma)
+    if case is None:
         return CheckResult(
             "theorem2_published",
-            result.status,
-            observed={**result.observed, "max_ratio_seen": best["ratio"]},
-            bound=result.bound,
+            VERIFIED,
+            observed={"max_ratio_seen": max_ratio},
+            bound={"lipschitz_published_ratio": 1.0},
             seed=seed,
-            counterexample=result.counterexample,
-            message=f"Hypothesis found (seed {seed}, <= {max_examples} examples) and shrank a "
-            f"counterexample: f = {case.f!r}, sigma = {case.sigma:.6g}, "
-            f"x = {np.round(case.x, 6).tolist()}, y = {np.round(case.y, 6).tolist()}; "
-            + result.message,
+            message=f"no counterexample in {max_examples} examples (largest ratio "
+            f"{max_ratio:.4f}); this is not a proof",
         )
+    result = check_theorem2_published(case.f, case.x, case.y, case.sigma)
     return CheckResult(
         "theorem2_published",
-        VERIFIED,
-        observed={"max_ratio_seen": best["ratio"]},
-        bound={"lipschitz_published_ratio": 1.0},
+        result.status,
+        observed={**result.observed, "max_ratio_seen": max_ratio},
+        bound=result.bound,
         seed=seed,
-        message=f"no counterexample in {max_examples} examples (largest ratio "
-        f"{best['ratio']:.4f}); this is not a proof",
+        counterexample=result.counterexample,
+        message=f"Hypothesis found (seed {seed}, <= {max_examples} examples) and shrank a "
+        f"counterexample: f = {case.f!r}, sigma = {case.sigma:.6g}, "
+        f"x = {np.round(case.x, 6).tolist()}, y = {np.round(case.y, 6).tolist()}; "
+        + result.message,
     )
