@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 __all__ = ["build_parser", "main"]
 
 PROFILES = ("dev", "ci", "thorough")
-SECTIONS = ("symbolic", "experiments")
+SECTIONS = ("symbolic", "experiments", "conformance")
 
 
 def _default_run_id(seed: int) -> str:
@@ -72,6 +73,38 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--only", nargs="+", choices=SECTIONS, default=None, help="run only these sections"
     )
+    run.add_argument(
+        "--explainer",
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR",
+        help="also run the conformance battery on this importable explainer "
+        "(an Explainer, or a callable with __explainer_tags__); repeatable",
+    )
+    check = sub.add_parser(
+        "check",
+        help="run the conformance battery on an importable explainer; write a report",
+        description="Import MODULE:ATTR (an Explainer, a callable with __explainer_tags__, or "
+        "a plain callable plus --tag declarations), run every applicable conformance check "
+        "against the closed form, and write results.json, report.md and report.html.",
+    )
+    check.add_argument("spec", metavar="MODULE:ATTR")
+    check.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="declare a tag of a plain callable, e.g. kind=gradient covariance=full "
+        "stochastic=true ridge_alpha=1 kernel_width=2",
+    )
+    check.add_argument(
+        "--expected-fail",
+        action="append",
+        default=[],
+        metavar="CHECK=REASON",
+        help="a check known to fail, reported as xfail (e.g. check_rate='uses QMC')",
+    )
+    _add_run_options(check)
     compare = sub.add_parser(
         "compare",
         help="compare two runs; exit 1 on a regression",
@@ -91,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _tasks(sections: Sequence[str]):
+def _tasks(sections: Sequence[str], explainers: Sequence[str] = ()):
     from verify.report import tasks as T
     from verify.report.runner import Task
 
@@ -101,8 +134,15 @@ def _tasks(sections: Sequence[str]):
             Task("convergence experiment", T.experiment_convergence),
             Task("lipschitz experiment", T.experiment_lipschitz),
         ],
+        "conformance": [
+            Task(f"conformance {name}", T.conformance_battery, {"reference": i})
+            for i, name in enumerate(T.reference_explainer_names())
+        ],
     }
-    return [t for s in sections for t in table[s]]
+    tasks = [t for s in sections for t in table[s]]
+    for spec in explainers:
+        tasks.append(Task(f"conformance {spec}", T.conformance_battery, {"spec": spec}))
+    return tasks
 
 
 def _print_summary(results: dict, output: Path) -> None:
@@ -130,10 +170,12 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.only:
         command += " --only " + " ".join(args.only)
+    for spec in args.explainer:
+        command += f" --explainer {shlex.quote(spec)}"
     say = None if (args.quiet or args.json) else (lambda m: print(m, file=sys.stderr, flush=True))
     try:
         results = run_tasks(
-            _tasks(sections),
+            _tasks(sections, args.explainer),
             output=output,
             run_id=run_id,
             seed=args.seed,
@@ -150,15 +192,71 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(results, indent=1))
     elif not args.quiet:
         _print_summary(results, output)
+    return _exit_code(results, quiet=args.json)
+
+
+def _exit_code(results: dict, quiet: bool = False) -> int:
+    """1 if a statement is not as expected, a task errored or a conformance check failed."""
     failed = [s for s in results["statements"] if not s["as_expected"]]
     errors = [t for t in results["tasks"] if t["status"] != "ok"]
-    if (failed or errors) and not args.json:
+    checks = [r for r in results["records"] if r["status"] in ("failed", "error")]
+    if not quiet:
         for s in failed:
             print(
                 f"verify: {s['id']} is {s['status']}, expected {'/'.join(s['expected'])}",
                 file=sys.stderr,
             )
-    return 1 if failed or errors else 0
+        for r in checks:
+            print(f"verify: {r['id']} {r['status']}: {r['message'][:200]}", file=sys.stderr)
+    return 1 if failed or errors or checks else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from verify.report import tasks as T
+    from verify.report.run import run_tasks
+    from verify.report.runner import Task
+
+    try:
+        from properties.conformance.loader import load_explainer, parse_tags
+
+        tags = parse_tags(args.tag)
+        expected = dict(item.partition("=")[::2] for item in args.expected_fail)
+        load_explainer(args.spec, tags)  # fail fast, before creating a report folder
+    except (ValueError, TypeError, ImportError) as exc:
+        print(f"verify: {exc}", file=sys.stderr)
+        return 2
+    run_id = _default_run_id(args.seed)
+    output = args.output or Path("reports") / run_id
+    command = f"verify check {shlex.quote(args.spec)} --seed {args.seed} --output {output}"
+    command += "".join(f" --tag {shlex.quote(t)}" for t in args.tag)
+    command += "".join(f" --expected-fail {shlex.quote(t)}" for t in args.expected_fail)
+    say = None if (args.quiet or args.json) else (lambda m: print(m, file=sys.stderr, flush=True))
+    task = Task(
+        f"conformance {args.spec}",
+        T.conformance_battery,
+        {"spec": args.spec, "tags": tags, "expected_failed_checks": expected},
+    )
+    results = run_tasks(
+        [task],
+        output=output,
+        run_id=run_id,
+        seed=args.seed,
+        profile=args.profile,
+        command=command,
+        workers=1,
+        progress=say,
+    )
+    if args.json:
+        print(json.dumps(results, indent=1))
+    elif not args.quiet:
+        for r in results["records"]:
+            print(f"{r['status']:<8} {r['title']}")
+        print(f"\nreport: {output / 'report.html'}")
+    problems = [r for r in results["records"] if r["status"] in ("failed", "error")]
+    if not args.json:
+        for r in problems:
+            print(f"verify: {r['title']} {r['status']}: {r['message'][:300]}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -191,8 +289,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``verify`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    # Explainers are named MODULE:ATTR relative to where the user stands, as with
+    # `python -m` (console scripts do not put the working directory on sys.path).
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     if args.command == "run":
         return _run(args)
+    if args.command == "check":
+        return _check(args)
     if args.command == "compare":
         return _compare(args)
     return 2  # pragma: no cover - argparse enforces the choices

@@ -48,6 +48,11 @@ def _describe(ce: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in ce.items())
 
 
+def _has_statements(results: dict) -> bool:
+    """A conformance-only run (``verify check``) judges no statement: no table then."""
+    return any(r["statement"] for r in results["records"]) or not results["records"]
+
+
 def _counterexamples(results: dict) -> list[tuple[str, str]]:
     return [
         (r["id"], _describe(r["counterexample"])) for r in results["records"] if r["counterexample"]
@@ -89,14 +94,17 @@ def render_markdown(results: dict, figure_files: dict[str, str] | None = None) -
         f"{results['elapsed_seconds']:.1f} s, git `{env.get('git_commit') or 'unknown'}`, "
         f"Python {env['python']} on {env['platform']}.",
         "",
-        "## Statements of the paper",
-        "",
-        _md_table(
-            ["id", "statement", "status", "expected", "as expected", "evidence"],
-            _summary_rows(results),
-        ),
-        "",
     ]
+    if _has_statements(results):
+        out += [
+            "## Statements of the paper",
+            "",
+            _md_table(
+                ["id", "statement", "status", "expected", "as expected", "evidence"],
+                _summary_rows(results),
+            ),
+            "",
+        ]
     counter = _counterexamples(results)
     if counter:
         out += ["## Counterexamples", ""]
@@ -187,14 +195,15 @@ def render_html(results: dict) -> str:
                 html.escape(row[5]),
             ]
         )
-    parts += [
-        "<h2>Statements of the paper</h2>",
-        _html_table(
-            ["id", "statement", "status", "expected", "as expected", "evidence"],
-            rows,
-            raw_cols=(0, 1, 2, 3, 4, 5),
-        ),
-    ]
+    if _has_statements(results):
+        parts += [
+            "<h2>Statements of the paper</h2>",
+            _html_table(
+                ["id", "statement", "status", "expected", "as expected", "evidence"],
+                rows,
+                raw_cols=(0, 1, 2, 3, 4, 5),
+            ),
+        ]
     counter = _counterexamples(results)
     if counter:
         parts.append("<h2>Counterexamples</h2><ul>")

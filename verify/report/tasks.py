@@ -14,7 +14,13 @@ import numpy as np
 
 from .records import make_record
 
-__all__ = ["experiment_convergence", "experiment_lipschitz", "symbolic_proofs"]
+__all__ = [
+    "conformance_battery",
+    "experiment_convergence",
+    "experiment_lipschitz",
+    "reference_explainer_names",
+    "symbolic_proofs",
+]
 
 # Per profile: sizes that keep the default run within minutes on 2 cores.
 _GENERIC_CLASSES = {
@@ -188,3 +194,58 @@ def experiment_lipschitz(seed: int, profile: str) -> dict[str, Any]:
         }
     }
     return {"records": [], "figures": figures}
+
+
+def _conformance_records(explainer, results, profile: str, false_alarm: float) -> list[dict]:
+    return [
+        make_record(
+            id=f"conformance/{explainer.name}/{r.name}",
+            source="conformance",
+            title=r.name,
+            status=r.status,
+            message=r.message,
+            figures=r.figures,
+            false_alarm=false_alarm,
+            seed=r.seed,
+            profile=profile,
+            explainer=explainer.name,
+            elapsed_seconds=r.duration,
+        )
+        for r in results
+    ]
+
+
+def conformance_battery(
+    seed: int,
+    profile: str,
+    reference: int | None = None,
+    spec: str | None = None,
+    tags: dict | None = None,
+    expected_failed_checks: dict | None = None,
+) -> dict[str, Any]:
+    """The conformance battery on one explainer: a reference (by index) or ``module:attr``."""
+    from properties.conformance import check_explainer
+    from properties.conformance.loader import load_explainer
+    from properties.conformance.references import references
+    from properties.conformance.runner import Settings
+
+    settings = Settings()
+    explainer = load_explainer(spec, tags) if spec else references()[reference or 0]
+    results = check_explainer(
+        explainer,
+        expected_failed_checks=expected_failed_checks,
+        on_fail=None,
+        seed=seed,
+        settings=settings,
+    )
+    return {
+        "records": _conformance_records(explainer, results, profile, settings.false_alarm),
+        "figures": {},
+    }
+
+
+def reference_explainer_names() -> list[str]:
+    """Names of the reference explainers, in the order ``conformance_battery`` indexes them."""
+    from properties.conformance.references import references
+
+    return [e.name for e in references()]

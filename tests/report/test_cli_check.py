@@ -1,0 +1,113 @@
+"""`verify check MODULE:ATTR` and `verify run --explainer`: the battery from the command line."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+from verify.cli import main
+from verify.report import load_results, validate_results
+
+MODULE = textwrap.dedent(
+    """
+    import numpy as np
+    from verify import estimators
+
+    TAGS = {"kind": "gradient", "covariance": "full", "stochastic": True}
+
+    def good(f, x0, cov, n, seed):
+        return estimators.smoothgrad(f, x0, cov, n, seed)
+
+    def absolute(f, x0, cov, n, seed):  # the captum abs=True mistake
+        return np.abs(estimators.smoothgrad(f, x0, cov, n, seed))
+
+    good.__explainer_tags__ = TAGS
+    absolute.__explainer_tags__ = TAGS
+
+    def untagged(f, x0, cov, n, seed):
+        return estimators.smoothgrad(f, x0, cov, n, seed)
+    """
+)
+
+
+@pytest.fixture
+def user_module(tmp_path, monkeypatch):
+    name = "user_explainers_for_cli_test"
+    (tmp_path / f"{name}.py").write_text(MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield name
+    sys.modules.pop(name, None)
+
+
+def test_check_passes_a_correct_explainer(user_module, tmp_path, capsys):
+    out = tmp_path / "good"
+    assert main(["check", f"{user_module}:good", "--output", str(out)]) == 0
+    results = load_results(out)
+    validate_results(results)
+    assert results["records"] and {r["status"] for r in results["records"]} <= {"passed", "skipped"}
+    assert "Statements of the paper" not in (out / "report.md").read_text()
+
+
+def test_check_fails_absolute_gradients_and_names_the_cause(user_module, tmp_path, capsys):
+    out = tmp_path / "bad"
+    assert main(["check", f"{user_module}:absolute", "--output", str(out)]) == 1
+    failed = {
+        r["title"]: r["message"] for r in load_results(out)["records"] if r["status"] == "failed"
+    }
+    assert "check_sign_and_scale" in failed
+    assert "absolute" in " ".join(failed.values()).lower()
+
+
+def test_check_declares_tags_of_a_plain_callable(user_module, tmp_path):
+    out = tmp_path / "tags"
+    tags = ["--tag", "kind=gradient", "--tag", "covariance=full", "--tag", "stochastic=true"]
+    assert main(["check", f"{user_module}:untagged", "--output", str(out), *tags]) == 0
+    assert load_results(out)["records"]
+
+
+def test_check_reports_declared_failures_as_xfail(user_module, tmp_path):
+    out = tmp_path / "xfail"
+    main(
+        [
+            "check",
+            f"{user_module}:absolute",
+            "--output",
+            str(out),
+            "--expected-fail",
+            "check_sign_and_scale=reports magnitudes on purpose",
+        ]
+    )
+    statuses = {r["title"]: r["status"] for r in load_results(out)["records"]}
+    assert statuses["check_sign_and_scale"] == "xfail"
+    assert statuses["check_linearity"] == "failed"  # undeclared failures still fail
+
+
+def test_check_usage_errors_exit_2(user_module, tmp_path, capsys):
+    assert main(["check", "no_such_module_xyz:explain", "--output", str(tmp_path / "a")]) == 2
+    assert "cannot import" in capsys.readouterr().err
+    assert main(["check", f"{user_module}:untagged", "--output", str(tmp_path / "b")]) == 2
+    assert not (tmp_path / "b").exists()  # refused before any report was started
+
+
+def test_run_checks_an_extra_explainer(user_module, tmp_path):
+    out = tmp_path / "run"
+    main(
+        [
+            "run",
+            "--only",
+            "conformance",
+            "--explainer",
+            f"{user_module}:absolute",
+            "--output",
+            str(out),
+            "--quiet",
+        ]
+    )
+    results = load_results(out)
+    explainers = {r["explainer"] for r in results["records"]}
+    assert f"{user_module}:absolute" in " ".join(explainers) or "absolute" in " ".join(explainers)
+    assert "smoothgrad" in explainers
+    assert any(r["status"] == "failed" for r in results["records"])
