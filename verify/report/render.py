@@ -50,7 +50,7 @@ def _describe(ce: dict) -> str:
 
 def _has_statements(results: dict) -> bool:
     """A conformance-only run (``verify check``) judges no statement: no table then."""
-    return any(r["statement"] for r in results["records"]) or not results["records"]
+    return any(r["statement"] for r in results["records"])
 
 
 def _counterexamples(results: dict) -> list[tuple[str, str]]:

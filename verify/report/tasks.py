@@ -218,17 +218,29 @@ def conformance_battery(
     profile: str,
     reference: int | None = None,
     spec: str | None = None,
+    client: str | None = None,
     tags: dict | None = None,
     expected_failed_checks: dict | None = None,
 ) -> dict[str, Any]:
-    """The conformance battery on one explainer: a reference (by index) or ``module:attr``."""
+    """The conformance battery on one explainer.
+
+    The explainer is a reference (by index), an importable ``module:attr``, or a
+    real client adapter of :mod:`properties.adapters` (by function name).
+    """
     from properties.conformance import check_explainer
     from properties.conformance.loader import load_explainer
     from properties.conformance.references import references
     from properties.conformance.runner import Settings
 
     settings = Settings()
-    explainer = load_explainer(spec, tags) if spec else references()[reference or 0]
+    if client is not None:
+        from properties import adapters
+
+        explainer = getattr(adapters, client)()
+    elif spec is not None:
+        explainer = load_explainer(spec, tags)
+    else:
+        explainer = references()[reference or 0]
     results = check_explainer(
         explainer,
         expected_failed_checks=expected_failed_checks,
