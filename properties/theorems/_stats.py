@@ -51,7 +51,13 @@ def child_rngs(seed: int | None, k: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(k)]
 
 
-def pilot_standard_error(summands: np.ndarray, n: int) -> np.ndarray:
+def pilot_standard_error(
+    summands: np.ndarray,
+    n: int,
+    *,
+    range_bound: float | None = None,
+    alpha: float = 1e-6,
+) -> np.ndarray:
     """Upper-confidence standard error of a mean of n i.i.d. copies of the pilot's rows.
 
     Parameters
@@ -61,6 +67,15 @@ def pilot_standard_error(summands: np.ndarray, n: int) -> np.ndarray:
         influence function value).
     n : int
         Sample size of the estimate whose standard error is wanted.
+    range_bound : float, optional
+        A bound B on the range of each component (e.g. 2 G for gradients of a
+        G-Lipschitz f). A region of probability p the pilot never visited can add
+        up to p B^2 to the variance; with confidence 1 - alpha such a region has
+        p <= ln(1/alpha) / n_pilot, and that much is added. It covers a kink many
+        standard deviations away (a rare event), where the pilot alone
+        underestimates the spread.
+    alpha : float
+        Confidence level of that unseen-mass bound.
     """
     n_pilot = summands.shape[0]
     centred = summands - summands.mean(axis=0)
@@ -68,6 +83,8 @@ def pilot_standard_error(summands: np.ndarray, n: int) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         kurt = np.where(var > 0, np.mean(centred**4, axis=0) / np.maximum(var, 1e-300) ** 2, 1.0)
     upper = var * (1 + PILOT_Z * np.sqrt(np.maximum(kurt - 1, 0.0) / n_pilot))
+    if range_bound is not None:
+        upper = upper + np.log(1 / alpha) / n_pilot * range_bound**2
     return np.sqrt(upper / n)
 
 

@@ -62,7 +62,7 @@ def check_lemma6(
     n: int = 2000,
     seed: int = 0,
     false_alarm: float = 1e-6,
-    n_pilot: int = 4000,
+    n_pilot: int = 20000,
     clime_estimator: Estimator = default_clime,
     closed_clime: ClosedForm = default_closed_clime,
 ) -> CheckResult:
@@ -123,10 +123,11 @@ def check_lemma6(
 
     # Empirical, stochastic: within the sandwich band of w_lambda.
     z_pilot = rng_pilot.standard_normal((n_pilot, d)) @ np.linalg.cholesky(cov).T
-    _, psi = clime_influence(f, x0, z_pilot, ridge=lam)
+    w_pilot, psi = clime_influence(f, x0, z_pilot, ridge=lam)
     se = pilot_standard_error(psi, n - d - 2)
     estimate = np.asarray(clime_estimator(f, x0, cov, n, rng_band, ridge=lam), float)
-    stochastic = band(estimate, truth.clime[0], se, fa, n - d - 1, truth.clime_error[0])
+    floor = truth.clime_error[0] + np.abs(w_pilot - truth.clime[0])
+    stochastic = band(estimate, truth.clime[0], se, fa, n - d - 1, floor)
 
     failures = [k for k in gaps if not gaps[k] <= tols[k]]
     if not stochastic.ok:
@@ -157,7 +158,7 @@ def check_kernel_lime(
     n: int = 4000,
     seed: int = 0,
     false_alarm: float = 1e-6,
-    n_pilot: int = 8000,
+    n_pilot: int = 40000,
     kernel: Callable[[np.ndarray, float], np.ndarray] = gaussian_kernel,
     clime_estimator: Estimator = default_clime,
     closed_clime: ClosedForm = default_closed_clime,
@@ -197,10 +198,11 @@ def check_kernel_lime(
     rng_fit, rng_weights, rng_pilot = child_rngs(seed, 3)
     chol = np.linalg.cholesky(cov)
     z_pilot = rng_pilot.standard_normal((n_pilot, d)) @ chol.T
-    _, psi = clime_influence(f, x0, z_pilot, kernel_width=kw)
+    w_pilot, psi = clime_influence(f, x0, z_pilot, kernel_width=kw)
     se = pilot_standard_error(psi, n - d - 2)
     estimate = np.asarray(clime_estimator(f, x0, cov, n, rng_fit, kernel_width=kw), float)
-    fit = band(estimate, sg_prime, se, alpha, n - d - 1, target.moments.smoothgrad_error[0])
+    floor = target.moments.smoothgrad_error[0] + np.abs(w_pilot - sg_prime)
+    fit = band(estimate, sg_prime, se, alpha, n - d - 1, floor)
 
     weights = kernel(rng_weights.standard_normal((n, d)) @ chol.T, kw)
     mean_weight = float(np.mean(weights))
