@@ -12,8 +12,6 @@ import shutil
 
 import pytest
 
-from verify.cli import main
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
     "--no-sandbox",
@@ -33,14 +31,13 @@ def _need(condition: bool, why: str) -> None:
         pytest.skip(why)
 
 
-def test_report_html_loads_without_errors_and_figures_render(tmp_path):
+def test_report_html_loads_without_errors_and_figures_render(full_run):
     _need(CHROMIUM is not None, "chromium not installed: apt-get install chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _need(False, "playwright not installed: pip install -e '.[browser]'")
-    out = tmp_path / "run"
-    main(["run", "--only", "experiments", "--output", str(out), "--quiet"])
+    out = full_run[1]
     problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
@@ -53,6 +50,9 @@ def test_report_html_loads_without_errors_and_figures_render(tmp_path):
         images = page.evaluate(
             "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])"
         )
+        headings = page.evaluate(
+            "Array.from(document.querySelectorAll('h2')).map(h => h.textContent)"
+        )
         rows = page.evaluate("document.querySelectorAll('table tbody tr').length")
         browser.close()
     assert problems == []
@@ -63,4 +63,5 @@ def test_report_html_loads_without_errors_and_figures_render(tmp_path):
         "counterexample",
     }
     assert all(complete and width > 100 for _, complete, width in images), images
-    assert rows >= 10  # one row per statement of the paper
+    assert {"Statements of the paper", "Figures", "Conformance", "Reproduce"} <= set(headings)
+    assert rows >= 10  # one row per statement of the paper, then the conformance tables

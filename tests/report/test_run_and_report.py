@@ -75,6 +75,21 @@ def test_run_writes_a_complete_valid_report(experiments_run):
     assert "Statements of the paper" not in (out / "report.md").read_text()
 
 
+def test_default_run_matches_math_md(full_run):
+    """`verify run` gives every statement the status MATH.md predicts, and exits 0."""
+    code, out = full_run
+    results = load_results(out)
+    validate_results(results)
+    statuses = {s["id"]: s["status"] for s in results["statements"]}
+    assert statuses["theorem2_published"] == "falsified"
+    assert statuses["stein_step_function"] == "falsified"
+    assert statuses["theorem1"] == statuses["theorem2_sharp"] == "proved"
+    not_as_expected = [s for s in results["statements"] if not s["as_expected"]]
+    failed = [r["id"] for r in results["records"] if r["status"] in ("failed", "error")]
+    assert not not_as_expected and not failed, (not_as_expected, failed)
+    assert code == 0
+
+
 def test_experiments_reproduce_the_theory(experiments_run):
     conv = load_results(experiments_run[1])["figures"]["convergence"]
     lip = load_results(experiments_run[1])["figures"]["lipschitz"]
