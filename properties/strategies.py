@@ -137,6 +137,7 @@ def covariances(
     max_eigenvalue: float = 1e2,
     max_condition: float = 1e5,
     kind: str = "full",
+    label: bool = True,
 ) -> np.ndarray:
     """Symmetric positive definite (d, d) matrices, built from eigenvalues and a rotation.
 
@@ -159,6 +160,9 @@ def covariances(
         up to log10(max_condition).
     kind : {"full", "diagonal", "isotropic"}
         Rotated, axis-aligned, or sigma^2 I.
+    label : bool
+        Emit ``event()`` labels (d, condition bucket); off for inner uses such
+        as the precision matrices of an RBF mixture.
     """
     if kind not in ("full", "diagonal", "isotropic"):
         raise InputError(f"kind must be 'full', 'diagonal' or 'isotropic', got {kind!r}")
@@ -187,8 +191,9 @@ def covariances(
             q = _givens_product(d, angles)
             cov = (q * eig) @ q.T
             cov = (cov + cov.T) / 2
-    event(f"d={d}")
-    event(condition_bucket(cov))
+    if label:
+        event(f"d={d}")
+        event(condition_bucket(cov))
     return cov
 
 
@@ -301,7 +306,11 @@ def rbf_mixtures(
             precisions.append(np.outer(u, u) * draw(_bounded_floats(0.2, 3.0)))
         else:
             precisions.append(
-                draw(covariances(dim, min_eigenvalue=0.1, max_eigenvalue=4.0, max_condition=20.0))
+                draw(
+                    covariances(
+                        dim, min_eigenvalue=0.1, max_eigenvalue=4.0, max_condition=20.0, label=False
+                    )
+                )
             )
     event("family=rbf")
     return RBFMixture(weights, centers, np.array(precisions))

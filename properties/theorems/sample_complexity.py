@@ -314,7 +314,9 @@ def check_theorem3(
                 f"[{tr_v - lower - qmc_slack:.4g}, {top:.4g}] around "
                 f"tr V = {tr_v:.4g} (fewer samples used than claimed? no intercept? biased?)"
             )
-    slope = float(np.polyfit(np.log(grid), np.log(rms), 1)[0]) if len(grid) > 1 else float("nan")
+    # The slope is undefined when w_n = w* exactly (an affine f) or with one n.
+    fit = len(grid) > 1 and min(rms) > 0
+    slope = float(np.polyfit(np.log(grid), np.log(rms), 1)[0]) if fit else float("nan")
 
     # Translation equivariance, sample by sample.
     shift = np.asarray(translation, float) if translation is not None else np.linspace(1.0, -2.0, d)
