@@ -146,7 +146,7 @@ def published_ratio(
     G = f.gradient_bound if gradient_bound is None else float(gradient_bound)
     if G is None:
         raise InputError(f"{f!r} has no finite gradient bound; pass gradient_bound=")
-    y = np.asarray(y, float)
+    _, y, _ = check_inputs(f, y, cov)
     dist = float(np.linalg.norm(x - y))
     if dist == 0:
         raise InputError("x and y coincide; Theorem 2 compares two distinct points")
