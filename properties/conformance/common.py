@@ -72,10 +72,16 @@ def replicates(
 def diagnose_ratios(
     observed: np.ndarray, expected: np.ndarray, stds: np.ndarray, default: str
 ) -> str:
+    """``default``, preceded by the mistake the per-feature ratios point to, if any."""
+    pattern = _ratio_pattern(observed, expected, stds)
+    return default if pattern is None else f"{pattern}; more generally: {default}"
+
+
+def _ratio_pattern(observed: np.ndarray, expected: np.ndarray, stds: np.ndarray) -> str | None:
     """Name the usual mistake from the per-feature ratios observed / expected.
 
     ``stds`` are the per-feature noise standard deviations sqrt(cov_jj). The
-    patterns recognised (ratios within 20 %): a sign flipped on some features;
+    patterns recognised (ratios within 10 %): a sign flipped on some features;
     absolute values; the variance passed where a standard deviation is
     expected (for an explanation proportional to cov_jj the ratio is cov_jj);
     a standard deviation passed as a variance or a coefficient divided twice by
@@ -84,20 +90,20 @@ def diagnose_ratios(
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = observed / expected
-    big = np.abs(expected) > 0.05 * np.max(np.abs(expected))
+    big = np.abs(expected) > 0.01 * np.max(np.abs(expected))
     if not np.any(big) or not np.all(np.isfinite(ratio[big])):
-        return default
+        return None
     r = ratio[big]
 
     def near(target: np.ndarray) -> bool:
         target = np.broadcast_to(np.asarray(target, dtype=float), ratio.shape)[big]
         return bool(np.all(np.sign(r) == np.sign(target))) and bool(
-            np.all(np.abs(np.log(np.abs(r) / np.abs(target))) < 0.2)
+            np.all(np.abs(np.log(np.abs(r) / np.abs(target))) < 0.1)
         )
 
     flipped = np.flatnonzero(big & (ratio < 0))
     if near(np.ones_like(ratio)):
-        return default
+        return None
     if near(np.sign(expected)) and np.all(observed[big] >= 0):
         return (
             "absolute values: the explanation is |grad f| (e.g. captum Saliency's default "
@@ -120,9 +126,9 @@ def diagnose_ratios(
             "coefficients left in standardised units: divide them by the feature scale "
             "(lime: explainer.scaler.scale_)"
         )
-    if np.all(r > 0) and np.ptp(np.log(r)) < 0.2:
+    if np.all(r > 0) and np.ptp(np.log(r)) < 0.1:
         return (
             f"every feature is scaled by about {np.exp(np.mean(np.log(r))):.3g}: an undeclared "
             "ridge or kernel shrinkage, or a wrong noise scale"
         )
-    return default
+    return None

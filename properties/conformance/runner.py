@@ -67,7 +67,7 @@ class Settings:
     dim: int = 3
     replicates: int = 30
     n_convergence: int = 2000
-    n_rate: tuple[int, int] = (50, 3200)
+    n_rate: tuple[int, int] = (40, 4000)
     n_exact: int = 40
     false_alarm: float = 1e-6
     time_limit: float = 120.0

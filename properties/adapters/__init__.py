@@ -1,0 +1,44 @@
+"""Real explainers wrapped for the conformance battery (optional extras).
+
+* :func:`captum_smoothgrad`  captum ``NoiseTunnel(Saliency)`` SmoothGrad, full covariance;
+* :func:`captum_limebase`    captum ``LimeBase`` configured as C-LIME;
+* :func:`captum_lime`        captum ``Lime`` with its defaults (a negative control);
+* :func:`lime_tabular`       lime's ``LimeTabularExplainer`` on continuous features.
+
+Each is imported only when used; a missing client raises ImportError with
+the install hint (``pip install 'xai-verify[captum]'`` / ``'xai-verify[lime]'``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["captum_lime", "captum_limebase", "captum_smoothgrad", "lime_tabular"]
+
+
+def captum_smoothgrad(**kwargs: Any) -> Any:
+    from .captum import captum_smoothgrad as make
+
+    return make(**kwargs)
+
+
+def captum_limebase(**kwargs: Any) -> Any:
+    from .captum import captum_limebase as make
+
+    return make(**kwargs)
+
+
+def captum_lime(**kwargs: Any) -> Any:
+    from .captum import captum_lime as make
+
+    return make(**kwargs)
+
+
+def lime_tabular(**kwargs: Any) -> Any:
+    from .lime import lime_tabular as make
+
+    return make(**kwargs)
+
+
+for _f in (captum_smoothgrad, captum_limebase, captum_lime, lime_tabular):
+    _f.__doc__ = f"Lazy front for :func:`properties.adapters.{_f.__name__}` (see its module)."

@@ -1,0 +1,149 @@
+"""Reference explainers that must pass the whole battery.
+
+* :func:`smoothgrad` and :func:`clime`: :mod:`verify.estimators` wrapped;
+* :func:`clime` with ``ridge_alpha`` / ``ridge_lambda`` / ``kernel_width`` /
+  ``units="standardized"``: ridge and kernel LIME in numpy (lime's algorithm,
+  in float64, without its quirks);
+* :func:`rqmc_smoothgrad` (scrambled Sobol) and :func:`antithetic_smoothgrad`:
+  correct explainers that converge faster than plain Monte Carlo, which the
+  battery must not mistake for wrong ones.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import qmc
+
+from verify import estimators
+from verify.functions import Function
+from verify.validation import InputError, as_covariance, as_points
+
+from .explainer import Explainer
+
+__all__ = ["antithetic_smoothgrad", "clime", "references", "rqmc_smoothgrad", "smoothgrad"]
+
+
+def _validated(f: Function, x0: Any, cov: Any, n: Any) -> tuple[np.ndarray, np.ndarray, int]:
+    X0, single = as_points(x0, f.dim)
+    if not single:
+        raise InputError(f"x0 must have shape ({f.dim},) for one point, got {np.shape(x0)}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n must be a positive int, got {n!r}")
+    return X0[0], as_covariance(cov, f.dim), int(n)
+
+
+def smoothgrad() -> Explainer:
+    """Plain Monte Carlo SmoothGrad (:func:`verify.estimators.smoothgrad`)."""
+
+    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        return estimators.smoothgrad(f, x0, cov, n, seed)
+
+    return Explainer(
+        explain, kind="gradient", covariance="full", stochastic=True, name="smoothgrad"
+    )
+
+
+def clime(
+    *,
+    ridge_alpha: float | None = None,
+    ridge_lambda: float | None = None,
+    kernel_width: float | None = None,
+    units: str = "raw",
+) -> Explainer:
+    """Least-squares C-LIME with optional ridge and Gaussian kernel.
+
+    ``ridge_alpha`` is sklearn's penalty on the weighted sum of squares
+    (lambda = alpha / sum_i pi_i, exactly as ``Ridge(alpha).fit(sample_weight=pi)``);
+    ``units="standardized"`` measures kernel distances and the penalty in
+    x_j / sqrt(cov_jj), as lime does, and needs a diagonal covariance.
+    """
+    covariance = "diagonal" if units == "standardized" else "full"
+    parts = [f"ridge_alpha={ridge_alpha:g}" if ridge_alpha is not None else ""]
+    parts.append(f"ridge_lambda={ridge_lambda:g}" if ridge_lambda is not None else "")
+    parts.append(f"kw={kernel_width:g}" if kernel_width is not None else "")
+    parts.append("standardized" if units == "standardized" else "")
+    name = "clime" + "".join(f"[{p}]" for p in parts if p)
+
+    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n = _validated(f, x0, cov, n)
+        if units == "standardized" and np.any(cov != np.diag(np.diag(cov))):
+            raise InputError("units='standardized' needs a diagonal cov (lime scales per feature)")
+        if ridge_alpha is None and kernel_width is None and units == "raw":
+            return estimators.clime(f, x0, cov, n, seed, ridge=ridge_lambda or 0.0)
+        z = estimators.draw_noise(cov, n, seed)
+        scale = np.sqrt(np.diag(cov)) if units == "standardized" else np.ones(f.dim)
+        u = z / scale  # the surrogate's coordinates
+        if kernel_width is None:
+            pi = np.ones(n)
+        else:
+            pi = np.exp(-np.sum(u * u, axis=1) / (2 * kernel_width**2))
+        lam = ridge_lambda or 0.0
+        if ridge_alpha is not None:
+            lam = ridge_alpha / pi.sum()
+        y = f(x0 + z)
+        w = pi / pi.sum()
+        uc = u - w @ u
+        yc = y - w @ y
+        gram = (uc * w[:, None]).T @ uc + lam * np.eye(f.dim)
+        beta = np.linalg.solve(gram, (uc * w[:, None]).T @ yc)
+        return beta / scale
+
+    return Explainer(
+        explain,
+        kind="perturbation",
+        covariance=covariance,
+        stochastic=True,
+        ridge_alpha=ridge_alpha,
+        ridge_lambda=ridge_lambda,
+        kernel_width=kernel_width,
+        units=units,
+        name=name,
+    )
+
+
+def rqmc_smoothgrad() -> Explainer:
+    """SmoothGrad on scrambled Sobol points (randomised QMC): unbiased, error ~ 1/n for smooth f."""
+
+    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n = _validated(f, x0, cov, n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # balance needs n = 2^m; still unbiased
+            v = qmc.Sobol(f.dim, scramble=True, seed=seed).random(n)
+        v = np.clip(v, 1e-16, 1 - 1e-16)
+        z = ndtri(v) @ np.linalg.cholesky(cov).T
+        return estimators.smoothgrad(f, x0, cov, None, noise=z)
+
+    return Explainer(
+        explain, kind="gradient", covariance="full", stochastic=True, name="rqmc_smoothgrad"
+    )
+
+
+def antithetic_smoothgrad() -> Explainer:
+    """SmoothGrad on antithetic pairs z, -z: unbiased, smaller variance for smooth f."""
+
+    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n = _validated(f, x0, cov, n)
+        half = estimators.draw_noise(cov, (n + 1) // 2, seed)
+        z = np.concatenate([half, -half])[:n]
+        return estimators.smoothgrad(f, x0, cov, None, noise=z)
+
+    return Explainer(
+        explain, kind="gradient", covariance="full", stochastic=True, name="antithetic_smoothgrad"
+    )
+
+
+def references() -> list[Explainer]:
+    """Every reference explainer: all must pass the whole battery."""
+    return [
+        smoothgrad(),
+        clime(),
+        clime(ridge_lambda=0.05),
+        clime(kernel_width=1.5),
+        clime(ridge_alpha=1.0, kernel_width=2.0, units="standardized"),
+        rqmc_smoothgrad(),
+        antithetic_smoothgrad(),
+    ]
