@@ -189,8 +189,13 @@ class BoundCheck:
     def __call__(self, explainer: Explainer) -> dict[str, Any]:
         if self.skip_reason:
             raise CheckSkipped(f"{self.name}: {self.skip_reason}")
-        with deadline(self.settings.time_limit):
-            return self.check(explainer, seed=self.seed, settings=self.settings)
+        try:
+            with deadline(self.settings.time_limit):
+                return self.check(explainer, seed=self.seed, settings=self.settings)
+        except CheckFailure as exc:
+            if "[seed=" not in str(exc):  # failures raised by the guarded call: add the seed
+                raise type(exc)(f"{exc} [seed={self.seed}]", exc.figures) from exc
+            raise
 
     def __repr__(self) -> str:
         return self.name

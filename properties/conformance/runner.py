@@ -117,8 +117,8 @@ _ACTIVE: list[_Deadline] = []
 
 def _timeout_message(limit: float) -> str:
     return (
-        f"the explainer ran past the per-check time limit of {limit:g} s; "
-        "it may be very slow for this n or hang (raise Settings.time_limit if it is just slow)"
+        f"the explainer ran past the per-check time limit of {limit:g} s. Usual cause: it "
+        "hangs, or is very slow for this n (raise Settings.time_limit if it is just slow)"
     )
 
 
@@ -175,8 +175,9 @@ def call_explainer(
         raise
     except Exception as exc:
         raise CheckFailure(
-            f"{check}: the explainer raised {type(exc).__name__}: {exc} on a valid input "
-            f"({_describe(f, x0, cov, n, seed)})",
+            f"{check} failed: the explainer raised {type(exc).__name__}: {exc} on a valid "
+            f"input ({_describe(f, x0, cov, n, seed)}). Usual cause: a bug or a missing "
+            "dependency in the explainer, or an input it wrongly refuses",
             {"exception": type(exc).__name__},
         ) from exc
     d = np.shape(x0)[-1]
@@ -184,20 +185,21 @@ def call_explainer(
         arr = np.asarray(out, dtype=float)
     except (TypeError, ValueError) as exc:
         raise CheckFailure(
-            f"{check}: the explainer returned a {type(out).__name__}, not a numeric array "
-            f"of shape ({d},); return numpy.ndarray (convert torch tensors with .numpy())",
+            f"{check} failed: the explainer returned a {type(out).__name__}, not a numeric "
+            f"array of shape ({d},). Usual cause: a framework tensor or object returned as is; "
+            "return a numpy.ndarray (torch: .detach().numpy())",
         ) from exc
     if arr.shape != (d,):
         raise CheckFailure(
-            f"{check}: the explainer returned shape {arr.shape}, expected ({d},) for one point "
-            f"in dimension {d} ({_describe(f, x0, cov, n, seed)}); usual cause: a batch axis "
-            "left on (use out[0] or out.reshape(-1))",
+            f"{check} failed: the explainer returned shape {arr.shape}, expected ({d},) for "
+            f"one point in dimension {d} ({_describe(f, x0, cov, n, seed)}). Usual cause: a "
+            "batch axis left on (use out[0] or out.reshape(-1))",
             {"shape": list(arr.shape)},
         )
     if not np.all(np.isfinite(arr)):
         raise CheckFailure(
-            f"{check}: the explainer returned non-finite values {arr.tolist()} on a valid input "
-            f"({_describe(f, x0, cov, n, seed)}); usual cause: a division by a zero variance "
-            "or an overflow",
+            f"{check} failed: the explainer returned non-finite values {arr.tolist()} on a "
+            f"valid input ({_describe(f, x0, cov, n, seed)}). Usual cause: a division by a "
+            "zero variance or an overflow",
         )
     return arr

@@ -1,0 +1,75 @@
+"""lime as a client: continuous, around the instance, its Ridge(alpha=1) and kernel declared.
+
+It is checked against the matching closed form (cov' = c D, lambda = 1 / (n E[pi])
+in standardised units), not by skipping. The negative controls of CLIENTS.md
+fail on the check that names their cause.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+pytest.importorskip("lime", reason="lime is not installed: pip install 'xai-verify[lime]'")
+
+from properties.adapters import lime_tabular
+from properties.conformance import Settings, check_explainer
+
+QUICK = Settings(replicates=12, n_convergence=1000, n_rate=(40, 2000))
+
+
+def _failed(results):
+    return {r.name: r.message for r in results if r.status == "failed"}
+
+
+@pytest.mark.parametrize("kernel_width", [1e6, 1.5], ids=["kw=1e6", "kw=1.5"])
+def test_lime_continuous_passes_every_check_that_applies(kernel_width):
+    e = lime_tabular(kernel_width=kernel_width)
+    assert e.ridge_alpha == 1.0 and e.units == "standardized"
+    results = check_explainer(e, on_fail=None, settings=QUICK)
+    assert not _failed(results)
+    assert {r.name for r in results if r.status == "skipped"} == {"check_small_sigma_limit"}
+    # A correlated covariance is refused, as declared (lime scales per feature).
+    corr = next(r for r in results if r.name == "check_correlated_covariance")
+    assert "refused" in corr.figures
+
+
+def test_negative_control_lime_defaults_discretised_fails_units_naming_discretisation():
+    e = lime_tabular(
+        kernel_width=None,
+        discretize_continuous=True,
+        sample_around_instance=False,
+        feature_selection="auto",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_explainer(
+            e, on_fail=None, settings=QUICK, checks=["check_scale_equivariance"]
+        )
+    assert "discretize_continuous=True" in _failed(results)["check_scale_equivariance"]
+
+
+def test_negative_control_lime_around_the_training_mean_fails_translation():
+    e = lime_tabular(sample_around_instance=False)
+    results = check_explainer(
+        e, on_fail=None, settings=QUICK, checks=["check_translation_equivariance"]
+    )
+    assert "sample_around_instance=False" in _failed(results)["check_translation_equivariance"]
+
+
+def test_lime_coefficients_left_standardised_fail_sign_and_scale():
+    e = lime_tabular(to_raw_units=False)
+    results = check_explainer(e, on_fail=None, settings=QUICK, checks=["check_sign_and_scale"])
+    assert "standardised units" in _failed(results)["check_sign_and_scale"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel_width", [1e6, 1.5, 0.8])
+def test_lime_passes_at_full_size_over_seeds(kernel_width):
+    failures = []
+    for seed in range(5):
+        for r in check_explainer(lime_tabular(kernel_width=kernel_width), on_fail=None, seed=seed):
+            if r.status == "failed":
+                failures.append((seed, r.message[:300]))
+    assert not failures

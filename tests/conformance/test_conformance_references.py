@@ -1,0 +1,42 @@
+"""Correct explainers pass the whole battery: no false alarms.
+
+Each statistical check has a false-alarm probability <= 1e-6 (Settings.false_alarm)
+by construction; the exact checks cannot fail a correct explainer beyond
+rounding. The references include faster-than-Monte-Carlo explainers
+(randomised QMC, antithetic pairs), which must pass too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from properties import check_explainer, parametrize_with_checks
+from properties.conformance.references import references
+
+REFERENCES = references()
+
+
+@parametrize_with_checks(REFERENCES)
+def test_reference_passes(explainer, check):
+    check(explainer)
+
+
+def test_parametrize_ids_are_readable():
+    mark = parametrize_with_checks(REFERENCES[:1])
+    ids = [p.id for p in mark.args[1]]
+    assert ids[0] == "smoothgrad-check_output_contract"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("explainer", REFERENCES, ids=[e.name for e in REFERENCES])
+def test_reference_passes_over_many_seeds(explainer):
+    # 40 seeds x 16-17 applicable checks per reference, every one a fresh problem draw.
+    failures = []
+    runs = 0
+    for seed in range(1000, 1040):
+        for r in check_explainer(explainer, on_fail=None, seed=seed):
+            runs += r.status != "skipped"
+            if r.status == "failed":
+                failures.append((seed, r.name, r.message[:300]))
+    assert runs >= 40 * 16
+    assert not failures, failures

@@ -1,0 +1,172 @@
+"""The battery's runner: records per check, goes on after failures, raises/warns as asked."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+from properties import Explainer, check_explainer, explainer_checks
+from properties.conformance import (
+    ALL_CHECKS,
+    CheckFailure,
+    CheckSkipped,
+    ConformanceError,
+    ConformanceWarning,
+    Settings,
+    check_output_contract,
+    report,
+    run_spec,
+)
+from properties.conformance.references import smoothgrad
+from verify import estimators
+
+QUICK = ["check_output_contract", "check_no_mutation", "check_linearity"]
+
+
+def _grad(fn, **tags):
+    return Explainer(fn, **{"kind": "gradient", "covariance": "full", "stochastic": True, **tags})
+
+
+def raises(f, x0, cov, n, seed):
+    raise RuntimeError("model server unavailable")
+
+
+def returns_nan(f, x0, cov, n, seed):
+    return np.full(f.dim, np.nan)
+
+
+def returns_list(f, x0, cov, n, seed):
+    return list(estimators.smoothgrad(f, x0, cov, n, seed))
+
+
+def sleeps(f, x0, cov, n, seed):
+    time.sleep(30)
+    return np.zeros(f.dim)
+
+
+def test_an_explainer_that_raises_fails_each_check_with_the_reason_and_the_battery_goes_on():
+    results = check_explainer(_grad(raises), on_fail=None, checks=QUICK)
+    assert [r.name for r in results] == QUICK
+    assert all(r.status == "failed" for r in results)
+    assert all("raised RuntimeError: model server unavailable" in r.message for r in results)
+
+
+def test_non_finite_output_fails_with_the_reason():
+    (result,) = check_explainer(_grad(returns_nan), on_fail=None, checks=["check_output_contract"])
+    assert result.status == "failed" and "non-finite" in result.message
+
+
+def test_a_list_of_floats_is_an_acceptable_output():
+    (result,) = check_explainer(_grad(returns_list), on_fail=None, checks=["check_output_contract"])
+    assert result.status == "passed"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM interrupts a hung call on POSIX")
+def test_a_call_past_the_time_limit_fails_and_the_next_check_runs():
+    settings = Settings(time_limit=0.5)
+    start = time.perf_counter()
+    results = check_explainer(_grad(sleeps), on_fail=None, settings=settings, checks=QUICK[:2])
+    assert time.perf_counter() - start < 5
+    assert [r.status for r in results] == ["failed", "failed"]
+    assert all("time limit of 0.5 s" in r.message for r in results)
+
+
+def test_on_fail_raise_lists_every_failure_after_running_all():
+    with pytest.raises(ConformanceError, match="3 of 3 checks failed") as info:
+        check_explainer(_grad(raises), checks=QUICK)
+    assert len(info.value.results) == 3
+
+
+def test_on_fail_warn_and_none():
+    with pytest.warns(ConformanceWarning, match="model server unavailable"):
+        check_explainer(_grad(raises), on_fail="warn", checks=QUICK[:1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_explainer(_grad(raises), on_fail=None, checks=QUICK[:1])
+    with pytest.raises(ValueError, match="on_fail must be"):
+        check_explainer(smoothgrad(), on_fail="ignore")
+
+
+def test_expected_failures_become_xfail_and_unexpected_passes_are_flagged():
+    results = check_explainer(
+        _grad(raises),
+        expected_failed_checks={"check_output_contract": "the server is down in CI"},
+        on_fail=None,
+        checks=QUICK[:1],
+    )
+    assert results[0].status == "xfail" and "the server is down in CI" in results[0].message
+    (ok,) = check_explainer(
+        smoothgrad(),
+        expected_failed_checks={"check_output_contract": "thought broken"},
+        checks=QUICK[:1],
+    )
+    assert ok.status == "passed" and "but passed" in ok.message
+    with pytest.raises(ValueError, match="unknown check"):
+        check_explainer(smoothgrad(), expected_failed_checks={"check_typo": "x"})
+
+
+def test_checks_that_do_not_apply_are_skipped_with_the_reason():
+    perturbation = Explainer(
+        lambda f, x0, cov, n, seed: estimators.clime(f, x0, cov, n, seed),
+        kind="perturbation",
+        covariance="full",
+        stochastic=True,
+    )
+    pairs = list(explainer_checks(perturbation))
+    assert len(pairs) == len(ALL_CHECKS)
+    small_sigma = next(c for _, c in pairs if c.name == "check_small_sigma_limit")
+    with pytest.raises(CheckSkipped, match="gradient explainers"):
+        small_sigma(perturbation)
+
+
+def test_records_are_json_serialisable_with_seed_and_figures():
+    e = smoothgrad()
+    results = check_explainer(e, seed=7, checks=["check_rate", "check_linearity"])
+    doc = json.loads(json.dumps(report(results, e, seed=7)))
+    assert doc["summary"]["ok"] and doc["summary"]["passed"] == 2
+    rate = next(r for r in doc["results"] if r["name"] == "check_rate")
+    assert rate["seed"] == 7 and rate["figures"]["observed_rate"] > 0.3
+
+
+def test_a_check_function_can_be_called_directly():
+    figures = check_output_contract(smoothgrad(), seed=3)
+    assert figures["dims"] == [2, 3, 5]
+    with pytest.raises(CheckFailure, match="batch axis"):
+        check_output_contract(_grad(lambda f, x0, cov, n, seed: np.zeros((1, f.dim))))
+
+
+def test_run_spec_imports_wraps_and_reports(tmp_path, monkeypatch):
+    (tmp_path / "my_explainers.py").write_text(
+        "from verify import estimators\n"
+        "def explain(f, x0, cov, n, seed):\n"
+        "    return estimators.smoothgrad(f, x0, cov, n, seed)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    doc = run_spec(
+        "my_explainers:explain",
+        {"kind": "gradient", "covariance": "full", "stochastic": True},
+        checks=["check_seed_reproducibility", "check_convergence"],
+    )
+    assert doc["schema"] == "xai-verify/conformance-report/1"
+    assert doc["summary"] == {
+        "passed": 2,
+        "failed": 0,
+        "skipped": 0,
+        "xfail": 0,
+        "total": 2,
+        "ok": True,
+    }
+    json.dumps(doc)
+    with pytest.raises(ValueError, match=r"must read 'package\.module:attribute'"):
+        run_spec("my_explainers.explain")
+    with pytest.raises(ValueError, match="has no attribute"):
+        run_spec("my_explainers:nope")
+    from verify.validation import InputError
+
+    with pytest.raises(InputError, match="missing tag"):
+        run_spec("my_explainers:explain", {"kind": "gradient"})
