@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 _RESULTS_KEY = pytest.StashKey[list]()
+_SETTINGS_KEY = pytest.StashKey[object]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -122,6 +123,7 @@ def pytest_collection_modifyitems(
         raise pytest.UsageError(f"--explainer: {exc}") from None
     limit = config.getoption("--explainer-time-limit")
     settings = Settings() if limit is None else Settings(time_limit=limit)
+    config.stash[_SETTINGS_KEY] = settings
     seed = config.getoption("--explainer-seed")
     new = []
     for explainer in explainers:
@@ -151,5 +153,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for explainer, result in records:
         by_explainer.setdefault(explainer.name, (explainer, []))[1].append(result)
     seed = session.config.getoption("--explainer-seed")
-    reports = [report(results, e, seed) for e, results in by_explainer.values()]
+    settings = session.config.stash.get(_SETTINGS_KEY, None)
+    reports = [report(results, e, seed, settings) for e, results in by_explainer.values()]
     Path(path).write_text(json.dumps(reports, indent=2))

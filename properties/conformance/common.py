@@ -15,7 +15,6 @@ __all__ = [
     "fmt",
     "replicates",
     "resolve",
-    "richest_structure",
     "to_json",
 ]
 
@@ -50,10 +49,6 @@ def fail(check: str, what: str, seed: int, hint: str, figures: dict[str, Any]) -
     return CheckFailure(
         f"{check} failed: {what} [seed={seed}]. Usual cause: {hint}", to_json(figures)
     )
-
-
-def richest_structure(explainer: Explainer) -> str:
-    return explainer.covariance
 
 
 def replicates(
