@@ -213,3 +213,27 @@ def test_records_refuse_unknown_fields_and_statuses():
         make_record(id="a", source="symbolic", status="probably")
     with pytest.raises(ValueError, match="statement id"):
         make_record(id="a", source="symbolic", status="proved", statement="theorem9")
+
+
+def test_dask_cluster_gives_the_serial_results(tmp_path):
+    distributed = pytest.importorskip(
+        "distributed", reason="dask not installed: pip install -e '.[dask]'"
+    )
+    tasks = [Task("seeded one", seeded_task), Task("seeded two", seeded_task)]
+    serial = run_tasks(
+        tasks, output=tmp_path / "s", run_id="s", seed=7, profile="ci", command="test", render=False
+    )
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        on_dask = run_tasks(
+            tasks,
+            output=tmp_path / "d",
+            run_id="d",
+            seed=7,
+            profile="ci",
+            command="test",
+            dask_address=cluster.scheduler_address,
+            render=False,
+        )
+    assert _strip(on_dask) == _strip(serial)
