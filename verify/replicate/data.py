@@ -166,13 +166,14 @@ def simulated_bayes_accuracy(
     """Accuracy of the Bayes classifier for two Gaussians with a shared covariance.
 
     With Mahalanobis distance D between the means and log-odds c = log(prior / (1 - prior)),
-    the optimal rule errs with probability (1-p) Phi(-D/2 - c/D) + p Phi(-D/2 + c/D).
+    the optimal rule errs with probability p Phi(-D/2 - c/D) + (1-p) Phi(-D/2 + c/D)
+    (class 1 is missed when its log-likelihood ratio, N(D^2/2, D^2), falls below -c).
     """
     from scipy.special import ndtr
 
     D = float(np.linalg.norm(np.subtract(mean1, mean0))) / np.sqrt(variance)
     c = np.log(prior / (1 - prior))
-    error = (1 - prior) * ndtr(-D / 2 - c / D) + prior * ndtr(-D / 2 + c / D)
+    error = prior * ndtr(-D / 2 - c / D) + (1 - prior) * ndtr(-D / 2 + c / D)
     return float(1 - error)
 
 
