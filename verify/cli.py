@@ -18,8 +18,11 @@ from pathlib import Path
 __all__ = ["build_parser", "main"]
 
 PROFILES = ("dev", "ci", "thorough")
-SECTIONS = ("symbolic", "experiments", "conformance")
-STATEMENT_SECTIONS = ("symbolic",)  # the sections whose records judge the paper's statements
+SECTIONS = ("symbolic", "properties", "experiments", "conformance")
+STATEMENT_SECTIONS = (
+    "symbolic",
+    "properties",
+)  # the sections whose records judge the paper's statements
 
 
 def _default_run_id(seed: int) -> str:
@@ -150,9 +153,13 @@ def _missing_clients() -> list[str]:
 def _tasks(sections: Sequence[str], explainers: Sequence[str] = (), clients: Sequence[str] = ()):
     from verify.report import tasks as T
     from verify.report.runner import Task
+    from verify.report.statements import STATEMENTS
 
     table = {
         "symbolic": [Task("symbolic proofs", T.symbolic_proofs)],
+        "properties": [
+            Task(f"property {s}", T.property_check, {"statement": s}) for s in STATEMENTS
+        ],
         "experiments": [
             Task("convergence experiment", T.experiment_convergence),
             Task("lipschitz experiment", T.experiment_lipschitz),

@@ -18,6 +18,7 @@ __all__ = [
     "conformance_battery",
     "experiment_convergence",
     "experiment_lipschitz",
+    "property_check",
     "reference_explainer_names",
     "symbolic_proofs",
 ]
@@ -192,6 +193,30 @@ def experiment_lipschitz(seed: int, profile: str) -> dict[str, Any]:
         }
     }
     return {"records": [], "figures": figures}
+
+
+def property_check(seed: int, profile: str, statement: str) -> dict[str, Any]:
+    """One statement on Hypothesis-generated inputs (:func:`properties.suite.run_property`)."""
+    from properties.suite import run_property
+
+    out = run_property(statement, seed=seed, profile=profile)
+    record = make_record(
+        id=f"properties/{statement}",
+        statement=statement,
+        source="properties",
+        title=f"{statement} on {out['examples']} generated inputs",
+        status=out["status"],
+        message=out["message"],
+        figures={"observed": out["observed"], "bound": out["bound"]},
+        false_alarm=out["false_alarm"],
+        seed=seed,
+        profile=profile,
+        examples=out["examples"],
+        events=out["events"],
+        counterexample=out["counterexample"],
+        elapsed_seconds=out["elapsed_seconds"],
+    )
+    return {"records": [record], "figures": {}}
 
 
 def _conformance_records(explainer, results, profile: str, false_alarm: float) -> list[dict]:
