@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from . import strategies as S
 from . import theorems as T
 
-__all__ = ["EXAMPLES", "PROPERTIES", "StatementProperty", "run_property"]
+__all__ = ["EXAMPLES", "PROPERTIES", "StatementProperty", "import_project_modules", "run_property"]
 
 # Examples per statement and profile (stochastic checks cost a few ms to 1 s each).
 EXAMPLES = {"dev": 8, "ci": 20, "thorough": 200}
@@ -193,6 +193,27 @@ PROPERTIES: dict[str, StatementProperty] = {
 _STATEMENT_STATUS = {"stein_step_function": {"verified": "falsified", "falsified": "verified"}}
 
 
+def import_project_modules() -> None:
+    """Import every module of ``verify`` and ``properties``.
+
+    Hypothesis mixes literal constants found in the *local* modules loaded so
+    far into the data it generates, so a search's examples depend on which
+    modules happen to be imported. Importing the whole project first makes the
+    pool (a union, so order does not matter) the same in every process: the
+    same seed then gives the same examples serially, in worker processes and on
+    Dask workers.
+    """
+    import importlib
+    import pkgutil
+
+    import properties
+    import verify
+
+    for package in (verify, properties):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+
+
 class _Falsified(Exception):
     def __init__(self, result: Any):
         self.result = result
@@ -233,7 +254,7 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
         labels[prop.label(case)] += 1
         result = prop.check(case, seed)
         spent[0] += result.false_alarm
-        last["result"] = result
+        last["result"], last["case"] = result, case
         if result.status == T.FALSIFIED:
             raise _Falsified(result)
 
@@ -252,6 +273,7 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
         "examples": count,
         "events": dict(labels),
         "result": last.get("result"),
+        "case": last.get("case"),
         "false_alarm": spent[0],
     }
 
@@ -268,6 +290,7 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         ``bound``, ``counterexample`` and ``elapsed_seconds``.
     """
     start = time.perf_counter()
+    import_project_modules()
     if statement == "theorem2_published":
         outcome = _search_published(seed, profile)
     elif statement in PROPERTIES:
@@ -282,6 +305,10 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
     result = outcome["result"]
     status = _STATEMENT_STATUS.get(statement, {}).get(outcome["status"], outcome["status"])
     data = result.to_dict() if result is not None else {}
+    counterexample = data.get("counterexample")
+    if status == "falsified" and counterexample is None:
+        # stein_step_function: the last case itself is the witness that Theorem 1 fails.
+        counterexample = {"case": repr(outcome.get("case"))[:1000], **data.get("observed", {})}
     return {
         "statement": statement,
         "status": status,
@@ -291,6 +318,6 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         "message": data.get("message", ""),
         "observed": data.get("observed", {}),
         "bound": data.get("bound", {}),
-        "counterexample": data.get("counterexample"),
+        "counterexample": counterexample,
         "elapsed_seconds": time.perf_counter() - start,
     }

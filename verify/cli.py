@@ -205,6 +205,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.clients and _missing_clients():
         print("verify: --clients needs " + "; ".join(_missing_clients()), file=sys.stderr)
         return 2
+    if args.explainer:
+        # Load them now: a bad spec is a usage error before any report exists, and worker
+        # processes forked later inherit the imported modules.
+        from properties.conformance.loader import load_explainer
+
+        try:
+            for spec in args.explainer:
+                load_explainer(spec)
+        except (ValueError, TypeError, ImportError) as exc:
+            print(f"verify: {exc}", file=sys.stderr)
+            return 2
     run_id = _default_run_id(args.seed)
     output = args.output or Path("reports") / run_id
     sections = args.only or SECTIONS
