@@ -154,6 +154,8 @@ def published_ratio(
     if G == 0:  # a constant function: SG is identically 0 and the bound holds trivially
         return (0.0, 0.0) if diff <= allowance else (np.inf, 0.0)
     published = bounds.lipschitz_published(G, sigma) * dist
+    if published == 0:  # G * ||x - y|| underflowed: as for a constant function
+        return (0.0, 0.0) if diff <= allowance else (np.inf, 0.0)
     return diff / published, allowance / published
 
 
