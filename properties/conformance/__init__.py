@@ -49,7 +49,7 @@ from .checks_statistical import (
     check_sign_and_scale,
 )
 from .explainer import Explainer, as_explainer
-from .loader import load_explainer, run_spec
+from .loader import load_explainer, parse_tags, run_spec
 from .runner import CheckFailure, CheckSkipped, CheckTimeout, Settings
 from .targets import expected_explanation
 
@@ -86,6 +86,7 @@ __all__ = [
     "explainer_checks",
     "load_explainer",
     "parametrize_with_checks",
+    "parse_tags",
     "report",
     "run_spec",
 ]
