@@ -183,7 +183,7 @@ def truth_figure(data: dict) -> bytes:
     _curve(ax, n, cfg["clime_to_truth"], "C-LIME$_n$", "s-", color="C1")
     ax.plot(
         n,
-        _a(cfg["theory"]["smoothgrad_rmse"]),
+        _a(cfg["theory_truth_points"]["smoothgrad_rmse"]),
         "--",
         color="C0",
         lw=1,
@@ -191,7 +191,7 @@ def truth_figure(data: dict) -> bytes:
     )
     ax.plot(
         n,
-        _a(cfg["theory"]["clime_rmse"]),
+        _a(cfg["theory_truth_points"]["clime_rmse"]),
         "--",
         color="C1",
         lw=1,
