@@ -7,7 +7,7 @@ has a false-alarm budget of 1e-6, so with 2,000 seeds per check a correct
 suite fails with probability <= 6 x 2,000 x 1e-6 = 1.2e-2 in total, and the
 expected number of failures is far below one: zero is required.
 
-Marked slow (about 15 minutes on one core). Run with
+Marked slow (about 25 minutes on a shared 2-core machine). Run with
 ``pytest -m slow tests/properties/test_false_alarm.py``; ``XAI_FALSE_ALARM_SEEDS``
 changes the number of seeds, ``XAI_FALSE_ALARM_REPORT`` names a JSON file for
 the figures (default ``reports/property_false_alarm.json``).
