@@ -134,3 +134,22 @@ def test_labels_must_be_binary():
     X = np.zeros((6, 2))
     with pytest.raises(InputError, match="0 or 1"):
         train.train_network(X, np.arange(6), X, np.arange(6), epochs=2)
+
+
+def test_under_target_picks_a_visibly_weaker_snapshot_by_training_accuracy():
+    ds = data.simulated(seed=2)
+    args = (ds.X_train, ds.y_train, ds.X_test, ds.y_test)
+    half = train.train_network(*args, epochs=15, seed=4, under_target=0.5)
+    majority = max(ds.y_train.mean(), 1 - ds.y_train.mean())
+    goal = majority + 0.5 * (half.train_accuracy - majority)
+    under_train = train.accuracy(half.under_network, ds.X_train, ds.y_train)
+    # Checkpoints every step of the first epochs: the pick lands within a few
+    # points of the goal (Adam moves the accuracy by a few points per step here).
+    assert abs(under_train - goal) < 0.1, (under_train, goal)
+    assert half.under_accuracy < half.accuracy - 0.05
+    assert "closest to majority + 0.5" in half.under_rule
+    # Bites: a target near 1 picks a snapshot about as good as the final model.
+    late = train.train_network(*args, epochs=15, seed=4, under_target=0.99)
+    assert late.under_accuracy > half.under_accuracy
+    with pytest.raises(InputError, match="under_target"):
+        train.train_network(*args, epochs=2, under_target=1.5)

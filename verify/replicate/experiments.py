@@ -416,7 +416,8 @@ def run_dataset(
     dataset: Dataset,
     *,
     epochs: int,
-    under_epochs: int,
+    under_epochs: int = 1,
+    under_target: float | None = 0.5,
     seed: int,
     profile: str,
     settings: Settings | None = None,
@@ -425,17 +426,22 @@ def run_dataset(
 ) -> dict[str, Any]:
     """Train the paper's model on ``dataset`` and run every figure's experiment.
 
-    Returns the JSON-ready figure data (the claims are judged from it by
-    :mod:`verify.replicate.claims`).
+    The under-trained model is the snapshot chosen by ``under_target`` (see
+    :func:`verify.replicate.train.train_network`), or the one after ``under_epochs``
+    epochs when ``under_target`` is None. Returns the JSON-ready figure data (the
+    claims are judged from it by :mod:`verify.replicate.claims`).
     """
     with single_threaded_blas():
-        return _run_dataset(dataset, epochs, under_epochs, seed, profile, settings, sizes, model)
+        return _run_dataset(
+            dataset, epochs, under_epochs, under_target, seed, profile, settings, sizes, model
+        )
 
 
 def _run_dataset(
     dataset: Dataset,
     epochs: int,
     under_epochs: int,
+    under_target: float | None,
     seed: int,
     profile: str,
     settings: Settings | None,
@@ -454,6 +460,7 @@ def _run_dataset(
             dataset.y_test,
             epochs=epochs,
             under_epochs=under_epochs,
+            under_target=under_target,
             seed=int(seeds[0].generate_state(1)[0]),
         )
     X = dataset.X_test

@@ -159,7 +159,7 @@ def training_figure(data: dict) -> bytes:
         ),
         (
             data["under"],
-            f"under-trained ({model['under_epochs']} epochs, acc. "
+            f"under-trained ({model['under_epochs']:.2g} epochs, acc. "
             f"{model['under_test_accuracy']:.3f})",
         ),
     )
