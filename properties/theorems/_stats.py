@@ -80,8 +80,10 @@ def pilot_standard_error(
     n_pilot = summands.shape[0]
     centred = summands - summands.mean(axis=0)
     var = np.mean(centred**2, axis=0) * n_pilot / (n_pilot - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        kurt = np.where(var > 0, np.mean(centred**4, axis=0) / np.maximum(var, 1e-300) ** 2, 1.0)
+    # Kurtosis on standardised values: var**2 underflows for tiny (e.g. subnormal) spreads.
+    sd = np.sqrt(var)
+    standard = centred / np.where(sd > 0, sd, 1.0)
+    kurt = np.where(sd > 0, np.mean(standard**4, axis=0), 1.0)
     upper = var * (1 + PILOT_Z * np.sqrt(np.maximum(kurt - 1, 0.0) / n_pilot))
     if range_bound is not None:
         upper = upper + np.log(1 / alpha) / n_pilot * range_bound**2

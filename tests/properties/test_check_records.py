@@ -177,3 +177,12 @@ def test_theorem3_reports_the_published_formula_next_to_measurements():
     assert measured["sigma/10 (tr V ratio: n needed scales with tr V)"] < 1
     assert any("dimensionally inconsistent" in note for note in result.bound["notes"])
     assert -0.8 < result.observed["loglog_slope"] < -0.2
+
+
+def test_tiny_and_zero_spreads_give_finite_tolerances():
+    # Found by the thorough profile: a subnormal-scale gradient spread made the pilot's
+    # kurtosis 0/0 and every tolerance NaN.
+    f = RidgeFunction([2.152322450861381e-134, 1.0], 0.0, "identity")
+    require(check_theorem1(f, np.zeros(2), np.eye(2), n=200))
+    g = Polynomial({(0,): 5.5e-85})
+    require(check_lemma6(g, np.zeros(1), np.eye(1), n=200))
