@@ -237,3 +237,28 @@ def test_dask_cluster_gives_the_serial_results(tmp_path):
             render=False,
         )
     assert _strip(on_dask) == _strip(serial)
+
+
+def test_real_tasks_are_identical_serial_and_in_two_workers(tmp_path):
+    """Same seed and profile: the same results.json apart from timings, whatever the executor."""
+    runs = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        main(
+            [
+                "run",
+                "--only",
+                "properties",
+                "experiments",
+                "--output",
+                str(out),
+                "--seed",
+                "4",
+                "--workers",
+                str(workers),
+                "--quiet",
+            ]
+        )
+        runs.append(load_results(out))
+    assert _strip(runs[0]) == _strip(runs[1])
+    assert {r["status"] for r in runs[0]["records"]} <= {"verified", "falsified"}

@@ -136,8 +136,13 @@ FIGURES = {
 
 def render_figures(figure_data: dict[str, Any]) -> dict[str, tuple[bytes, str]]:
     """All figures whose data is present: name -> (PNG bytes, caption)."""
+    registry = dict(FIGURES)
+    if any(key.startswith("replicate_") for key in figure_data):
+        from verify.replicate.plots import FIGURES as REPLICATION_FIGURES
+
+        registry.update(REPLICATION_FIGURES)
     out = {}
-    for name, (key, fn, caption) in FIGURES.items():
+    for name, (key, fn, caption) in registry.items():
         if key in figure_data:
             out[name] = (fn(figure_data[key]), caption)
     return out

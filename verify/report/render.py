@@ -59,6 +59,23 @@ def _counterexamples(results: dict) -> list[tuple[str, str]]:
     ]
 
 
+def _claims(results: dict) -> list[list[str]]:
+    """The replication's verdicts on the paper's experimental claims."""
+    rows = []
+    for r in results["records"]:
+        if r["id"].startswith("replicate/"):
+            dataset = r["id"].split("/")[1]
+            rows.append(
+                [
+                    dataset,
+                    str(r["figures"].get("claim", r["title"])),
+                    r["status"],
+                    _short(r["message"], 240),
+                ]
+            )
+    return rows
+
+
 def _conformance(results: dict) -> dict[str, list[dict]]:
     tables: dict[str, list[dict]] = {}
     for r in results["records"]:
@@ -111,6 +128,16 @@ def render_markdown(results: dict, figure_files: dict[str, str] | None = None) -
         for rid, ce in counter:
             out += [f"* `{rid}`: `{_short(ce)}`"]
         out.append("")
+    claims = _claims(results)
+    if claims:
+        out += [
+            "## The paper's experimental claims",
+            "",
+            "Verdicts on our data (passed: the claim holds; failed: it does not).",
+            "",
+            _md_table(["data set", "claim", "verdict", "measured"], claims),
+            "",
+        ]
     if figure_files:
         out += ["## Figures", ""]
         for name, path in figure_files.items():
@@ -212,6 +239,19 @@ def render_html(results: dict) -> str:
             for rid, ce in counter
         ]
         parts.append("</ul>")
+    claims = _claims(results)
+    if claims:
+        parts.append("<h2>The paper's experimental claims</h2>")
+        parts.append(
+            _html_table(
+                ["data set", "claim", "verdict", "measured"],
+                [
+                    [html.escape(a), html.escape(b), _badge(c), html.escape(d)]
+                    for a, b, c, d in claims
+                ],
+                raw_cols=(0, 1, 2, 3),
+            )
+        )
     figures = render_figures(results.get("figures", {}))
     if figures:
         parts.append("<h2>Figures</h2>")
