@@ -104,13 +104,14 @@ def _bounded_floats(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 
 def condition_bucket(cov: np.ndarray) -> str:
-    """A coarse label of cond(cov) for ``event()``: 1, <1e1, <1e2, ... , >=1e4."""
+    """A coarse label of cond(cov) for ``event()``: cond=1, cond in [1e0,1e1), ..., cond>=1e4."""
     eig = np.linalg.eigvalsh(cov)
     cond = float(eig[-1] / eig[0])
     if cond < 1 + 1e-9:
         return "cond=1"
-    decade = min(4, math.ceil(math.log10(cond)))
-    return "cond>=1e4" if decade >= 4 and cond >= 1e4 else f"cond<1e{max(decade, 1)}"
+    # A small relative slack puts a condition of exactly 10**k in its own decade.
+    decade = math.floor(math.log10(cond) + 1e-9)
+    return "cond>=1e4" if decade >= 4 else f"cond in [1e{decade},1e{decade + 1})"
 
 
 def _givens_product(d: int, angles: Sequence[float]) -> np.ndarray:
@@ -138,13 +139,15 @@ def covariances(
     max_condition: float = 1e5,
     kind: str = "full",
     label: bool = True,
+    min_condition: float = 1.0,
 ) -> np.ndarray:
     """Symmetric positive definite (d, d) matrices, built from eigenvalues and a rotation.
 
-    Eigenvalues are lambda_i = 10**(e0 + s_i): the base exponent e0 and the
-    spreads s_i >= 0 are floats that shrink to 0, so the matrix shrinks to the
-    identity; the rotation is a product of Givens rotations whose angles shrink
-    to 0 (a diagonal matrix). Every example satisfies, by construction,
+    Eigenvalues are lambda_i = 10**(e0 + c t_i) with t = (0, t_2, ..., t_{d-1}, 1):
+    the base exponent e0 and the condition exponent c = log10(cond) are floats
+    that shrink to 0, so the matrix shrinks to the identity; the rotation is a
+    product of Givens rotations whose angles shrink to 0 (a diagonal matrix).
+    Every example satisfies, by construction,
 
         min_eigenvalue <= lambda_min,  lambda_max <= max_eigenvalue,
         lambda_max / lambda_min <= max_condition.
@@ -155,9 +158,11 @@ def covariances(
     min_eigenvalue, max_eigenvalue : float
         Bounds on the spectrum (0 < min <= max).
     max_condition : float
-        Upper bound on the condition number (>= 1); ill-conditioned matrices
-        (condition near this bound) are reached because the spreads are drawn
-        up to log10(max_condition).
+        Upper bound on the condition number (>= 1); every decade up to it is
+        reached because log10(cond) itself is drawn.
+    min_condition : float
+        Lower bound on the condition number (default 1), to concentrate a test
+        on ill-conditioned matrices (needs d >= 2 and kind "full" or "diagonal").
     kind : {"full", "diagonal", "isotropic"}
         Rotated, axis-aligned, or sigma^2 I.
     label : bool
@@ -173,14 +178,29 @@ def covariances(
         )
     d = _resolve(draw, dim)
     lo, hi = math.log10(min_eigenvalue), math.log10(max_eigenvalue)
-    # e0 shrinks to 0 (lambda = 1) when 1 is an admissible eigenvalue.
-    base = draw(_bounded_floats(lo, hi))
+    c_max = min(math.log10(max_condition), hi - lo)
+    c_min = math.log10(min_condition) if min_condition > 1 else 0.0
+    if c_min > c_max or (c_min > 0 and (kind == "isotropic" or d == 1)):
+        raise InputError(
+            f"min_condition={min_condition} cannot be met: the spectrum bounds allow "
+            f"{10**c_max:.3g} at most, and sigma^2 I or a 1 x 1 matrix has condition 1"
+        )
+    if kind == "isotropic" or d == 1:
+        c = 0.0
+    else:
+        # The condition exponent c = log10(cond) is drawn first, so every decade up to
+        # max_condition is reached (not only the simple values a float strategy favours).
+        c = draw(_bounded_floats(c_min, c_max))
+    # The base exponent e0 shrinks to 0 (lambda = 1) when 1 is admissible; the extreme
+    # eigenvalues are 10**e0 and 10**(e0 + c), the others spread in between.
+    base = draw(_bounded_floats(lo, hi - c))
     if kind == "isotropic":
         cov = np.eye(d) * 10.0**base
     else:
-        room = min(math.log10(max_condition), hi - base)
-        spreads = draw(st.lists(_bounded_floats(0.0, room), min_size=d, max_size=d))
-        eig = 10.0 ** (base + np.array(spreads))
+        k = max(d - 2, 0)
+        inner = draw(st.lists(_bounded_floats(0.0, 1.0), min_size=k, max_size=k))
+        spreads = [0.0, *inner, 1.0][:d] if d > 1 else [0.0]
+        eig = 10.0 ** (base + c * np.array(spreads))
         if kind == "diagonal" or d == 1:
             cov = np.diag(eig)
         else:

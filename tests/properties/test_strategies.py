@@ -101,10 +101,11 @@ def test_covariances_of_fixed_dimension_shrink_to_the_identity(kind):
     np.testing.assert_array_equal(minimal(S.covariances(4, kind=kind)), np.eye(4))
 
 
-def test_a_non_diagonal_covariance_shrinks_to_a_single_rotation():
+def test_a_non_diagonal_covariance_shrinks_to_the_simplest_spectrum():
     cov = minimal(S.covariances(3), lambda c: abs(c[0, 1]) > 1e-3)
-    # One Givens angle left and two eigenvalues spread apart; the rest is the identity.
-    assert cov[2, 2] == pytest.approx(1.0) and cov[0, 2] == cov[1, 2] == 0.0
+    # Only one eigenvalue moves away from 1 (a rotation needs two distinct ones), and to
+    # the simplest value, 10.
+    np.testing.assert_allclose(np.linalg.eigvalsh(cov), [1.0, 1.0, 10.0], rtol=1e-9)
 
 
 @pytest.mark.parametrize("dim", [2, 6])
@@ -142,6 +143,18 @@ def test_covariances_reject_bad_options(kwargs):
         find_any(S.covariances(2, **kwargs), lambda c: True)
 
 
+@given(S.covariances(st.integers(2, 5), min_condition=1e3, max_condition=1e4))
+def test_min_condition_concentrates_on_ill_conditioned_matrices(cov):
+    assert 1e3 * (1 - 1e-6) <= _condition(cov) <= 1e4 * (1 + 1e-6)
+
+
+def test_impossible_condition_bounds_are_refused():
+    with pytest.raises(InputError, match="min_condition"):
+        find_any(S.covariances(1, min_condition=10.0), lambda c: True)
+    with pytest.raises(InputError, match="min_condition"):
+        find_any(S.covariances(3, min_condition=1e6, max_condition=1e7), lambda c: True)
+
+
 def test_dimension_must_be_positive():
     with pytest.raises(InputError, match="positive int"):
         find_any(S.covariances(0), lambda c: True)
@@ -149,7 +162,8 @@ def test_dimension_must_be_positive():
 
 def test_condition_buckets_label_the_regimes():
     assert S.condition_bucket(np.eye(3)) == "cond=1"
-    assert S.condition_bucket(np.diag([1.0, 50.0])) == "cond<1e2"
+    assert S.condition_bucket(np.diag([1.0, 50.0])) == "cond in [1e1,1e2)"
+    assert S.condition_bucket(np.diag([1.0, 100.0])) == "cond in [1e2,1e3)"
     assert S.condition_bucket(np.diag([1.0, 2e4])) == "cond>=1e4"
 
 
