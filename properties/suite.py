@@ -15,6 +15,7 @@ SmoothGrad and C-LIME disagree on a step function.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,7 +29,14 @@ from hypothesis import strategies as st
 from . import strategies as S
 from . import theorems as T
 
-__all__ = ["EXAMPLES", "PROPERTIES", "StatementProperty", "import_project_modules", "run_property"]
+__all__ = [
+    "EXAMPLES",
+    "PROPERTIES",
+    "StatementProperty",
+    "import_project_modules",
+    "pin_local_constants",
+    "run_property",
+]
 
 # Examples per statement and profile (stochastic checks cost a few ms to 1 s each).
 EXAMPLES = {"dev": 8, "ci": 20, "thorough": 200}
@@ -214,6 +222,33 @@ def import_project_modules() -> None:
             importlib.import_module(info.name)
 
 
+def pin_local_constants() -> None:
+    """Make Hypothesis' pool of local constants the project's own, whatever else is loaded.
+
+    Hypothesis draws some values from literal constants of the *local* modules
+    loaded so far (test files and user modules included), so a derandomised
+    search changes whenever a module is added anywhere. This imports the whole
+    project and freezes the pool to its constants, so a seed means the same
+    search in every process, test session and worker. It relies on Hypothesis
+    internals; if they change, it falls back to importing the project only.
+    """
+    import_project_modules()
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        if getattr(providers, "_xai_verify_pinned", False):
+            return
+        pool = providers.Constants()
+        for name, module in sorted(sys.modules.items()):
+            if name.split(".")[0] in ("verify", "properties") and getattr(module, "__file__", None):
+                pool |= providers.constants_from_module(module)
+        providers._get_local_constants = lambda: pool
+        providers.CONSTANTS_CACHE.cache.clear()
+        providers._xai_verify_pinned = True
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other Hypothesis
+        pass
+
+
 class _Falsified(Exception):
     def __init__(self, result: Any):
         self.result = result
@@ -292,7 +327,7 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         ``bound``, ``counterexample`` and ``elapsed_seconds``.
     """
     start = time.perf_counter()
-    import_project_modules()
+    pin_local_constants()
     if statement == "theorem2_published":
         outcome = _search_published(seed, profile)
     elif statement in PROPERTIES:

@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+from properties.suite import pin_local_constants
+
 settings.register_profile(
     "ci",
     max_examples=25,
@@ -31,6 +33,15 @@ settings.register_profile(
     "thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pinned_hypothesis_constants() -> None:
+    """Hypothesis also draws literal constants from every *local* module loaded, test files
+    included, so a derandomised test's examples would change whenever a test file is added
+    or a subset is run. Pin the pool to the project's own constants (after start-up, when
+    Hypothesis may use its storage)."""
+    pin_local_constants()
 
 
 @pytest.fixture

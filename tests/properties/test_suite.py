@@ -81,3 +81,18 @@ def test_budget_scales_with_the_profile():
     larger = suite.run_property("proposition3", seed=1, profile="ci")["examples"]
     assert small < larger
     assert np.isclose(larger, suite.EXAMPLES["ci"])
+
+
+def test_pinned_constants_ignore_modules_loaded_later(tmp_path, monkeypatch):
+    """After pinning, a new local module's literals do not enter Hypothesis' pool."""
+    from hypothesis.internal.conjecture import providers
+
+    suite.pin_local_constants()
+    before = providers._get_local_constants()
+    (tmp_path / "module_with_constants_xyz.py").write_text("A = 123456789.125\nB = 'zzz-unique'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import module_with_constants_xyz  # noqa: F401
+
+    after = providers._get_local_constants()
+    assert after is before
+    assert 123456789.125 not in after.floats
