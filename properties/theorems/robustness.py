@@ -17,6 +17,8 @@ budget; the only allowance is round-off plus the engine's quadrature error.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -208,6 +210,34 @@ def check_theorem2_published(
     )
 
 
+@contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Hide Hypothesis' pool of literal constants from local modules during a search.
+
+    Hypothesis mixes constants found in the *local* modules imported so far
+    (including test modules) into generated data, so the same seed would give a
+    different search depending on import history. An empty pool makes
+    ``find_theorem2_counterexample(seed=s)`` the same in every process. This
+    uses Hypothesis internals; if they change, the search runs unpinned.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original = providers._get_local_constants
+        empty = providers.Constants()
+        cache = providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other versions
+        yield
+        return
+    cache.clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 class _Counterexample(Exception):
     """Raised inside the search to make Hypothesis shrink a violating case."""
 
@@ -258,7 +288,8 @@ def find_theorem2_counterexample(
             raise _Counterexample
 
     try:
-        probe()
+        with _without_local_constants():
+            probe()
     except _Counterexample:
         return found["case"], best["ratio"]
     return None, best["ratio"]

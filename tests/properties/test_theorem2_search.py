@@ -94,3 +94,31 @@ def test_sharp_constant_is_attained_on_the_smallest_eigenvector():
     f = RidgeFunction(u, 0.0, "abs")
     result = require(check_theorem2_sharp(f, -1e-5 * u, 1e-5 * u, cov))
     assert result.observed["ratio"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_search_does_not_depend_on_import_history(search):
+    """Hypothesis mixes constants of imported local modules into its data; the search hides
+    that pool, so a fresh process that imports the whole project finds the same case."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib, pkgutil, verify, properties\n"
+        "for p in (verify, properties):\n"
+        "    for i in pkgutil.walk_packages(p.__path__, p.__name__ + '.'):\n"
+        "        try:\n"
+        "            importlib.import_module(i.name)\n"
+        "        except Exception:\n"
+        "            pass\n"
+        "from properties.theorems import search_theorem2_counterexample as s\n"
+        "r = s(max_examples=200, seed=0)\n"
+        "print(repr((r.counterexample['f'], r.counterexample['ratio'])))\n"
+    )
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert out == repr((search.counterexample["f"], search.counterexample["ratio"]))
