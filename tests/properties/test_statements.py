@@ -10,7 +10,7 @@ derandomised, so a given commit either always passes or always fails.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings, target
+from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
 from properties import strategies as S
@@ -82,17 +82,20 @@ def test_proposition1_on_bounded_gradient_functions(problem, delta):
 @given(S.problems(st.integers(1, 2), families=["rbf", "ridge", "network"], max_condition=10.0))
 @settings(max_examples=5)
 def test_theorem3_clt_rate(problem):
-    require(
-        check_theorem3(
-            problem.f,
-            problem.x0,
-            problem.cov,
-            n_grid=(100, 400),
-            repetitions=100,
-            trends=False,
-            seed=problem.seed,
-        )
+    result = check_theorem3(
+        problem.f,
+        problem.x0,
+        problem.cov,
+        n_grid=(100, 400),
+        repetitions=100,
+        trends=False,
+        seed=problem.seed,
     )
+    # "not_applicable" is an honest outcome where the reference estimator is not in its
+    # CLT regime at these n (a kink far from x0); it must never be "falsified".
+    event(f"theorem3 {result.status}")
+    if result.status != "not_applicable":
+        require(result)
 
 
 @given(st.data(), st.integers(1, 3), st.floats(-3, 3), st.floats(-3, 3))
