@@ -150,9 +150,21 @@ class Link:
         return np.maximum.reduce(errors)
 
 
+def _centred_positive_part(m, v):
+    """E[(s - m) s; s > 0] = v (Phi(a) - a phi(a)) + m sd phi(a), a = m / sd.
+
+    Written in centred moments: the raw form E[s^2; s > 0] - m E[s; s > 0]
+    cancels catastrophically when v << m^2 (a unit with tiny weights).
+    """
+    sd = np.sqrt(v)
+    a = m / sd
+    dens = _phi(a)
+    return v * (ndtr(a) - a * dens) + m * sd * dens
+
+
 def _relu_moments(m, v):
     t = _truncated_moments(m, v)
-    return t["s+"], t["p+"], t["ss+"] - m * t["s+"]
+    return t["s+"], t["p+"], _centred_positive_part(m, v)
 
 
 def _elu_mean(m, v):
@@ -173,8 +185,9 @@ def _elu_stein(m, v):
 
 
 def _abs_stein(m, v):
-    t = _truncated_moments(m, v)
-    return (t["ss+"] - m * t["s+"]) - (t["ss-"] - m * t["s-"])
+    # E[(s - m)|s|] = E[(s - m) s; s > 0] - E[(s - m) s; s < 0], the second being
+    # E[(s - m) s] - E[(s - m) s; s > 0] = v - E[(s - m) s; s > 0] (centred, stable form).
+    return 2 * _centred_positive_part(m, v) - v
 
 
 def _elu_value(s):
