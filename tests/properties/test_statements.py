@@ -149,7 +149,12 @@ def test_stein_boundary_on_step_functions(case):
     f, cov, seed = case
     # Put x0 on the decision boundary (w^T x0 + b = 0) so the demonstration is not empty.
     x0 = -f.b * f.w / (f.w @ f.w)
-    require(check_stein_step_function(f, x0, cov, n=1000, seed=seed))
+    result = check_stein_step_function(f, x0, cov, n=4000, seed=seed)
+    # With an ill-conditioned cov the band can be too wide to exclude 0 ("not_applicable",
+    # an honest outcome); the disagreement must never be contradicted ("falsified").
+    event(f"stein {result.status}")
+    if result.status != "not_applicable":
+        require(result)
 
 
 def test_stein_check_refuses_smooth_functions():
