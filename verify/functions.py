@@ -114,6 +114,11 @@ class Function(ABC):
         """True when f is analytic, so that Gauss-Hermite quadrature converges fast."""
         return True
 
+    @property
+    def is_affine(self) -> bool:
+        """True when f(x) = theta^T x + b exactly (then C-LIME_n = theta for n >= d + 1)."""
+        return False
+
     @abstractmethod
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         """Exact SymPy expression in ``symbols`` (default x1..xd, real)."""
@@ -272,6 +277,10 @@ class Polynomial(Function):
 
     def _gradient(self, X: np.ndarray) -> np.ndarray:
         return np.stack([p._value(X) for p in self.partial_derivatives], axis=-1)
+
+    @property
+    def is_affine(self) -> bool:
+        return self.degree <= 1
 
     @property
     def gradient_bound(self) -> float | None:
@@ -497,6 +506,10 @@ class RidgeFunction(Function):
     @property
     def smooth(self) -> bool:
         return self.link.smooth
+
+    @property
+    def is_affine(self) -> bool:
+        return self.link.name == "identity"
 
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         xs = symbols or _default_symbols(self.dim)
@@ -765,6 +778,10 @@ class LinearCombination(Function):
     @property
     def smooth(self) -> bool:
         return all(f.smooth for _, f in self.terms)
+
+    @property
+    def is_affine(self) -> bool:
+        return all(f.is_affine for _, f in self.terms)
 
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         xs = symbols or _default_symbols(self.dim)

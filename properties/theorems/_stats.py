@@ -126,6 +126,22 @@ def clime_influence(
     return w, np.linalg.solve(A, scores.T).T
 
 
+def effective_count(psi: np.ndarray) -> float:
+    """Smallest per-component (sum psi^2)^2 / sum psi^4 of influence values.
+
+    How many samples carry the variance: about n for well-spread values, about
+    1 when a rare region (a kink several standard deviations away) supplies it
+    all, and 0 when the pilot saw no variation at all. A CLT band built on such
+    a pilot is not trustworthy.
+    """
+    sq = np.asarray(psi, float) ** 2
+    num = np.sum(sq, axis=0) ** 2
+    den = np.sum(sq * sq, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ess = np.where(den > 0, num / den, 0.0)
+    return float(np.min(ess))
+
+
 @dataclass(frozen=True)
 class Band:
     """An estimate-versus-truth comparison (all arrays of the same shape)."""
