@@ -34,8 +34,12 @@ __all__ = [
     "PROPERTIES",
     "StatementProperty",
     "import_project_modules",
+    "pair_cases",
     "pin_local_constants",
     "run_property",
+    "sharp_cases",
+    "single_index_cases",
+    "step_cases",
 ]
 
 # Examples per statement and profile (stochastic checks cost a few ms to 1 s each).
@@ -68,7 +72,9 @@ def _problem_label(problem: Any) -> str:
     return f"d={problem.x0.size}, {type(problem.f).__name__}, {S.condition_bucket(problem.cov)}"
 
 
-def _sharp_cases() -> st.SearchStrategy:
+def sharp_cases() -> st.SearchStrategy:
+    """(f with a gradient bound, x, y, cov): one instance of the sharp Theorem 2."""
+
     @st.composite
     def cases(draw):
         d = draw(st.integers(1, 3))
@@ -80,7 +86,9 @@ def _sharp_cases() -> st.SearchStrategy:
     return cases()
 
 
-def _pair_cases() -> st.SearchStrategy:
+def pair_cases() -> st.SearchStrategy:
+    """(f, g, x0, cov, alpha, beta): one instance of Proposition 2."""
+
     @st.composite
     def cases(draw):
         d = draw(st.integers(1, 3))
@@ -98,7 +106,9 @@ def _pair_cases() -> st.SearchStrategy:
     return cases()
 
 
-def _single_index_cases() -> st.SearchStrategy:
+def single_index_cases() -> st.SearchStrategy:
+    """(g(w^T x + b), x0, cov): one instance of Proposition 3."""
+
     @st.composite
     def cases(draw):
         d = draw(st.integers(1, 3))
@@ -109,7 +119,8 @@ def _single_index_cases() -> st.SearchStrategy:
     return cases()
 
 
-def _step_cases() -> st.SearchStrategy:
+def step_cases() -> st.SearchStrategy:
+    """(step ridge function, cov, seed): one instance of Stein's boundary."""
     return st.integers(1, 3).flatmap(
         lambda d: st.tuples(
             S.ridge_functions(d, links=("step",)),
@@ -141,7 +152,7 @@ PROPERTIES: dict[str, StatementProperty] = {
         _problem_label,
     ),
     "theorem2_sharp": StatementProperty(
-        _sharp_cases,
+        sharp_cases,
         lambda c, seed: T.check_theorem2_sharp(c[0], c[1], c[2], c[3]),
         lambda c: f"d={c[1].size}, {type(c[0]).__name__}",
     ),
@@ -167,14 +178,14 @@ PROPERTIES: dict[str, StatementProperty] = {
         examples_scale=0.25,
     ),
     "proposition2": StatementProperty(
-        _pair_cases,
+        pair_cases,
         lambda c, seed: T.check_proposition2(
             c[0], c[1], c[2], c[3], alpha=c[4], beta=c[5], n=50, seed=seed
         ),
         lambda c: f"d={c[2].size}, {type(c[0]).__name__} + {type(c[1]).__name__}",
     ),
     "proposition3": StatementProperty(
-        _single_index_cases,
+        single_index_cases,
         lambda c, seed: T.check_proposition3(c[0], c[1], c[2], n=20, seed=seed),
         lambda c: f"d={c[1].size}, link {c[0].link.name}",
     ),
@@ -194,7 +205,7 @@ PROPERTIES: dict[str, StatementProperty] = {
         ),
         lambda c: _problem_label(c[0]),
     ),
-    "stein_step_function": StatementProperty(_step_cases, _step_check, lambda c: f"d={c[0].dim}"),
+    "stein_step_function": StatementProperty(step_cases, _step_check, lambda c: f"d={c[0].dim}"),
 }
 
 # The check's "verified" means the step function *breaks* Theorem 1.

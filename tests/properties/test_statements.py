@@ -14,6 +14,7 @@ from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
 from properties import strategies as S
+from properties import suite
 from properties.theorems import (
     check_kernel_lime,
     check_lemma6,
@@ -47,16 +48,7 @@ def test_theorem1_on_ill_conditioned_covariances(problem):
     require(check_theorem1(problem.f, problem.x0, problem.cov, n=1000, seed=problem.seed))
 
 
-@st.composite
-def sharp_cases(draw):
-    d = draw(st.integers(1, 3))
-    f = draw(S.bounded_gradient_functions(d))
-    cov = draw(S.covariances(d, min_eigenvalue=1e-2, max_eigenvalue=4.0, max_condition=1e3))
-    x, y = draw(S.nearby_pairs(d, max_distance=1.0))
-    return f, x, y, cov
-
-
-@given(sharp_cases())
+@given(suite.sharp_cases())
 def test_theorem2_sharp_constant_holds_on_every_case(case):
     f, x, y, cov = case
     result = require(check_theorem2_sharp(f, x, y, cov))
@@ -98,20 +90,15 @@ def test_theorem3_clt_rate(problem):
         require(result)
 
 
-@given(st.data(), st.integers(1, 3), st.floats(-3, 3), st.floats(-3, 3))
-def test_proposition2_linearity(data, d, alpha, beta):
-    f = data.draw(S.functions(d))
-    g = data.draw(S.functions(d))
-    cov = data.draw(S.covariances(d, min_eigenvalue=1e-2, max_eigenvalue=4.0, max_condition=1e3))
-    x0 = data.draw(S.points(d, bound=2.0))
+@given(suite.pair_cases())
+def test_proposition2_linearity(case):
+    f, g, x0, cov, alpha, beta = case
     require(check_proposition2(f, g, x0, cov, alpha=alpha, beta=beta, n=50, seed=0))
 
 
-@given(st.data(), st.integers(1, 3))
-def test_proposition3_single_index(data, d):
-    f = data.draw(S.ridge_functions(d, links=(*S.BOUNDED_LINKS, "exp"), max_norm=1.5))
-    cov = data.draw(S.covariances(d, min_eigenvalue=1e-2, max_eigenvalue=2.0, max_condition=1e3))
-    x0 = data.draw(S.points(d, bound=1.5))
+@given(suite.single_index_cases())
+def test_proposition3_single_index(case):
+    f, x0, cov = case
     require(check_proposition3(f, x0, cov, n=20, seed=0))
 
 
@@ -136,15 +123,7 @@ def test_kernel_lime(problem, kernel_width):
     )
 
 
-@given(
-    st.integers(1, 3).flatmap(
-        lambda d: st.tuples(
-            S.ridge_functions(d, links=("step",)),
-            S.covariances(d, min_eigenvalue=0.05, max_eigenvalue=4.0, max_condition=100.0),
-            S.seeds(),
-        )
-    )
-)
+@given(suite.step_cases())
 def test_stein_boundary_on_step_functions(case):
     f, cov, seed = case
     # Put x0 on the decision boundary (w^T x0 + b = 0) so the demonstration is not empty.
