@@ -131,29 +131,29 @@ def ground_truth(
     return GroundTruth(moments, slope, slope_error, eff, lam, kernel_width)
 
 
-def _shaped(values: np.ndarray, x0: Any, dim: int) -> np.ndarray:
-    _, single = as_points(x0, dim)
-    return values[0] if single else values
+def _shaped(values: np.ndarray, x0: Any) -> np.ndarray:
+    # x0 was validated by the call that produced ``values``: one point iff it is 1-D.
+    return values[0] if np.ndim(x0) == 1 else values
 
 
 def expectation(f: Function, x0: Any, cov: Any) -> np.ndarray | float:
     """E f(x), x ~ N(x0, cov); a float for one point, shape (m,) for m points."""
     f = as_function(f)
     values = f.gaussian_moments(x0, cov).mean
-    out = _shaped(values, x0, f.dim)
+    out = _shaped(values, x0)
     return float(out) if np.ndim(out) == 0 else out
 
 
 def smoothgrad(f: Function, x0: Any, cov: Any) -> np.ndarray:
     """Expected SmoothGrad E[grad f(x)], x ~ N(x0, cov)."""
     f = as_function(f)
-    return _shaped(f.gaussian_moments(x0, cov).smoothgrad, x0, f.dim)
+    return _shaped(f.gaussian_moments(x0, cov).smoothgrad, x0)
 
 
 def covariance(f: Function, x0: Any, cov: Any) -> np.ndarray:
     """Cov(x, f(x)), x ~ N(x0, cov), by a route that does not use Stein's lemma."""
     f = as_function(f)
-    return _shaped(f.gaussian_moments(x0, cov).covariance, x0, f.dim)
+    return _shaped(f.gaussian_moments(x0, cov).covariance, x0)
 
 
 def clime(
@@ -168,4 +168,4 @@ def clime(
     """
     f = as_function(f)
     truth = ground_truth(f, x0, cov, ridge=ridge, kernel_width=kernel_width)
-    return _shaped(truth.clime, x0, f.dim)
+    return _shaped(truth.clime, x0)
