@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
+import importlib.util
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_ruff_clean():
-    ruff = shutil.which("ruff")
-    if ruff is None:
+    if importlib.util.find_spec("ruff") is None:
         pytest.skip("ruff is not installed: pip install -e '.[test]' brings it")
     result = subprocess.run(
-        [ruff, "check", "verify", "properties", "tests", "benchmarks"],
+        [sys.executable, "-m", "ruff", "check", "verify", "properties", "tests", "benchmarks"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -47,7 +47,7 @@ from .checks_statistical import (
 )
 from .common import to_json
 from .explainer import Explainer, as_explainer
-from .runner import CheckFailure, CheckSkipped, Settings, deadline
+from .runner import CheckFailure, CheckSkipped, Settings, call_time_limit
 
 __all__ = [
     "ALL_CHECKS",
@@ -190,7 +190,7 @@ class BoundCheck:
         if self.skip_reason:
             raise CheckSkipped(f"{self.name}: {self.skip_reason}")
         try:
-            with deadline(self.settings.time_limit):
+            with call_time_limit(self.settings.time_limit):
                 return self.check(explainer, seed=self.seed, settings=self.settings)
         except CheckFailure as exc:
             if "[seed=" not in str(exc):  # failures raised by the guarded call: add the seed

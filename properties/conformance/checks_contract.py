@@ -13,7 +13,7 @@ import numpy as np
 from . import problems as P
 from .common import fail, fmt, resolve
 from .explainer import Explainer
-from .runner import Settings, call_explainer
+from .runner import CheckTimeout, Settings, call_explainer, guarded
 
 __all__ = [
     "check_input_validation",
@@ -118,9 +118,11 @@ def check_input_validation(
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")  # garbage in: the verdict, not the noise, counts
-                out = explainer(f, x0, cov, s.n_exact if n is None else n, seed)
+                out = guarded(explainer, f, x0, cov, s.n_exact if n is None else n, seed)
         except _ACCEPTED_ERRORS:
             continue
+        except CheckTimeout:
+            raise
         except Exception as exc:
             problems.append(f"{label}: raised {type(exc).__name__} ({exc})")
             continue

@@ -24,7 +24,7 @@ from verify.functions import RidgeFunction
 from . import problems as P
 from .common import diagnose_ratios, fail, fmt, replicates, resolve
 from .explainer import Explainer
-from .runner import Settings, call_explainer
+from .runner import Settings, call_explainer, guarded
 from .targets import effective_covariance, expected_explanation
 from .tolerances import f_quantile, mean_error_test, t_quantile
 
@@ -184,7 +184,7 @@ def _structure_check(
     if not explainer.supports(structure):
         f, x0, cov = problems[0]
         try:
-            out = explainer(f, x0, cov, s.n_exact, seed)
+            out = guarded(explainer, f, x0, cov, s.n_exact, seed)
         except (ValueError, TypeError, NotImplementedError) as exc:
             return {"refused": f"{type(exc).__name__}: {exc}"}
         raise fail(

@@ -14,15 +14,15 @@ on to the next check.
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
-import time
+import contextvars
 import unittest
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from verify.deadline import DeadlineExceeded, call_with_deadline
 
 from .explainer import Explainer
 
@@ -32,7 +32,8 @@ __all__ = [
     "CheckTimeout",
     "Settings",
     "call_explainer",
-    "deadline",
+    "call_time_limit",
+    "guarded",
 ]
 
 
@@ -60,8 +61,10 @@ class Settings:
         n for checks whose identities hold exactly at any n.
     false_alarm : float
         Probability that a correct explainer fails one check.
-    time_limit : float
-        Seconds allowed per check (calls are interrupted where the platform allows).
+    time_limit : float or None
+        Seconds allowed per call of the explainer (None: no limit). A call past it
+        is interrupted and its check fails with "timed out after ... s"; the
+        battery goes on with the next check.
     """
 
     dim: int = 3
@@ -70,7 +73,7 @@ class Settings:
     n_rate: tuple[int, int] = (40, 4000)
     n_exact: int = 40
     false_alarm: float = 1e-6
-    time_limit: float = 120.0
+    time_limit: float | None = 120.0
 
     def __post_init__(self) -> None:
         if self.dim < 2:
@@ -103,53 +106,41 @@ class CheckTimeout(CheckFailure):
     """The explainer ran past the check's time limit."""
 
 
-@dataclass
-class _Deadline:
-    limit: float
-    start: float = field(default_factory=time.monotonic)
-
-    def remaining(self) -> float:
-        return self.limit - (time.monotonic() - self.start)
-
-
-_ACTIVE: list[_Deadline] = []
+_CALL_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "explainer_call_limit", default=None
+)
 
 
 def _timeout_message(limit: float) -> str:
     return (
-        f"the explainer ran past the per-check time limit of {limit:g} s. Usual cause: it "
-        "hangs, or is very slow for this n (raise Settings.time_limit if it is just slow)"
+        f"timed out after {limit:g} s: one call of the explainer ran past the per-call time "
+        "limit. Usual cause: it hangs, or is very slow for this n (raise Settings.time_limit, "
+        "or --time-limit, if it is just slow)"
     )
 
 
 @contextlib.contextmanager
-def deadline(limit: float) -> Iterator[None]:
-    """Enforce ``limit`` seconds on the enclosed check.
+def call_time_limit(limit: float | None) -> Iterator[None]:
+    """Bound every explainer call made inside the block by ``limit`` seconds (None: no limit).
 
-    Between explainer calls the remaining time is checked; on the main thread
-    of a POSIX system a SIGALRM also interrupts a single call that hangs in
-    Python code.
+    Enforced by :mod:`verify.deadline` (a repeating alarm on the main thread, an
+    abandoned helper thread elsewhere), so each call gets its full budget and a
+    hung call never holds the battery.
     """
-    state = _Deadline(limit)
-    _ACTIVE.append(state)
-    use_alarm = (
-        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    )
-    previous = None
-    if use_alarm:
-
-        def _on_alarm(signum: int, frame: Any) -> None:
-            raise CheckTimeout(_timeout_message(limit), {"time_limit": limit})
-
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit)
+    token = _CALL_LIMIT.set(limit)
     try:
         yield
     finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        _ACTIVE.remove(state)
+        _CALL_LIMIT.reset(token)
+
+
+def guarded(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` under the current per-call limit; a timeout becomes :class:`CheckTimeout`."""
+    limit = _CALL_LIMIT.get()
+    try:
+        return call_with_deadline(lambda: fn(*args), limit)
+    except DeadlineExceeded:
+        raise CheckTimeout(_timeout_message(limit or 0.0), {"time_limit": limit}) from None
 
 
 def _describe(f: Any, x0: Any, cov: Any, n: int, seed: int) -> str:
@@ -167,10 +158,8 @@ def call_explainer(
         If the explainer raises, returns the wrong shape or non-finite values, or
         the enclosing check's time limit has passed.
     """
-    if _ACTIVE and _ACTIVE[-1].remaining() <= 0:
-        raise CheckTimeout(_timeout_message(_ACTIVE[-1].limit), {"time_limit": _ACTIVE[-1].limit})
     try:
-        out = explainer(f, x0, cov, n, seed)
+        out = guarded(explainer, f, x0, cov, n, seed)
     except CheckFailure:
         raise
     except Exception as exc:

@@ -22,7 +22,7 @@ theorem1               :func:`check_theorem1`                    equivalence
 stein_step_function    :func:`check_stein_step_function`         equivalence
 theorem2_sharp         :func:`check_theorem2_sharp`              robustness
 theorem2_published     :func:`check_theorem2_published`,         robustness
-                       :func:`search_theorem2_counterexample`
+                       :func:`search_theorem2_counterexample`    theorem2_search
 proposition1           :func:`check_proposition1`                sample_complexity
 theorem3               :func:`check_theorem3`                    sample_complexity
 proposition2           :func:`check_proposition2`                algebra
@@ -46,14 +46,14 @@ from .records import (
     require,
 )
 from .ridge_kernel import check_kernel_lime, check_lemma6, gaussian_kernel, sklearn_available
-from .robustness import (
-    check_theorem2_published,
-    check_theorem2_sharp,
+from .robustness import check_theorem2_published, check_theorem2_sharp, published_ratio
+from .sample_complexity import Translated, check_proposition1, check_theorem3, sandwich_variance
+from .theorem2_search import (
+    ascend_theorem2_case,
     find_theorem2_counterexample,
-    published_ratio,
+    link_supremum,
     search_theorem2_counterexample,
 )
-from .sample_complexity import Translated, check_proposition1, check_theorem3, sandwich_variance
 
 __all__ = [
     "FALSIFIED",
@@ -63,6 +63,7 @@ __all__ = [
     "CheckResult",
     "StatementViolation",
     "Translated",
+    "ascend_theorem2_case",
     "check_kernel_lime",
     "check_lemma6",
     "check_proposition1",
@@ -75,6 +76,7 @@ __all__ = [
     "check_theorem3",
     "find_theorem2_counterexample",
     "gaussian_kernel",
+    "link_supremum",
     "published_ratio",
     "require",
     "sandwich_variance",

@@ -4,10 +4,9 @@
   two points satisfy ||E(x) - E(y)|| <= sqrt(2/pi) G / sqrt(lambda_min) ||x - y||
   and the non-linear modulus 2 G TV(N(x, Sigma), N(y, Sigma)) (MATH.md 3.1).
 * :func:`check_theorem2_published` -- the paper's G / (2 sigma) on one case.
-* :func:`search_theorem2_counterexample` -- Hypothesis, guided by ``target()``
-  on the published ratio, searches the generic space
-  :func:`properties.strategies.theorem2_cases` and returns the shrunk
-  counterexample it finds by itself.
+
+The search for counterexamples to the published constant lives in
+:mod:`properties.theorems.theorem2_search`.
 
 G is ``f.gradient_bound``, an upper bound on sup ||grad f||: a counterexample
 found with an upper bound is a counterexample for the true supremum too.
@@ -17,14 +16,9 @@ budget; the only allowance is round-off plus the engine's quadrature error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
 
 from verify import bounds, closed_form
 from verify.validation import InputError
@@ -35,12 +29,11 @@ from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult
 __all__ = [
     "check_theorem2_published",
     "check_theorem2_sharp",
-    "find_theorem2_counterexample",
     "published_ratio",
-    "search_theorem2_counterexample",
 ]
 
-_RTOL = 1e-9
+#: Relative round-off allowance of the exact comparisons.
+RTOL = 1e-9
 
 
 def _differences(
@@ -49,7 +42,7 @@ def _differences(
     """||E(x) - E(y)|| and its error allowance (round-off + engine quadrature error)."""
     pair = np.stack([x, y])
     values = np.asarray(closed(f, pair, cov), float)
-    allowance = _RTOL * float(np.max(np.abs(values)) + 1e-300)
+    allowance = RTOL * float(np.max(np.abs(values)) + 1e-300)
     if closed is default:
         truth = closed_form.ground_truth(f, pair, cov)
         errors = (
@@ -115,7 +108,7 @@ def check_theorem2_sharp(
         diff, allowance = _differences(f, x, y, cov, closed, default)
         observed[f"{name}_difference"] = diff
         ratio = max(ratio, diff / (L * dist) if L > 0 else 0.0)
-        if diff > min(L * dist, modulus) * (1 + _RTOL) + allowance:
+        if diff > min(L * dist, modulus) * (1 + RTOL) + allowance:
             failures.append(
                 f"||{name}(x) - {name}(y)|| = {diff:.6g} exceeds "
                 f"min(L ||x - y||, 2 G TV) = {min(L * dist, modulus):.6g}"
@@ -181,7 +174,7 @@ def check_theorem2_published(
     )
     G = f.gradient_bound if gradient_bound is None else float(gradient_bound)
     sharp_over_published = 2 * bounds.SQRT_2_OVER_PI  # sqrt(2/pi) G/sigma over G/(2 sigma)
-    counter = ratio > 1 + allowance + _RTOL
+    counter = ratio > 1 + allowance + RTOL
     case = {
         "f": repr(f),
         "sigma": float(sigma),
@@ -207,150 +200,4 @@ def check_theorem2_published(
         )
         if counter
         else f"the published bound holds on this pair (ratio {ratio:.4f})",
-    )
-
-
-@contextmanager
-def _without_local_constants() -> Iterator[None]:
-    """Hide Hypothesis' pool of literal constants from local modules during a search.
-
-    Hypothesis mixes constants found in the *local* modules imported so far
-    (including test modules) into generated data, so the same seed would give a
-    different search depending on import history. An empty pool makes
-    ``find_theorem2_counterexample(seed=s)`` the same in every process. This
-    uses Hypothesis internals; if they change, the search runs unpinned.
-    """
-    try:
-        from hypothesis.internal.conjecture import providers
-
-        original = providers._get_local_constants
-        empty = providers.Constants()
-        cache = providers.CONSTANTS_CACHE.cache
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other versions
-        yield
-        return
-    cache.clear()
-    providers._get_local_constants = lambda: empty
-    try:
-        yield
-    finally:
-        providers._get_local_constants = original
-        cache.clear()
-
-
-class _Counterexample(Exception):
-    """Raised inside the search to make Hypothesis shrink a violating case."""
-
-
-def find_theorem2_counterexample(
-    *,
-    max_examples: int = 300,
-    seed: int = 0,
-    dim: int | st.SearchStrategy[int] | None = None,
-    links: tuple[str, ...] | None = None,
-) -> tuple[Any, float]:
-    """The raw search behind :func:`search_theorem2_counterexample`.
-
-    Returns
-    -------
-    case : properties.strategies.Theorem2Case or None
-        The shrunk counterexample (None if none was found).
-    max_ratio : float
-        The largest published ratio seen during the search.
-    """
-    from properties import strategies  # local import: keeps `import properties.theorems` light
-
-    if dim is None:
-        dim = strategies.SMALL_DIMENSIONS
-    space = strategies.theorem2_cases(dim, **({} if links is None else {"links": links}))
-    found: dict[str, Any] = {}
-    best = {"ratio": 0.0}
-
-    @settings(
-        max_examples=max_examples,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        phases=[Phase.generate, Phase.target, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-        print_blob=False,
-        verbosity=Verbosity.quiet,
-    )
-    @hypothesis_seed(seed)
-    @given(space)
-    def probe(case: Any) -> None:
-        ratio, allowance = published_ratio(case.f, case.x, case.y, case.sigma)
-        best["ratio"] = max(best["ratio"], ratio)
-        target(ratio, label="published Lipschitz ratio")
-        if ratio > 1 + allowance + _RTOL:
-            found["case"] = case  # the last failing call is Hypothesis' shrunk replay
-            raise _Counterexample
-
-    try:
-        with _without_local_constants():
-            probe()
-    except _Counterexample:
-        return found["case"], best["ratio"]
-    return None, best["ratio"]
-
-
-def search_theorem2_counterexample(
-    *,
-    max_examples: int = 300,
-    seed: int = 0,
-    dim: int | st.SearchStrategy[int] | None = None,
-    links: tuple[str, ...] | None = None,
-) -> CheckResult:
-    """Let Hypothesis search for a counterexample to the published Theorem 2 constant.
-
-    The search space is :func:`properties.strategies.theorem2_cases` (ridge
-    functions with every bounded link, sums of two, one-hidden-layer networks;
-    sigma; nearby pairs): generic, with no function singled out. ``target()``
-    on the published ratio steers the search upward; a case with ratio > 1 is
-    shrunk and returned.
-
-    Parameters
-    ----------
-    max_examples : int
-        Search budget (examples generated, before shrinking).
-    seed : int
-        Hypothesis' random seed: the same seed gives the same search.
-    dim : int or strategy, optional
-        Default: 1 to 3, shrinking to 1.
-    links : tuple of str, optional
-        Restrict the ridge links (default: all bounded links).
-
-    Returns
-    -------
-    CheckResult
-        Statement "theorem2_published": "falsified" with ``counterexample``
-        {f, sigma, x, y, ratio, gradient_bound} (shrunk), or "verified" if no
-        counterexample was found within the budget (not a proof).
-    """
-    case, max_ratio = find_theorem2_counterexample(
-        max_examples=max_examples, seed=seed, dim=dim, links=links
-    )
-    if case is None:
-        return CheckResult(
-            "theorem2_published",
-            VERIFIED,
-            observed={"max_ratio_seen": max_ratio},
-            bound={"lipschitz_published_ratio": 1.0},
-            seed=seed,
-            message=f"no counterexample in {max_examples} examples (largest ratio "
-            f"{max_ratio:.4f}); this is not a proof",
-        )
-    result = check_theorem2_published(case.f, case.x, case.y, case.sigma)
-    return CheckResult(
-        "theorem2_published",
-        result.status,
-        observed={**result.observed, "max_ratio_seen": max_ratio},
-        bound=result.bound,
-        seed=seed,
-        counterexample=result.counterexample,
-        message=f"Hypothesis found (seed {seed}, <= {max_examples} examples) and shrank a "
-        f"counterexample: f = {case.f!r}, sigma = {case.sigma:.6g}, "
-        f"x = {np.round(case.x, 6).tolist()}, y = {np.round(case.y, 6).tolist()}; "
-        + result.message,
     )

@@ -73,7 +73,7 @@ def test_a_call_past_the_time_limit_fails_and_the_next_check_runs():
     results = check_explainer(_grad(sleeps), on_fail=None, settings=settings, checks=QUICK[:2])
     assert time.perf_counter() - start < 5
     assert [r.status for r in results] == ["failed", "failed"]
-    assert all("time limit of 0.5 s" in r.message for r in results)
+    assert all("timed out after 0.5 s" in r.message for r in results)
 
 
 def test_on_fail_raise_lists_every_failure_after_running_all():

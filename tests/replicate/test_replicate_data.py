@@ -58,6 +58,9 @@ def test_bayes_accuracy_matches_the_bayes_rule_on_a_large_sample():
     ("loader", "dim"), [(data.breast_cancer, 30), (data.wine, 13)], ids=["breast", "wine"]
 )
 def test_bundled_sets_are_standardised_on_the_training_split(loader, dim):
+    pytest.importorskip(
+        "sklearn", reason="the bundled data ship with scikit-learn: pip install -e '.[test]'"
+    )
     ds = loader(seed=0)
     assert ds.dim == dim
     n = ds.X_train.shape[0] + ds.X_test.shape[0]

@@ -31,4 +31,10 @@ def to_numeric(expr, args: Sequence[sp.Symbol], modules: str | list = "scipy") -
     """
     expr = phi_to_erf(expr) if not isinstance(expr, sp.MatrixBase) else expr.applyfunc(phi_to_erf)
     mods = ["scipy", "numpy"] if modules == "scipy" else modules
-    return sp.lambdify(list(args), expr, modules=mods, cse=True)
+    return sp.lambdify(list(args), expr, modules=mods, cse=_cse)
+
+
+def _cse(expr):
+    # Names of their own for the shared subexpressions: SymPy 1.12's default x0, x1, ...
+    # overwrite arguments named x1, x2 (``x1 = x1 - 1`` in the generated code).
+    return sp.cse(expr, symbols=sp.numbered_symbols("_cse_"), list=False)

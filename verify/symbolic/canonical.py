@@ -35,6 +35,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from ..deadline import check as check_deadline
 from .special import Phi
 
 __all__ = [
@@ -206,6 +207,7 @@ def normal_form(expr: sp.Expr) -> dict:
     )  # Phi(-u) = 1 - Phi(u): one representative per argument pair
     groups: dict = defaultdict(list)
     for term in _terms(expr):
+        check_deadline()
         key, c = _term_key(term)
         groups[key].append(c)
     out = {}
@@ -373,7 +375,10 @@ def decide_zero(
 def decide_matrix(mat, **kwargs) -> Decision:
     """:func:`decide_zero` entrywise; the worst status wins (disproved > undecided)."""
     entries = list(sp.Matrix(mat)) if not isinstance(mat, (list, tuple)) else list(mat)
-    decisions = [decide_zero(e, **kwargs) for e in entries]
+    decisions = []
+    for e in entries:
+        check_deadline()
+        decisions.append(decide_zero(e, **kwargs))
     for status in ("disproved", "undecided"):
         for i, dec in enumerate(decisions):
             if dec.status == status:

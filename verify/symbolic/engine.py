@@ -29,6 +29,7 @@ from itertools import product
 
 import sympy as sp
 
+from ..deadline import check as check_deadline
 from .errors import UnsupportedExpression
 from .moments import moment_table
 from .params import as_covariance, as_mean, as_variables
@@ -175,6 +176,7 @@ def _expect_frozen(expr, xs, mean, cov) -> sp.Expr:
     groups = _decompose(expr, xs)
     total = []
     for (qarg, trigs, probit), parts in groups.items():
+        check_deadline()
         total.append(_expect_group(sp.Add(*parts), qarg, trigs, probit, xs, mean, cov))
     return sp.Add(*total)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..deadline import DeadlineExceeded
+
 __all__ = ["ProofTimeout", "UnsupportedExpression"]
 
 SUPPORTED_CLASSES = (
@@ -34,9 +36,6 @@ class UnsupportedExpression(ValueError):
         super().__init__(msg)
 
 
-class ProofTimeout(BaseException):
-    """Raised inside a derivation when its time budget is spent.
-
-    A ``BaseException`` on purpose: SymPy has ``except Exception`` blocks that would
-    otherwise swallow the interruption and keep computing.
-    """
+#: Raised inside a derivation when its time budget is spent: the suite's one deadline
+#: exception (a ``BaseException``, so SymPy's ``except Exception`` blocks cannot swallow it).
+ProofTimeout = DeadlineExceeded

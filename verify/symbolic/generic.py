@@ -35,6 +35,7 @@ import itertools
 import time
 from dataclasses import dataclass
 
+from ..deadline import check as check_deadline
 from .moments import MomentTable, padd, pmul, pmul_monom
 
 __all__ = ["GenericResult", "check_generic_polynomial", "monomial_exponents"]
@@ -110,6 +111,7 @@ def check_generic_polynomial(d: int, k: int, *, table: MomentTable | None = None
     n_terms = 0
     alphas = monomial_exponents(d, k)
     for alpha in alphas:
+        check_deadline()  # cooperative: one clock read per monomial
         ef = T.raw(alpha)
         # SmoothGrad side: differentiate, then expect
         sg = []

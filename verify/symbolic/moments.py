@@ -29,6 +29,8 @@ from math import comb, factorial
 
 import sympy as sp
 
+from ..deadline import check as check_deadline
+
 __all__ = ["MomentTable", "PackedPoly", "moment_table"]
 
 _BITS = 8
@@ -145,6 +147,7 @@ class MomentTable:
             raise ValueError(f"exponent tuple {beta} does not fit dimension {self.d}")
         acc: dict[int, int] = defaultdict(int)
         for gamma in _boxes(beta):
+            check_deadline()
             if sum(gamma) % 2:
                 continue
             binom = 1

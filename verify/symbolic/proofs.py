@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 import sympy as sp
 
+from ..deadline import DeadlineExceeded, call_with_deadline
 from .canonical import Decision, decide_matrix, decide_zero, default_sampler, spd_sampler
 from .engine import (
     covariance_vector,
@@ -24,13 +25,11 @@ from .engine import (
     second_moment_matrix,
     stein_side,
 )
-from .errors import ProofTimeout
 from .generic import check_generic_polynomial, monomial_exponents
 from .moments import MomentTable
 from .params import as_covariance, as_mean, as_variables, symbolic_covariance, symbolic_mean
 from .records import ProofRecord
 from .special import Phi, erf_to_phi, phi
-from .timeout import call_with_timeout
 
 __all__ = [
     "generic_polynomial",
@@ -66,8 +65,8 @@ def _run(
     """Time ``body`` under the budget and wrap its result in a ProofRecord."""
     t0 = time.perf_counter()
     try:
-        out = call_with_timeout(body, timeout)
-    except ProofTimeout as exc:
+        out = call_with_deadline(body, timeout)
+    except DeadlineExceeded as exc:
         return ProofRecord(
             statement_id=statement_id,
             statement=statement,
