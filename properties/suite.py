@@ -15,7 +15,6 @@ SmoothGrad and C-LIME disagree on a step function.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,14 +27,13 @@ from hypothesis import strategies as st
 
 from . import strategies as S
 from . import theorems as T
+from .determinism import pin_local_constants
 
 __all__ = [
     "EXAMPLES",
     "PROPERTIES",
     "StatementProperty",
-    "import_project_modules",
     "pair_cases",
-    "pin_local_constants",
     "run_property",
     "sharp_cases",
     "single_index_cases",
@@ -210,54 +208,6 @@ PROPERTIES: dict[str, StatementProperty] = {
 
 # The check's "verified" means the step function *breaks* Theorem 1.
 _STATEMENT_STATUS = {"stein_step_function": {"verified": "falsified", "falsified": "verified"}}
-
-
-def import_project_modules() -> None:
-    """Import every module of ``verify`` and ``properties``.
-
-    Hypothesis mixes literal constants found in the *local* modules loaded so
-    far into the data it generates, so a search's examples depend on which
-    modules happen to be imported. Importing the whole project first makes the
-    pool (a union, so order does not matter) the same in every process: the
-    same seed then gives the same examples serially, in worker processes and on
-    Dask workers.
-    """
-    import importlib
-    import pkgutil
-
-    import properties
-    import verify
-
-    for package in (verify, properties):
-        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
-            importlib.import_module(info.name)
-
-
-def pin_local_constants() -> None:
-    """Make Hypothesis' pool of local constants the project's own, whatever else is loaded.
-
-    Hypothesis draws some values from literal constants of the *local* modules
-    loaded so far (test files and user modules included), so a derandomised
-    search changes whenever a module is added anywhere. This imports the whole
-    project and freezes the pool to its constants, so a seed means the same
-    search in every process, test session and worker. It relies on Hypothesis
-    internals; if they change, it falls back to importing the project only.
-    """
-    import_project_modules()
-    try:
-        from hypothesis.internal.conjecture import providers
-
-        if getattr(providers, "_xai_verify_pinned", False):
-            return
-        pool = providers.Constants()
-        for name, module in sorted(sys.modules.items()):
-            if name.split(".")[0] in ("verify", "properties") and getattr(module, "__file__", None):
-                pool |= providers.constants_from_module(module)
-        providers._get_local_constants = lambda: pool
-        providers.CONSTANTS_CACHE.cache.clear()
-        providers._xai_verify_pinned = True
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other Hypothesis
-        pass
 
 
 class _Falsified(Exception):

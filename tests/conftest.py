@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from properties.suite import pin_local_constants
+from properties.determinism import pin_local_constants
 
 settings.register_profile(
     "ci",
@@ -38,9 +38,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 @pytest.fixture(autouse=True, scope="session")
 def _pinned_hypothesis_constants() -> None:
     """Hypothesis also draws literal constants from every *local* module loaded, test files
-    included, so a derandomised test's examples would change whenever a test file is added
-    or a subset is run. Pin the pool to the project's own constants (after start-up, when
-    Hypothesis may use its storage)."""
+    included (and caches them on disk), so a derandomised test's examples would change
+    whenever a test file is added, a subset is run or the cache appears. Pin an empty pool."""
     pin_local_constants()
 
 

@@ -30,8 +30,6 @@ concrete case and its ratio recomputed by the engine (:func:`published_ratio`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +44,7 @@ from verify.functions import LinearCombination, Network, RidgeFunction
 from verify.links import get_link
 from verify.validation import InputError
 
+from ..determinism import no_local_constants
 from .records import FALSIFIED, VERIFIED, CheckResult
 from .robustness import RTOL, check_theorem2_published, published_ratio
 
@@ -280,34 +279,6 @@ def sweep_links(links: tuple[str, ...], dim: int = 1) -> dict[str, Ascent]:
 # -- phase 1: Hypothesis -----------------------------------------------------------------
 
 
-@contextmanager
-def _without_local_constants() -> Iterator[None]:
-    """Hide Hypothesis' pool of literal constants from local modules during a search.
-
-    Hypothesis mixes constants found in the *local* modules imported so far
-    (including test modules) into generated data, so the same seed would give a
-    different search depending on import history. An empty pool makes
-    ``find_theorem2_counterexample(seed=s)`` the same in every process. This
-    uses Hypothesis internals; if they change, the search runs unpinned.
-    """
-    try:
-        from hypothesis.internal.conjecture import providers
-
-        original = providers._get_local_constants
-        empty = providers.Constants()
-        cache = providers.CONSTANTS_CACHE.cache
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other versions
-        yield
-        return
-    cache.clear()
-    providers._get_local_constants = lambda: empty
-    try:
-        yield
-    finally:
-        providers._get_local_constants = original
-        cache.clear()
-
-
 class _Counterexample(Exception):
     """Raised inside the search to make Hypothesis shrink a violating case."""
 
@@ -358,7 +329,7 @@ def find_theorem2_counterexample(
             raise _Counterexample
 
     try:
-        with _without_local_constants():
+        with no_local_constants():
             probe()
     except _Counterexample:
         return found["case"], best["ratio"]

@@ -10,6 +10,7 @@ import pytest
 
 from properties import suite
 from properties import theorems as T
+from properties.determinism import pin_local_constants
 from verify import closed_form
 
 EXPECTED = {
@@ -94,7 +95,7 @@ def test_pinned_constants_ignore_modules_loaded_later(tmp_path, monkeypatch):
     if not hasattr(providers, "_get_local_constants"):
         pytest.skip(f"Hypothesis {hypothesis.__version__} does not mix local constants into data")
 
-    suite.pin_local_constants()
+    pin_local_constants()
     before = providers._get_local_constants()
     (tmp_path / "module_with_constants_xyz.py").write_text("A = 123456789.125\nB = 'zzz-unique'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -103,3 +104,23 @@ def test_pinned_constants_ignore_modules_loaded_later(tmp_path, monkeypatch):
     after = providers._get_local_constants()
     assert after is before
     assert 123456789.125 not in after.floats
+    assert len(after) == 0  # empty: the project's own literals do not steer searches either
+
+
+def test_a_seeded_property_is_the_same_in_a_fresh_folder_and_a_used_one(tmp_path):
+    """Hypothesis caches local constants under .hypothesis/ in the working directory; the
+    first run in a fresh folder and a later one gave different examples before pinning."""
+    code = (
+        "from properties.suite import run_property\n"
+        "o = run_property('proposition1', seed=5, profile='dev')\n"
+        "print(repr((o['examples'], o['observed'], o['bound'])))\n"
+    )
+    outputs = []
+    for folder in ("fresh", "used", "used"):
+        cwd = tmp_path / folder
+        cwd.mkdir(exist_ok=True)
+        run = subprocess.run(
+            [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=True
+        )
+        outputs.append(run.stdout.strip().splitlines()[-1])
+    assert outputs[0] == outputs[1] == outputs[2]

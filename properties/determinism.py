@@ -1,0 +1,68 @@
+"""Seeded Hypothesis searches that mean the same search everywhere.
+
+Hypothesis mixes literal constants found in the *local* modules loaded so far
+(test files and user modules included) into the data it generates, and caches
+them on disk under ``.hypothesis/constants`` in the working directory. A seeded
+search then changes with import history, with the project's own source (a new
+literal anywhere) and even with whether that cache exists yet: the first run in
+a fresh folder and the second gave different examples for the same seed.
+
+:func:`pin_local_constants` replaces the pool by an empty one for the rest of
+the process (the suite and the test session call it), and
+:func:`no_local_constants` does the same for one block. The same seed then gives
+the same examples in every process, folder, worker and version of the project.
+Both rely on Hypothesis internals; with a Hypothesis that has no such pool (older
+releases) there is nothing to pin and they do nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["local_constants_pinned", "no_local_constants", "pin_local_constants"]
+
+
+def _providers() -> Any:
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - Hypothesis without local constants
+        return None
+    needed = ("_get_local_constants", "Constants", "CONSTANTS_CACHE")
+    return providers if all(hasattr(providers, n) for n in needed) else None
+
+
+def pin_local_constants() -> None:
+    """Use an empty pool of local constants from now on in this process (idempotent)."""
+    providers = _providers()
+    if providers is None or getattr(providers, "_xai_verify_pinned", False):
+        return
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    providers._xai_verify_pinned = True
+
+
+def local_constants_pinned() -> bool:
+    """True when the pool is pinned (or this Hypothesis has none to pin)."""
+    providers = _providers()
+    return providers is None or bool(getattr(providers, "_xai_verify_pinned", False))
+
+
+@contextmanager
+def no_local_constants() -> Iterator[None]:
+    """An empty pool of local constants inside the block, the previous one restored after."""
+    providers = _providers()
+    if providers is None:
+        yield
+        return
+    original = providers._get_local_constants
+    empty = providers.Constants()
+    providers.CONSTANTS_CACHE.cache.clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
