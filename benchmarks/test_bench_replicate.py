@@ -1,7 +1,7 @@
 """The replication's vectorised experiment against a per-point loop (issue 7's speed target).
 
 Run with ``python -m pytest benchmarks/test_bench_replicate.py``. The benchmark
-times :func:`verify.replicate.experiments.explanation_curves` (nested samples,
+times :func:`verify.app.replicate.experiments.explanation_curves` (nested samples,
 noise shared within groups of points, one model pass per group and neighbour
 slot) and, in the same run, the straightforward implementation: for every test
 point, every neighbour and every n of the grid, separate calls to
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from verify import estimators
+from verify.app.replicate.experiments import explanation_curves, neighbours, single_threaded_blas
 from verify.functions import Network
-from verify.replicate.experiments import explanation_curves, neighbours, single_threaded_blas
 
 POINTS, NEIGHBOURS, SIGMA = 48, 10, 0.1  # 4 groups of 12, as the simulated run
 GRID = (10, 20, 50, 100, 200, 500, 1000, 2000)

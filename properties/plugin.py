@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from verify.status import FAILED, SKIPPED
+
 _RESULTS_KEY = pytest.StashKey[list]()
 _SETTINGS_KEY = pytest.StashKey[object]()
 
@@ -84,13 +86,13 @@ class ExplainerCheckItem(pytest.Item):
         self.add_marker("conformance")
 
     def runtest(self) -> None:
-        from properties.conformance.battery import _run_one
+        from properties.conformance.battery import run_check
 
-        result = _run_one(self.explainer, self.bound, None)
+        result = run_check(self.explainer, self.bound)
         self.config.stash[_RESULTS_KEY].append((self.explainer, result))
-        if result.status == "skipped":
+        if result.status == SKIPPED:
             pytest.skip(result.message)
-        if result.status == "failed":
+        if result.status == FAILED:
             raise _Failed(result.message)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:

@@ -1,15 +1,23 @@
-"""xai-verify's exact engine.
+"""xai-verify's exact engine (the bottom layer), with the application in :mod:`verify.app`.
 
-Submodules, each with one job:
+The engine, each module with one job:
 
-* :mod:`verify.functions`   test-function families with exact gradients;
+* :mod:`verify.catalogue`   the statements the suite judges (ids, wording, registrations);
+* :mod:`verify.status`      the one status vocabulary and the merge rule;
+* :mod:`verify.functions`   test-function families, one module each (``base`` is the protocol);
 * :mod:`verify.closed_form` exact (or quadrature, flagged) explanations under
   x ~ N(x0, cov): E f, E[grad f], Cov(x, f), C-LIME, ridge and kernel LIME;
 * :mod:`verify.estimators`  the reference empirical SmoothGrad and C-LIME;
-* :mod:`verify.bounds`      the paper's bounds, corrected where MATH.md says so;
-* :mod:`verify.symbolic`    exact SymPy proofs of the identities.
+* :mod:`verify.asymptotics` the sandwich variance and influence values of C-LIME;
+* :mod:`verify.bounds`      the paper's bounds, as published and as corrected;
+* :mod:`verify.symbolic`    exact SymPy proofs (:mod:`verify.symbolic.proofs`);
+* :mod:`verify.quadrature`, :mod:`verify.links`, :mod:`verify.moments`,
+  :mod:`verify.statistics`, :mod:`verify.validation`, :mod:`verify.deadline`,
+  :mod:`verify.jsonable`, :mod:`verify.random`: the parts they share.
 
-Submodules load on first access, so ``import verify`` stays cheap.
+The testing library (:mod:`properties`) builds on the engine; the application
+(:mod:`verify.app`: runs, reports, replication, the ``verify`` command) builds on
+both. Submodules load on first access, so ``import verify`` stays cheap.
 """
 
 from __future__ import annotations
@@ -20,14 +28,20 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "asymptotics",
     "bounds",
+    "catalogue",
     "closed_form",
+    "deadline",
     "estimators",
     "functions",
+    "jsonable",
     "links",
+    "moments",
     "quadrature",
     "random",
     "statistics",
+    "status",
     "symbolic",
     "validation",
 )

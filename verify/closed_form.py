@@ -24,13 +24,14 @@ from scipy.linalg import cho_factor, cho_solve
 
 from .functions import Function, as_function
 from .moments import GaussianMoments
-from .validation import InputError, as_covariance, as_points
+from .validation import as_covariance, as_kernel_width, as_points, as_ridge
 
 __all__ = [
     "GroundTruth",
     "clime",
     "covariance",
     "expectation",
+    "expected_kernel_weight",
     "ground_truth",
     "kernel_covariance",
     "smoothgrad",
@@ -68,36 +69,58 @@ class GroundTruth:
         return self.moments.method
 
 
-def kernel_covariance(cov: Any, kernel_width: float | None) -> np.ndarray:
-    """Sigma' = (Sigma^{-1} + I / kw^2)^{-1}, the covariance kernel LIME is C-LIME under.
+def _metric(metric: Any, dim: int) -> np.ndarray | None:
+    if metric is None:
+        return None
+    return as_covariance(metric, dim, name="metric")
 
-    Computed as kw^2 (Sigma + kw^2 I)^{-1} Sigma, which avoids inverting Sigma.
+
+def kernel_covariance(cov: Any, kernel_width: float | None, metric: Any = None) -> np.ndarray:
+    """Sigma' = (Sigma^{-1} + K^{-1})^{-1}, the covariance kernel LIME is C-LIME under.
+
+    K = kw^2 P, with P = ``metric`` the coordinates the kernel distance is measured
+    in (the identity by default; diag(cov) for lime's standardised features).
+    Computed as K (Sigma + K)^{-1} Sigma, which avoids inverting Sigma.
     ``kernel_width=None`` returns ``cov`` itself (no kernel).
     """
     cov = as_covariance(cov)
     if kernel_width is None:
         return cov
-    kw2 = _check_kernel_width(kernel_width) ** 2
-    out = kw2 * np.linalg.solve(cov + kw2 * np.eye(cov.shape[0]), cov)
+    kw2 = as_kernel_width(kernel_width) ** 2
+    P = _metric(metric, cov.shape[0])
+    if P is None:
+        out = kw2 * np.linalg.solve(cov + kw2 * np.eye(cov.shape[0]), cov)
+    else:
+        K = kw2 * P
+        out = K @ np.linalg.solve(cov + K, cov)
     return (out + out.T) / 2
 
 
-def _check_kernel_width(kernel_width: float) -> float:
-    kw = float(kernel_width)
-    if not np.isfinite(kw) or kw <= 0:
-        raise InputError(f"kernel_width must be a positive finite number, got {kernel_width!r}")
-    return kw
+def expected_kernel_weight(cov: Any, kernel_width: float | None, metric: Any = None) -> float:
+    """E[pi] = det(I + K^{-1} Sigma)^{-1/2} for pi = exp(-z^T K^{-1} z / 2), z ~ N(0, Sigma).
 
-
-def _check_ridge(ridge: float) -> float:
-    lam = float(ridge)
-    if not np.isfinite(lam) or lam < 0:
-        raise InputError(f"ridge must be a non-negative finite number, got {ridge!r}")
-    return lam
+    K = kw^2 P as in :func:`kernel_covariance`; 1 without a kernel. n E[pi] is the
+    expected sum of the weights, which turns sklearn's ``Ridge(alpha)`` into the
+    mean-loss lambda = alpha / sum(pi) (docs/math.md, kernel LIME and Lemma 6).
+    """
+    cov = as_covariance(cov)
+    if kernel_width is None:
+        return 1.0
+    d = cov.shape[0]
+    P = _metric(metric, d)
+    K = as_kernel_width(kernel_width) ** 2 * (np.eye(d) if P is None else P)
+    _, logdet = np.linalg.slogdet(np.eye(d) + np.linalg.solve(K, cov).T)
+    return float(np.exp(-0.5 * logdet))
 
 
 def ground_truth(
-    f: Function, x0: Any, cov: Any, *, ridge: float = 0.0, kernel_width: float | None = None
+    f: Function,
+    x0: Any,
+    cov: Any,
+    *,
+    ridge: float = 0.0,
+    kernel_width: float | None = None,
+    metric: Any = None,
 ) -> GroundTruth:
     """All exact figures of f at x0 under N(x0, cov), with the method used.
 
@@ -110,6 +133,11 @@ def ground_truth(
         lambda >= 0 of the mean-loss ridge objective (MATH.md section 7).
     kernel_width : float, optional
         Gaussian kernel exp(-||x - x0||^2 / (2 kw^2)) on the C-LIME loss.
+    metric : array_like, shape (d, d), optional
+        SPD matrix P of the coordinates the kernel distance and the ridge penalty
+        are measured in: the kernel is exp(-z^T (kw^2 P)^{-1} z / 2) and the
+        penalty lambda w^T P w (default P = I; lime's standardised features are
+        P = diag(cov)).
 
     Returns
     -------
@@ -119,10 +147,11 @@ def ground_truth(
     f = as_function(f)
     X0, _ = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
-    lam = _check_ridge(ridge)
-    eff = kernel_covariance(cov, kernel_width)
-    moments = f._moments(X0, eff)
-    system = eff + lam * np.eye(f.dim)
+    lam = as_ridge(ridge)
+    P = _metric(metric, f.dim)
+    eff = kernel_covariance(cov, kernel_width, P)
+    moments = f.moments(X0, eff)
+    system = eff + lam * (np.eye(f.dim) if P is None else P)
     factor = cho_factor(system)
     slope = cho_solve(factor, moments.covariance.T).T
     # Error propagation through the linear solve: |A^{-1}| |err| bounds each entry.
@@ -157,15 +186,22 @@ def covariance(f: Function, x0: Any, cov: Any) -> np.ndarray:
 
 
 def clime(
-    f: Function, x0: Any, cov: Any, ridge: float = 0.0, kernel_width: float | None = None
+    f: Function,
+    x0: Any,
+    cov: Any,
+    ridge: float = 0.0,
+    kernel_width: float | None = None,
+    metric: Any = None,
 ) -> np.ndarray:
     """Expected C-LIME slope: (Sigma' + ridge I)^{-1} Cov_{Sigma'}(x, f(x)).
 
     With ``ridge=0`` and no kernel this is Sigma^{-1} Cov(x, f(x)) (Lemma 3);
     ``ridge`` is Lemma 6's lambda (mean-loss convention; sklearn's
     ``Ridge(alpha)`` on n samples is lambda = alpha / n); ``kernel_width``
-    replaces Sigma by Sigma' = (Sigma^{-1} + I/kw^2)^{-1} (MATH.md section 8(d)).
+    replaces Sigma by Sigma' = (Sigma^{-1} + I/kw^2)^{-1} (MATH.md section 8(d));
+    ``metric`` P measures the kernel distance and the penalty in other coordinates
+    (see :func:`ground_truth`).
     """
     f = as_function(f)
-    truth = ground_truth(f, x0, cov, ridge=ridge, kernel_width=kernel_width)
+    truth = ground_truth(f, x0, cov, ridge=ridge, kernel_width=kernel_width, metric=metric)
     return _shaped(truth.clime, x0)

@@ -22,33 +22,28 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from .functions import Function, as_function
-from .validation import InputError, as_covariance, as_points, check_finite_output
+from .validation import (
+    InputError,
+    as_covariance,
+    as_generator,
+    as_kernel_width,
+    as_points,
+    as_ridge,
+    as_sample_size,
+    check_finite_output,
+)
 
 __all__ = ["clime", "draw_noise", "ridge_from_sklearn_alpha", "smoothgrad"]
 
 SeedLike = int | np.random.Generator | None
 
 
-def _rng(seed: SeedLike) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
-        raise InputError(f"seed must be a non-negative int or a numpy Generator, got {seed!r}")
-    return np.random.default_rng(seed)
-
-
-def _check_n(n: Any) -> int:
-    if not isinstance(n, int | np.integer) or n < 1:
-        raise InputError(f"n (the number of perturbations) must be a positive int, got {n!r}")
-    return int(n)
-
-
 def draw_noise(cov: Any, n: int, seed: SeedLike = 0, m: int | None = None) -> np.ndarray:
     """Perturbation offsets z ~ N(0, cov): shape (n, d), or (m, n, d) if ``m`` is given."""
     cov = as_covariance(cov)
-    n = _check_n(n)
+    n = as_sample_size(n)
     shape = (n, cov.shape[0]) if m is None else (int(m), n, cov.shape[0])
-    return _rng(seed).standard_normal(shape) @ np.linalg.cholesky(cov).T
+    return as_generator(seed).standard_normal(shape) @ np.linalg.cholesky(cov).T
 
 
 def _perturb(
@@ -63,9 +58,9 @@ def _perturb(
     m, d = X0.shape
     chol = np.linalg.cholesky(cov)
     if noise is None:
-        n = _check_n(n)
+        n = as_sample_size(n)
         shape = (1 if shared_noise else m, n, d)
-        u = _rng(seed).standard_normal(shape)
+        u = as_generator(seed).standard_normal(shape)
         return u @ chol.T, u, chol
     z = np.array(noise, dtype=float)
     if z.ndim == 2:
@@ -125,7 +120,7 @@ def smoothgrad(
     X0, single = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
     z, _, _ = _perturb(X0, cov, n, seed, noise, shared_noise)
-    sg = f._mean_gradient_near(X0, z)
+    sg = f.mean_gradient_near(X0, z)
     check_finite_output(sg, "the gradient of f")
     return _shaped(sg, single)
 
@@ -177,9 +172,7 @@ def clime(
     X0, single = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
     d = f.dim
-    lam = float(ridge)
-    if not np.isfinite(lam) or lam < 0:
-        raise InputError(f"ridge must be a non-negative finite number, got {ridge!r}")
+    lam = as_ridge(ridge)
     n_eff = n if noise is None else np.shape(noise)[-2]
     if lam == 0 and n_eff is not None and n_eff <= d:
         raise InputError(
@@ -187,14 +180,12 @@ def clime(
             f"intercept, got n = {n_eff}; raise n or pass ridge > 0"
         )
     z, u, chol = _perturb(X0, cov, n, seed, noise, shared_noise)
-    y = f._values_near(X0, z)
+    y = f.values_near(X0, z)
     check_finite_output(y, "f")
     if kernel_width is None:
         weights = np.full(z.shape[:2], 1.0 / z.shape[1])
     else:
-        kw = float(kernel_width)
-        if not np.isfinite(kw) or kw <= 0:
-            raise InputError(f"kernel_width must be a positive finite number, got {kernel_width!r}")
+        kw = as_kernel_width(kernel_width)
         log_pi = -np.sum(z * z, axis=-1) / (2 * kw * kw)
         # Normalise in log space: the raw weights may all underflow for a small kw.
         weights = np.exp(log_pi - log_pi.max(axis=-1, keepdims=True))
@@ -243,7 +234,7 @@ def ridge_from_sklearn_alpha(alpha: float, n: int | None = None, weights: Any = 
     if weights is not None:
         total = float(np.sum(weights))
     elif n is not None:
-        total = float(_check_n(n))
+        total = float(as_sample_size(n))
     else:
         raise InputError("give n (unweighted) or the sample weights")
     return float(alpha) / total

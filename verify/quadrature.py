@@ -14,7 +14,8 @@ nodes, chunked to bound memory.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+import warnings
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
@@ -22,10 +23,11 @@ from scipy.stats import qmc
 
 from .moments import GaussianMoments
 
-if TYPE_CHECKING:
-    from .functions import Function
+# ``f`` below is any object with the family protocol's ``f(X)`` and ``f.gradient(X)``
+# (verify.functions.base.Function); typed loosely so the families can build on this module.
+Function = Any
 
-__all__ = ["numeric_moments", "qmc_moments", "tensor_gauss_hermite_moments"]
+__all__ = ["numeric_moments", "qmc_moments", "sobol_normals", "tensor_gauss_hermite_moments"]
 
 _MAX_CHUNK_VALUES = 4_000_000  # points x nodes x d held in memory at once
 
@@ -70,6 +72,19 @@ def tensor_gauss_hermite_moments(
     return GaussianMoments(*fine, f"gauss-hermite tensor (order {order})", *errors)
 
 
+def sobol_normals(d: int, n: int, seed: int | np.random.Generator) -> np.ndarray:
+    """n scrambled-Sobol points mapped to N(0, I_d): shape (n, d).
+
+    The scrambling is drawn from ``seed`` (an int, or a Generator whose state
+    advances, so successive calls give independent replicates). Any n is
+    accepted; powers of two keep Sobol's balance properties.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # balance needs n = 2^m; still unbiased
+        u = qmc.Sobol(d, scramble=True, seed=seed).random(n)
+    return ndtri(np.clip(u, 1e-16, 1 - 1e-16))
+
+
 def qmc_moments(
     f: Function,
     X0: np.ndarray,
@@ -83,8 +98,7 @@ def qmc_moments(
     rng = np.random.default_rng(seed)
     estimates = []
     for _ in range(replicates):
-        u = qmc.Sobol(d, scramble=True, seed=rng).random_base2(log2_points)
-        t = ndtri(np.clip(u, 1e-16, 1 - 1e-16))
+        t = sobol_normals(d, 2**log2_points, rng)
         w = np.full(t.shape[0], 1.0 / t.shape[0])
         estimates.append(_moments_on_nodes(f, X0, chol, t, w))
     stacked = [np.stack(parts) for parts in zip(*estimates, strict=True)]

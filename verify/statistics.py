@@ -12,13 +12,17 @@ hundreds or more.
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 from scipy.special import ndtri
 from scipy.stats import binomtest
 
 __all__ = [
     "DEFAULT_FALSE_ALARM",
     "binomial_upper_consistent",
+    "f_quantile",
     "normal_quantile",
+    "split_budget",
+    "t_quantile",
     "within_standard_errors",
 ]
 
@@ -30,6 +34,23 @@ def normal_quantile(false_alarm: float = DEFAULT_FALSE_ALARM, components: int = 
     if not 0 < false_alarm < 1:
         raise ValueError(f"false_alarm must be in (0, 1), got {false_alarm}")
     return float(-ndtri(false_alarm / (2 * components)))
+
+
+def t_quantile(alpha: float, components: int, dof: float) -> float:
+    """t with P(|T_dof| > t) = alpha / components (two-sided, Bonferroni)."""
+    return float(stats.t.isf(alpha / (2 * components), dof))
+
+
+def f_quantile(alpha: float, dfn: float, dfd: float) -> float:
+    """Upper ``alpha`` quantile of F(dfn, dfd)."""
+    return float(stats.f.isf(alpha, dfn, dfd))
+
+
+def split_budget(false_alarm: float, assertions: int) -> float:
+    """Per-assertion false-alarm probability (union bound over ``assertions``)."""
+    if not 0 < false_alarm < 1:
+        raise ValueError(f"false_alarm must be in (0, 1), got {false_alarm!r}")
+    return false_alarm / assertions
 
 
 def within_standard_errors(

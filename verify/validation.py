@@ -11,7 +11,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["InputError", "as_covariance", "as_points", "check_finite_output", "cholesky"]
+__all__ = [
+    "InputError",
+    "as_covariance",
+    "as_generator",
+    "as_kernel_width",
+    "as_points",
+    "as_ridge",
+    "as_sample_size",
+    "check_finite_output",
+    "cholesky",
+]
 
 
 class InputError(ValueError):
@@ -109,3 +119,43 @@ def check_finite_output(values: np.ndarray, what: str = "the model") -> None:
             "perturbed points; check for overflow (e.g. exp of a large argument) or use "
             "a smaller covariance"
         )
+
+
+def as_ridge(ridge: Any, name: str = "ridge") -> float:
+    """A ridge penalty lambda >= 0 (the mean-loss convention of docs/math.md, Lemma 6)."""
+    try:
+        lam = float(ridge)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a non-negative finite number, got {ridge!r}") from None
+    if not np.isfinite(lam) or lam < 0:
+        raise InputError(f"{name} must be a non-negative finite number, got {ridge!r}")
+    return lam
+
+
+def as_kernel_width(kernel_width: Any) -> float:
+    """A Gaussian kernel width kw > 0 (weights exp(-d^2 / (2 kw^2)))."""
+    try:
+        kw = float(kernel_width)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"kernel_width must be a positive finite number, got {kernel_width!r}"
+        ) from None
+    if not np.isfinite(kw) or kw <= 0:
+        raise InputError(f"kernel_width must be a positive finite number, got {kernel_width!r}")
+    return kw
+
+
+def as_sample_size(n: Any) -> int:
+    """The number of perturbations: a positive int."""
+    if not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n (the number of perturbations) must be a positive int, got {n!r}")
+    return int(n)
+
+
+def as_generator(seed: Any) -> np.random.Generator:
+    """A numpy Generator from a non-negative int seed, a Generator, or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
+        raise InputError(f"seed must be a non-negative int or a numpy Generator, got {seed!r}")
+    return np.random.default_rng(seed)

@@ -6,7 +6,7 @@ Modelled on scikit-learn's estimator checks:
 * :func:`parametrize_with_checks` turns them into pytest parameters with
   readable ids (``<explainer>-<check>``);
 * :func:`check_explainer` runs them without pytest and returns one
-  :class:`CheckResult` per check, never stopping at the first failure.
+  :class:`ConformanceResult` per check, never stopping at the first failure.
 
 The checks that apply are chosen from the explainer's tags by
 :func:`_yield_checks`; one that does not apply is reported as skipped with
@@ -22,6 +22,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from verify.deprecation import moved_names
+from verify.jsonable import to_json
+from verify.status import CONFORMANCE_STATUSES, FAILED, PASSED, SKIPPED, XFAIL
+
 from .checks_contract import (
     check_input_validation,
     check_no_mutation,
@@ -36,6 +40,8 @@ from .checks_exact import (
     check_scale_equivariance,
     check_small_sigma_limit,
     check_translation_equivariance,
+    scale_equivariance_not_applicable,
+    small_sigma_not_applicable,
 )
 from .checks_statistical import (
     check_anisotropic_covariance,
@@ -45,50 +51,60 @@ from .checks_statistical import (
     check_rate,
     check_sign_and_scale,
 )
-from .common import to_json
 from .explainer import Explainer, as_explainer
 from .runner import CheckFailure, CheckSkipped, Settings, call_time_limit
 
 __all__ = [
     "ALL_CHECKS",
-    "CheckResult",
+    "CHECKS",
+    "BoundCheck",
     "ConformanceError",
+    "ConformanceResult",
     "ConformanceWarning",
     "check_explainer",
     "explainer_checks",
     "parametrize_with_checks",
     "report",
+    "run_check",
 ]
 
 CheckFunction = Callable[..., dict[str, Any]]
 
-ALL_CHECKS: tuple[CheckFunction, ...] = (
-    check_output_contract,
-    check_no_mutation,
-    check_input_validation,
-    check_seed_reproducibility,
-    check_seed_sensitivity,
-    check_proportionality_affine,
-    check_proportionality_single_index,
-    check_linearity,
-    check_translation_equivariance,
-    check_scale_equivariance,
-    check_small_sigma_limit,
-    check_convergence,
-    check_rate,
-    check_anisotropic_covariance,
-    check_correlated_covariance,
-    check_lipschitz_bound,
-    check_sign_and_scale,
+
+def _applies(explainer: Explainer) -> str | None:
+    return None
+
+
+#: The battery, in running order: each check with the rule that says when it does not
+#: apply (a reason) to an explainer. The one list of checks.
+CHECKS: tuple[tuple[CheckFunction, Callable[[Explainer], str | None]], ...] = (
+    (check_output_contract, _applies),
+    (check_no_mutation, _applies),
+    (check_input_validation, _applies),
+    (check_seed_reproducibility, _applies),
+    (check_seed_sensitivity, _applies),
+    (check_proportionality_affine, _applies),
+    (check_proportionality_single_index, _applies),
+    (check_linearity, _applies),
+    (check_translation_equivariance, _applies),
+    (check_scale_equivariance, scale_equivariance_not_applicable),
+    (check_small_sigma_limit, small_sigma_not_applicable),
+    (check_convergence, _applies),
+    (check_rate, _applies),
+    (check_anisotropic_covariance, _applies),
+    (check_correlated_covariance, _applies),
+    (check_lipschitz_bound, _applies),
+    (check_sign_and_scale, _applies),
 )
+ALL_CHECKS: tuple[CheckFunction, ...] = tuple(check for check, _ in CHECKS)
 _BY_NAME = {c.__name__: c for c in ALL_CHECKS}
-STATUSES = ("passed", "failed", "skipped", "xfail")
+STATUSES = CONFORMANCE_STATUSES
 
 
 class ConformanceError(AssertionError):
     """Raised by ``check_explainer(..., on_fail="raise")``; ``results`` holds every record."""
 
-    def __init__(self, message: str, results: list[CheckResult]):
+    def __init__(self, message: str, results: list[ConformanceResult]):
         super().__init__(message)
         self.results = results
 
@@ -98,7 +114,7 @@ class ConformanceWarning(UserWarning):
 
 
 @dataclass
-class CheckResult:
+class ConformanceResult:
     """The verdict of one check on one explainer.
 
     Attributes
@@ -131,39 +147,8 @@ class CheckResult:
 
 def _yield_checks(explainer: Explainer) -> Iterator[tuple[CheckFunction, str | None]]:
     """Every check with the reason it does not apply to this explainer (None if it does)."""
-    yield from (
-        (check_output_contract, None),
-        (check_no_mutation, None),
-        (check_input_validation, None),
-        (check_seed_reproducibility, None),
-        (check_seed_sensitivity, None),
-        (check_proportionality_affine, None),
-        (check_proportionality_single_index, None),
-        (check_linearity, None),
-        (check_translation_equivariance, None),
-    )
-    if explainer.units == "raw" and (explainer.kernel_width is not None or explainer.has_ridge):
-        yield (
-            check_scale_equivariance,
-            (
-                "a kernel width or ridge in raw input units is not scale-free (tested against its "
-                "closed form by check_convergence)"
-            ),
-        )
-    else:
-        yield check_scale_equivariance, None
-    if explainer.kind == "gradient":
-        yield check_small_sigma_limit, None
-    else:
-        yield check_small_sigma_limit, "applies to gradient explainers (kind='gradient')"
-    yield from (
-        (check_convergence, None),
-        (check_rate, None),
-        (check_anisotropic_covariance, None),
-        (check_correlated_covariance, None),
-        (check_lipschitz_bound, None),
-        (check_sign_and_scale, None),
-    )
+    for check, applies in CHECKS:
+        yield check, applies(explainer)
 
 
 class BoundCheck:
@@ -235,7 +220,7 @@ def check_explainer(
     seed: int = 0,
     settings: Settings | None = None,
     checks: Iterable[str] | None = None,
-) -> list[CheckResult]:
+) -> list[ConformanceResult]:
     """Run the battery on one explainer and return one record per check.
 
     Parameters
@@ -255,7 +240,7 @@ def check_explainer(
 
     Returns
     -------
-    list of CheckResult
+    list of ConformanceResult
     """
     if on_fail not in ("raise", "warn", None):
         raise ValueError(f"on_fail must be 'raise', 'warn' or None, got {on_fail!r}")
@@ -270,8 +255,8 @@ def check_explainer(
     for _, bound in explainer_checks(explainer, seed=seed, settings=settings):
         if wanted is not None and bound.name not in wanted:
             continue
-        results.append(_run_one(explainer, bound, expected.get(bound.name)))
-    failed = [r for r in results if r.status == "failed"]
+        results.append(run_check(explainer, bound, expected.get(bound.name)))
+    failed = [r for r in results if r.status == FAILED]
     if failed and on_fail == "raise":
         raise ConformanceError(
             f"{explainer.name}: {len(failed)} of {len(results)} checks failed:\n"
@@ -284,29 +269,31 @@ def check_explainer(
     return results
 
 
-def _run_one(explainer: Explainer, bound: BoundCheck, xfail_reason: str | None) -> CheckResult:
+def run_check(
+    explainer: Explainer, bound: BoundCheck, xfail_reason: str | None = None
+) -> ConformanceResult:
     start = time.perf_counter()
     figures: dict[str, Any] = {}
     try:
         figures = bound(explainer)
-        status, message = "passed", ""
+        status, message = PASSED, ""
         if xfail_reason is not None:
             message = (
                 f"expected to fail ({xfail_reason}) but passed; remove it from "
                 "expected_failed_checks"
             )
     except CheckSkipped as exc:
-        status, message = "skipped", str(exc)
+        status, message = SKIPPED, str(exc)
     except CheckFailure as exc:
-        status, message, figures = "failed", str(exc), exc.figures
+        status, message, figures = FAILED, str(exc), exc.figures
     except Exception as exc:  # a bug in the check itself: record it, go on
-        status = "failed"
+        status = FAILED
         message = f"{bound.name} crashed: {type(exc).__name__}: {exc}\n" + "".join(
             traceback.format_exception(exc)[-3:]
         )
-    if status == "failed" and xfail_reason is not None:
-        status, message = "xfail", f"{message} (expected: {xfail_reason})"
-    return CheckResult(
+    if status == FAILED and xfail_reason is not None:
+        status, message = XFAIL, f"{message} (expected: {xfail_reason})"
+    return ConformanceResult(
         bound.name,
         status,
         message,
@@ -350,7 +337,7 @@ def parametrize_with_checks(
 
 
 def report(
-    results: list[CheckResult],
+    results: list[ConformanceResult],
     explainer: Explainer,
     seed: int = 0,
     settings: Settings | None = None,
@@ -363,7 +350,13 @@ def report(
             "explainer": explainer.tags,
             "seed": seed,
             "settings": asdict(settings or Settings()),
-            "summary": {**counts, "total": len(results), "ok": counts["failed"] == 0},
+            "summary": {**counts, "total": len(results), "ok": counts[FAILED] == 0},
             "results": [r.to_dict() for r in results],
         }
     )
+
+
+# Renamed (properties.theorems.CheckResult is another record): kept for a release.
+__getattr__ = moved_names(
+    __name__, {"CheckResult": "properties.conformance.battery:ConformanceResult"}
+)

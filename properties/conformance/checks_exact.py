@@ -37,9 +37,32 @@ __all__ = [
     "check_scale_equivariance",
     "check_small_sigma_limit",
     "check_translation_equivariance",
+    "scale_equivariance_not_applicable",
+    "small_sigma_not_applicable",
 ]
 
 _EXACT_SEEDS = 3
+
+
+def scale_equivariance_not_applicable(explainer: Explainer) -> str | None:
+    """Why :func:`check_scale_equivariance` does not apply (None if it does)."""
+    if explainer.units == "raw" and (explainer.kernel_width is not None or explainer.has_ridge):
+        return (
+            "a kernel width or ridge in raw input units is not scale-free (tested against its "
+            "closed form by check_convergence)"
+        )
+    return None
+
+
+def small_sigma_not_applicable(explainer: Explainer) -> str | None:
+    """Why :func:`check_small_sigma_limit` does not apply (None if it does).
+
+    A perturbation explainer's small-sigma fit is ill-conditioned numerically; its
+    closed form is tested by check_convergence.
+    """
+    if explainer.kind != "gradient":
+        return "applies to gradient explainers (kind='gradient')"
+    return None
 
 
 def check_proportionality_affine(
@@ -309,11 +332,9 @@ def check_scale_equivariance(
     is not scale-free); those are covered by the closed-form checks.
     """
     name = "check_scale_equivariance"
-    if explainer.units == "raw" and (explainer.kernel_width is not None or explainer.has_ridge):
-        raise CheckSkipped(
-            f"{name}: a kernel width or ridge in raw input units is not scale-free; "
-            "check_convergence tests it against its closed form"
-        )
+    reason = scale_equivariance_not_applicable(explainer)
+    if reason:
+        raise CheckSkipped(f"{name}: {reason}")
     s = resolve(settings)
     rng = P.check_rng(seed, name)
     d = s.dim
@@ -363,11 +384,9 @@ def check_small_sigma_limit(
     for all n samples of all k calls with probability >= 1 - delta, delta = false_alarm.
     """
     name = "check_small_sigma_limit"
-    if explainer.kind != "gradient":
-        raise CheckSkipped(
-            f"{name}: applies to gradient explainers; a perturbation explainer's small-sigma "
-            "fit is ill-conditioned numerically (its closed form is tested by check_convergence)"
-        )
+    reason = small_sigma_not_applicable(explainer)
+    if reason:
+        raise CheckSkipped(f"{name}: {reason}")
     s = resolve(settings)
     rng = P.check_rng(seed, name)
     d = s.dim

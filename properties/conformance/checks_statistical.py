@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from verify import statistics
 from verify.bounds import lipschitz_sharp
 from verify.functions import RidgeFunction
 
@@ -26,7 +27,7 @@ from .common import diagnose_ratios, fail, fmt, replicates, resolve
 from .explainer import Explainer
 from .runner import Settings, call_explainer, guarded
 from .targets import effective_covariance, expected_explanation
-from .tolerances import f_quantile, mean_error_test, t_quantile
+from .tolerances import mean_error_test
 
 __all__ = [
     "check_anisotropic_covariance",
@@ -258,7 +259,7 @@ def check_rate(
             sq += np.sum((outs - target) ** 2, axis=1)
             fl += float(np.sum((6 * terr + explainer.exact_rtol * np.abs(target)) ** 2))
         mse[n], floor2[n] = float(sq.mean()), fl
-    q = f_quantile(s.false_alarm, s.replicates)
+    q = statistics.f_quantile(s.false_alarm, s.replicates, s.replicates)
     bound = q * mse[n1] * n1 / n2 + floor2[n2]
     observed_rate = 0.5 * np.log(mse[n1] / max(mse[n2], 1e-300)) / np.log(n2 / n1)
     figures = {
@@ -325,7 +326,7 @@ def check_lipschitz_bound(
     mean = diffs.mean(axis=0)
     if explainer.stochastic:
         se = diffs.std(axis=0, ddof=1) / np.sqrt(len(seeds))
-        t = t_quantile(s.false_alarm, d, len(seeds))
+        t = statistics.t_quantile(s.false_alarm, d, len(seeds) - 1)
         slack = float(np.sqrt(np.sum((t * se) ** 2)))
     else:
         # No spread to estimate: allow the Hoeffding deviation of an n-sample Monte Carlo

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from verify.jsonable import to_json
+
 from .explainer import Explainer
 from .runner import DEFAULT_SETTINGS, CheckFailure, Settings, call_explainer
 
@@ -15,7 +17,6 @@ __all__ = [
     "fmt",
     "replicates",
     "resolve",
-    "to_json",
 ]
 
 
@@ -29,19 +30,6 @@ def fmt(values: Any) -> str:
     if arr.ndim == 0:
         return f"{float(arr):.4g}"
     return np.array2string(arr, precision=4, separator=", ", suppress_small=False)
-
-
-def to_json(value: Any) -> Any:
-    """Numpy scalars and arrays to plain Python (for the figures of a result record)."""
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def fail(check: str, what: str, seed: int, hint: str, figures: dict[str, Any]) -> CheckFailure:

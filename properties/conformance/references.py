@@ -12,15 +12,13 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
-from scipy.stats import qmc
 
 from verify import estimators
 from verify.functions import Function
+from verify.quadrature import sobol_normals
 from verify.validation import InputError, as_covariance, as_points
 
 from .explainer import Explainer
@@ -116,11 +114,7 @@ def rqmc_smoothgrad(fixed_scramble: int | None = None) -> Explainer:
     def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
         x0, cov, n = _validated(f, x0, cov, n)
         scramble = seed if fixed_scramble is None else fixed_scramble
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # balance needs n = 2^m; still unbiased
-            v = qmc.Sobol(f.dim, scramble=True, seed=scramble).random(n)
-        v = np.clip(v, 1e-16, 1 - 1e-16)
-        z = ndtri(v) @ np.linalg.cholesky(cov).T
+        z = sobol_normals(f.dim, n, scramble) @ np.linalg.cholesky(cov).T
         return estimators.smoothgrad(f, x0, cov, None, noise=z)
 
     return Explainer(

@@ -18,8 +18,9 @@
   use its expectation n E[pi], E[pi] = det(I + cov K^{-1})^{-1/2} (exactly n
   without a kernel; the relative error of the substitution is O(n^{-1/2}) in
   lambda, i.e. O(lambda n^{-1/2}) in the slope, far below the Monte Carlo error).
-  For ``units="raw"`` this is exactly :func:`verify.closed_form.clime`
-  (the tests check the two agree).
+  Every formula is the engine's (:func:`verify.closed_form.ground_truth` with
+  ``metric=P``, :func:`verify.closed_form.expected_kernel_weight`); this module
+  only maps the tags onto it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from verify import closed_form
 from verify.functions import Function
 
 from .explainer import Explainer
@@ -35,20 +37,22 @@ from .explainer import Explainer
 __all__ = ["effective_covariance", "effective_ridge", "expected_explanation", "penalty_metric"]
 
 
-def penalty_metric(explainer: Explainer, cov: np.ndarray) -> np.ndarray:
-    """P: identity for raw units, diag(cov) for standardized units."""
+def penalty_metric(explainer: Explainer, cov: np.ndarray) -> np.ndarray | None:
+    """P: None (the identity) for raw units, diag(cov) for standardized units."""
     if explainer.units == "standardized":
         return np.diag(np.diag(cov))
-    return np.eye(cov.shape[0])
+    return None
+
+
+def _kernel_width(explainer: Explainer) -> float | None:
+    return None if explainer.kind == "gradient" else explainer.kernel_width
 
 
 def effective_covariance(explainer: Explainer, cov: np.ndarray) -> np.ndarray:
     """cov' = (cov^{-1} + K^{-1})^{-1} with K = kw^2 P (cov itself without a kernel)."""
-    if explainer.kind == "gradient" or explainer.kernel_width is None:
-        return cov
-    K = explainer.kernel_width**2 * penalty_metric(explainer, cov)
-    out = K @ np.linalg.solve(cov + K, cov)
-    return (out + out.T) / 2
+    return closed_form.kernel_covariance(
+        cov, _kernel_width(explainer), penalty_metric(explainer, cov)
+    )
 
 
 def effective_ridge(explainer: Explainer, cov: np.ndarray, n: int) -> float:
@@ -57,11 +61,9 @@ def effective_ridge(explainer: Explainer, cov: np.ndarray, n: int) -> float:
         return explainer.ridge_lambda
     if not explainer.ridge_alpha:
         return 0.0
-    mean_weight = 1.0
-    if explainer.kernel_width is not None:
-        K = explainer.kernel_width**2 * penalty_metric(explainer, cov)
-        _, logdet = np.linalg.slogdet(np.eye(cov.shape[0]) + np.linalg.solve(K, cov).T)
-        mean_weight = float(np.exp(-0.5 * logdet))
+    mean_weight = closed_form.expected_kernel_weight(
+        cov, _kernel_width(explainer), penalty_metric(explainer, cov)
+    )
     return explainer.ridge_alpha / (n * mean_weight)
 
 
@@ -81,11 +83,12 @@ def expected_explanation(
     if explainer.kind == "gradient":
         moments = f.gaussian_moments(x0, cov)
         return moments.smoothgrad[0], np.asarray(moments.smoothgrad_error)[0] + 0.0
-    eff = effective_covariance(explainer, cov)
-    lam = effective_ridge(explainer, cov, n)
-    moments = f.gaussian_moments(x0, eff)
-    system = eff + lam * penalty_metric(explainer, cov)
-    value = np.linalg.solve(system, moments.covariance[0])
-    inv_abs = np.abs(np.linalg.inv(system))
-    error = inv_abs @ np.asarray(moments.covariance_error)[0]
-    return value, error + 0.0
+    truth = closed_form.ground_truth(
+        f,
+        x0,
+        cov,
+        ridge=effective_ridge(explainer, cov, n),
+        kernel_width=explainer.kernel_width,
+        metric=penalty_metric(explainer, cov),
+    )
+    return truth.clime[0], truth.clime_error[0] + 0.0

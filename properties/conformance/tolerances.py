@@ -23,19 +23,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
-__all__ = ["f_quantile", "mean_error_test", "t_quantile"]
+from verify import statistics
 
-
-def t_quantile(false_alarm: float, components: int, replicates: int) -> float:
-    """Two-sided Student-t threshold for ``components`` simultaneous tests."""
-    return float(stats.t.isf(false_alarm / (2 * components), replicates - 1))
+__all__ = ["mean_error_test"]
 
 
-def f_quantile(false_alarm: float, replicates: int) -> float:
-    """Upper ``false_alarm`` quantile of F(R, R)."""
-    return float(stats.f.isf(false_alarm, replicates, replicates))
 
 
 def mean_error_test(
@@ -62,7 +55,7 @@ def mean_error_test(
     R, m = estimates.shape
     mean = estimates.mean(axis=0)
     se = estimates.std(axis=0, ddof=1) / np.sqrt(R)
-    t = t_quantile(false_alarm, m, R)
+    t = statistics.t_quantile(false_alarm, m, R - 1)
     tol = t * se + floor
     err = np.abs(mean - truth)
     worst = float(np.max(err / np.maximum(tol, 1e-300)))

@@ -34,6 +34,8 @@ kernel_lime            :func:`check_kernel_lime`                 ridge_kernel
 
 from __future__ import annotations
 
+from verify.deprecation import moved_names
+
 from .algebra import check_proposition2, check_proposition3, single_index_slope
 from .equivalence import check_stein_step_function, check_theorem1, step_function_clime
 from .records import (
@@ -42,12 +44,13 @@ from .records import (
     STATEMENTS,
     VERIFIED,
     CheckResult,
+    StatementProperty,
     StatementViolation,
     require,
 )
 from .ridge_kernel import check_kernel_lime, check_lemma6, gaussian_kernel, sklearn_available
 from .robustness import check_theorem2_published, check_theorem2_sharp, published_ratio
-from .sample_complexity import Translated, check_proposition1, check_theorem3, sandwich_variance
+from .sample_complexity import check_proposition1, check_theorem3
 from .theorem2_search import (
     ascend_theorem2_case,
     find_theorem2_counterexample,
@@ -61,8 +64,8 @@ __all__ = [
     "STATEMENTS",
     "VERIFIED",
     "CheckResult",
+    "StatementProperty",
     "StatementViolation",
-    "Translated",
     "ascend_theorem2_case",
     "check_kernel_lime",
     "check_lemma6",
@@ -79,9 +82,13 @@ __all__ = [
     "link_supremum",
     "published_ratio",
     "require",
-    "sandwich_variance",
     "search_theorem2_counterexample",
     "single_index_slope",
     "sklearn_available",
     "step_function_clime",
 ]
+
+# Mathematics that moved into the engine: the old names keep working for a release.
+__getattr__ = moved_names(
+    __name__, {"Translated": "verify.functions", "sandwich_variance": "verify.asymptotics"}
+)

@@ -23,7 +23,8 @@ from scipy.special import ndtr
 from verify.estimators import draw_noise
 from verify.functions import Function, Polynomial, RidgeFunction
 
-from ._common import (
+from .. import strategies as S
+from .inputs import (
     ClosedForm,
     Estimator,
     check_inputs,
@@ -34,7 +35,7 @@ from ._common import (
     default_smoothgrad,
     exact_scale,
 )
-from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult
+from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult, StatementProperty
 
 __all__ = ["check_proposition2", "check_proposition3", "single_index_slope"]
 
@@ -272,3 +273,20 @@ def check_proposition3(
         if failures
         else f"SG = C-LIME = k(x0) theta with k = {k:.6g} in all {len(gaps)} comparisons",
     )
+
+
+#: Proposition 2 on generated pairs of functions (registered in the catalogue).
+PROPOSITION2 = StatementProperty(
+    S.pair_cases,
+    lambda c, seed: check_proposition2(
+        c[0], c[1], c[2], c[3], alpha=c[4], beta=c[5], n=50, seed=seed
+    ),
+    lambda c: f"d={c[2].size}, {type(c[0]).__name__} + {type(c[1]).__name__}",
+)
+
+#: Proposition 3 on generated single-index functions (registered in the catalogue).
+PROPOSITION3 = StatementProperty(
+    S.single_index_cases,
+    lambda c, seed: check_proposition3(c[0], c[1], c[2], n=20, seed=seed),
+    lambda c: f"d={c[1].size}, link {c[0].link.name}",
+)

@@ -17,9 +17,13 @@ from typing import Any
 import numpy as np
 
 from verify import closed_form
+from verify.asymptotics import clime_influence
 from verify.functions import RidgeFunction
+from verify.statistics import split_budget
 
-from ._common import (
+from .. import strategies as S
+from .bands import band, child_rngs, effective_count, pilot_standard_error
+from .inputs import (
     ClosedForm,
     Estimator,
     check_false_alarm,
@@ -31,15 +35,7 @@ from ._common import (
     default_smoothgrad,
     exact_scale,
 )
-from ._stats import (
-    band,
-    child_rngs,
-    clime_influence,
-    effective_count,
-    pilot_standard_error,
-    split_budget,
-)
-from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult
+from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult, StatementProperty
 
 __all__ = ["check_stein_step_function", "check_theorem1", "step_function_clime"]
 
@@ -301,3 +297,20 @@ def check_stein_step_function(
         f"{np.round(cl_n, 4).tolist()} ~ phi(m/sqrt v)/sqrt v w = "
         f"{np.round(predicted, 4).tolist()}",
     )
+
+
+def _step_check(case: Any, seed: int) -> CheckResult:
+    f, cov, case_seed = case
+    x0 = -f.b * f.w / (f.w @ f.w)  # on the decision boundary: the disagreement is largest
+    return check_stein_step_function(f, x0, cov, n=1000, seed=case_seed)
+
+
+#: Theorem 1 on generated problems (registered in :mod:`verify.catalogue`).
+THEOREM1 = StatementProperty(
+    lambda: S.problems(),
+    lambda p, seed: check_theorem1(p.f, p.x0, p.cov, n=1000, seed=p.seed),
+    S.problem_label,
+)
+
+#: Theorem 1 stretched to step functions: a verified check demonstrates its failure.
+STEIN_STEP_FUNCTION = StatementProperty(S.step_cases, _step_check, lambda c: f"d={c[0].dim}")

@@ -8,10 +8,13 @@ for pytest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
+from verify.catalogue import CATALOGUE
+from verify.jsonable import to_json
+from verify.status import FALSIFIED, NOT_APPLICABLE, PROPERTY_STATUSES, VERIFIED
 
 __all__ = [
     "FALSIFIED",
@@ -19,44 +22,14 @@ __all__ = [
     "STATEMENTS",
     "VERIFIED",
     "CheckResult",
+    "StatementProperty",
     "StatementViolation",
     "require",
 ]
 
-VERIFIED = "verified"
-FALSIFIED = "falsified"
-NOT_APPLICABLE = "not_applicable"
-
-STATEMENTS: dict[str, str] = {
-    "theorem1": "E[grad f] = Sigma^-1 Cov(x, f) = expected C-LIME; SG_n and C-LIME_n "
-    "converge to it",
-    "theorem2_sharp": "||SG(x) - SG(y)|| <= sqrt(2/pi) grad_max / sqrt(lambda_min) ||x - y||",
-    "theorem2_published": "||SG(x) - SG(y)|| <= grad_max / (2 sigma) ||x - y|| (as published)",
-    "proposition1": "n >= (G/eps)^2 (1 + sqrt(2 ln(1/delta)))^2 => P(||SG_n - SG|| > eps) <= delta",
-    "theorem3": "n E||w_n - w*||^2 -> tr V (sandwich); error ~ n^-1/2; C-LIME_n "
-    "translation-equivariant",
-    "proposition2": "SG and C-LIME are linear in f (exactly, also empirically with shared samples)",
-    "proposition3": "SG = C-LIME = k(x) theta for f = g(theta^T x + b); k = 1 and SG_n = theta "
-    "if affine",
-    "lemma6": "ridge C-LIME = (Sigma + lambda I)^-1 Cov(x, f); sklearn Ridge(alpha) is "
-    "lambda = alpha/n",
-    "kernel_lime": "Gaussian-kernel LIME = C-LIME under Sigma' = (Sigma^-1 + I/kw^2)^-1",
-    "stein_step_function": "for a step f, SG by differentiation (0) and C-LIME "
-    "(phi(m/sqrt v)/sqrt v w) disagree: the boundary of Theorem 1",
-}
-
-
-def _plain(value: Any) -> Any:
-    """numpy values as plain Python (lists, floats) so records serialise to JSON."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+#: The one-line formula of every statement of the catalogue, by id (a view of
+#: :data:`verify.catalogue.STATEMENTS`).
+STATEMENTS: dict[str, str] = {s.id: s.formula for s in CATALOGUE}
 
 
 @dataclass(frozen=True)
@@ -100,8 +73,8 @@ class CheckResult:
             raise ValueError(
                 f"unknown statement id {self.statement!r}; use one of {list(STATEMENTS)}"
             )
-        if self.status not in (VERIFIED, FALSIFIED, NOT_APPLICABLE):
-            raise ValueError(f"unknown status {self.status!r}")
+        if self.status not in PROPERTY_STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; use one of {PROPERTY_STATUSES}")
 
     @property
     def verified(self) -> bool:
@@ -113,7 +86,7 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary of the record."""
-        return _plain(asdict(self))
+        return to_json(asdict(self))
 
     def __str__(self) -> str:
         budget = f", false alarm <= {self.false_alarm:.1e}" if self.false_alarm else ""
@@ -133,6 +106,35 @@ class StatementViolation(AssertionError):
         if result.counterexample:
             lines.append(f"  counterexample: {result.to_dict()['counterexample']}")
         super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class StatementProperty:
+    """How one statement is checked on generated inputs (registered in the catalogue).
+
+    Attributes
+    ----------
+    strategy : callable
+        () -> strategy of cases (built lazily: Hypothesis is imported only when used).
+    check : callable
+        (case, seed) -> :class:`CheckResult`.
+    label : callable
+        case -> regime label for the coverage statistics.
+    examples_scale : float
+        Multiplier on the profile's example count (expensive checks run fewer).
+    search : callable, optional
+        For a property that is a search for a counterexample rather than a check
+        of generated inputs: (budget, seed) -> :class:`CheckResult`.
+    search_examples : dict, optional
+        The search budget per profile (``"dev"``, ``"ci"``, ``"thorough"``).
+    """
+
+    strategy: Callable[[], Any] | None
+    check: Callable[[Any, int], CheckResult] | None
+    label: Callable[[Any], str] | None
+    examples_scale: float = 1.0
+    search: Callable[[int, int], CheckResult] | None = None
+    search_examples: dict[str, int] | None = None
 
 
 def require(result: CheckResult, status: str = VERIFIED) -> CheckResult:

@@ -21,11 +21,16 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from hypothesis import strategies as st
 
 from verify import closed_form
-from verify.validation import InputError
+from verify.asymptotics import clime_influence
+from verify.statistics import split_budget
+from verify.validation import InputError, as_ridge
 
-from ._common import (
+from .. import strategies as S
+from .bands import band, child_rngs, pilot_standard_error
+from .inputs import (
     ClosedForm,
     Estimator,
     check_false_alarm,
@@ -35,8 +40,7 @@ from ._common import (
     default_closed_clime,
     exact_scale,
 )
-from ._stats import band, child_rngs, clime_influence, pilot_standard_error, split_budget
-from .records import FALSIFIED, VERIFIED, CheckResult
+from .records import FALSIFIED, VERIFIED, CheckResult, StatementProperty
 
 __all__ = ["check_kernel_lime", "check_lemma6", "gaussian_kernel", "sklearn_available"]
 
@@ -81,9 +85,7 @@ def check_lemma6(
     d = f.dim
     n = check_n(n, 10 * (d + 1), "the CLT band of ridge C-LIME")
     fa = check_false_alarm(false_alarm)
-    lam = float(ridge)
-    if not np.isfinite(lam) or lam < 0:
-        raise InputError(f"ridge must be a non-negative finite number, got {ridge!r}")
+    lam = as_ridge(ridge)
     truth = closed_form.ground_truth(f, x0, cov, ridge=lam)
     scale = exact_scale(truth.clime[0], cov @ truth.moments.smoothgrad[0])
     cond = float(np.linalg.cond(cov + lam * np.eye(d)))
@@ -242,3 +244,22 @@ def check_kernel_lime(
         or f"kernel LIME (kw = {kw:g}) = C-LIME under Sigma' = (Sigma^-1 + I/kw^2)^-1, "
         "exactly and empirically",
     )
+
+
+#: Lemma 6 on generated problems and penalties (registered in the catalogue).
+LEMMA6 = StatementProperty(
+    lambda: st.tuples(S.problems(), st.floats(1e-3, 10.0)),
+    lambda c, seed: check_lemma6(c[0].f, c[0].x0, c[0].cov, ridge=c[1], n=1000, seed=c[0].seed),
+    lambda c: S.problem_label(c[0]),
+)
+
+#: Kernel LIME on generated problems and kernel widths (registered in the catalogue).
+KERNEL_LIME = StatementProperty(
+    lambda: st.tuples(
+        S.problems(families=["rbf", "ridge", "network", "combination"]), st.floats(0.3, 5.0)
+    ),
+    lambda c, seed: check_kernel_lime(
+        c[0].f, c[0].x0, c[0].cov, kernel_width=c[1], n=2000, seed=c[0].seed
+    ),
+    lambda c: S.problem_label(c[0]),
+)

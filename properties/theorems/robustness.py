@@ -23,8 +23,9 @@ import numpy as np
 from verify import bounds, closed_form
 from verify.validation import InputError
 
-from ._common import ClosedForm, check_inputs, default_closed_clime, default_closed_smoothgrad
-from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult
+from .. import strategies as S
+from .inputs import ClosedForm, check_inputs, default_closed_clime, default_closed_smoothgrad
+from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult, StatementProperty
 
 __all__ = [
     "check_theorem2_published",
@@ -201,3 +202,11 @@ def check_theorem2_published(
         if counter
         else f"the published bound holds on this pair (ratio {ratio:.4f})",
     )
+
+
+#: The sharp constant on generated functions and pairs (registered in the catalogue).
+THEOREM2_SHARP = StatementProperty(
+    S.sharp_cases,
+    lambda c, seed: check_theorem2_sharp(c[0], c[1], c[2], c[3]),
+    lambda c: f"d={c[1].size}, {type(c[0]).__name__}",
+)

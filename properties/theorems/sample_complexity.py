@@ -17,18 +17,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import sympy as sp
+from hypothesis import strategies as st
 from scipy.optimize import brentq
-from scipy.special import ndtri
-from scipy.stats import binom, qmc
+from scipy.stats import binom
 
 from verify import bounds, closed_form, estimators
-from verify.functions import Function
-from verify.moments import GaussianMoments
-from verify.statistics import binomial_upper_consistent
+from verify.asymptotics import clime_influence, sandwich_variance
+from verify.functions import Translated
+from verify.statistics import binomial_upper_consistent, split_budget, t_quantile
 from verify.validation import InputError
 
-from ._common import (
+from .. import strategies as S
+from .bands import child_rngs
+from .inputs import (
     Estimator,
     check_false_alarm,
     check_inputs,
@@ -37,15 +38,9 @@ from ._common import (
     default_smoothgrad,
     exact_scale,
 )
-from ._stats import child_rngs, clime_influence, split_budget, t_quantile
-from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult
+from .records import FALSIFIED, NOT_APPLICABLE, VERIFIED, CheckResult, StatementProperty
 
-__all__ = [
-    "Translated",
-    "check_proposition1",
-    "check_theorem3",
-    "sandwich_variance",
-]
+__all__ = ["PROPOSITION1", "THEOREM3", "check_proposition1", "check_theorem3"]
 
 
 def check_proposition1(
@@ -134,81 +129,6 @@ def check_proposition1(
             "its noise mis-scaled?"
         ),
     )
-
-
-class Translated(Function):
-    """f(. + t): the same model seen in shifted coordinates (for translation equivariance)."""
-
-    def __init__(self, f: Function, shift: Any):
-        self.f = f
-        self.shift = np.asarray(shift, dtype=float).reshape(-1)
-        if self.shift.shape != (f.dim,):
-            raise InputError(f"shift must have shape ({f.dim},), got {np.shape(shift)}")
-        self.dim = f.dim
-
-    def __repr__(self) -> str:
-        return f"Translated({self.f!r}, shift={self.shift.tolist()})"
-
-    def _value(self, X: np.ndarray) -> np.ndarray:
-        return self.f._value(X + self.shift)
-
-    def _gradient(self, X: np.ndarray) -> np.ndarray:
-        return self.f._gradient(X + self.shift)
-
-    @property
-    def gradient_bound(self) -> float | None:
-        return self.f.gradient_bound
-
-    @property
-    def absolutely_continuous(self) -> bool:
-        return self.f.absolutely_continuous
-
-    def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
-        xs = list(symbols or sp.symbols(f"x1:{self.dim + 1}", real=True))
-        shifted = [x + sp.Rational(float(t)) for x, t in zip(xs, self.shift, strict=True)]
-        return self.f.sympy(shifted)
-
-    def _moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
-        return self.f._moments(X0 + self.shift, cov)
-
-
-def sandwich_variance(
-    f: Function,
-    x0: np.ndarray,
-    cov: np.ndarray,
-    *,
-    log2_points: int = 12,
-    replicates: int = 8,
-    seed: int = 0,
-) -> tuple[np.ndarray, float]:
-    """V = Sigma^{-1} E[r^2 z z^T] Sigma^{-1}, r = f(x0 + z) - E f - w*^T z (MATH.md section 5).
-
-    E f and w* are the engine's closed forms; the expectation is by randomised
-    QMC (scrambled Sobol, independent replicates).
-
-    Returns
-    -------
-    V : ndarray, shape (d, d)
-    tr_v_error : float
-        Standard error of tr V across the QMC replicates.
-    """
-    d = f.dim
-    truth = closed_form.ground_truth(f, x0, cov)
-    mean, w_star = float(truth.moments.mean[0]), truth.clime[0]
-    chol = np.linalg.cholesky(cov)
-    cov_inv = np.linalg.inv(cov)
-    rng = np.random.default_rng(seed)
-    estimates = []
-    for _ in range(replicates):
-        u = qmc.Sobol(d, scramble=True, seed=rng).random_base2(log2_points)
-        z = ndtri(np.clip(u, 1e-16, 1 - 1e-16)) @ chol.T
-        r = f(x0 + z) - mean - z @ w_star
-        meat = (z * (r * r)[:, None]).T @ z / len(z)
-        estimates.append(cov_inv @ meat @ cov_inv)
-    stack = np.array(estimates)
-    traces = np.trace(stack, axis1=1, axis2=2)
-    V = stack.mean(axis=0)
-    return (V + V.T) / 2, float(traces.std(ddof=1) / np.sqrt(replicates))
 
 
 def _median_band(eig: np.ndarray, repetitions: int, alpha: float) -> tuple[float, float]:
@@ -435,3 +355,36 @@ def _chi2_ratio(eig: np.ndarray, delta: float, delta_small: float) -> float:
     with a fixed seed: a reported figure, not an assertion)."""
     draws = np.random.default_rng(0).chisquare(1, size=(200_000, eig.size)) @ eig
     return float(np.quantile(draws, 1 - delta_small) / np.quantile(draws, 1 - delta))
+
+
+def _prop1_check(case: Any, seed: int) -> CheckResult:
+    problem, delta = case
+    if problem.f.gradient_bound == 0:  # constant: nothing to estimate, trivially true
+        from .equivalence import check_theorem1
+
+        return check_theorem1(problem.f, problem.x0, problem.cov, n=50, seed=problem.seed)
+    return check_proposition1(
+        problem.f, problem.x0, problem.cov, n=200, delta=delta, repetitions=100, seed=problem.seed
+    )
+
+
+#: Proposition 1 on generated problems with a gradient bound (registered in the catalogue).
+PROPOSITION1 = StatementProperty(
+    lambda: st.tuples(
+        S.problems(bounded_gradient=True, point_bound=1.0, max_eigenvalue=2.0, min_eigenvalue=0.05),
+        st.floats(0.05, 0.5),
+    ),
+    _prop1_check,
+    lambda c: S.problem_label(c[0]),
+    examples_scale=0.5,
+)
+
+#: Theorem 3's CLT on generated problems (registered in the catalogue).
+THEOREM3 = StatementProperty(
+    lambda: S.problems(st.integers(1, 2), families=["rbf", "ridge", "network"], max_condition=10.0),
+    lambda p, seed: check_theorem3(
+        p.f, p.x0, p.cov, n_grid=(100, 400), repetitions=100, trends=False, seed=p.seed
+    ),
+    S.problem_label,
+    examples_scale=0.25,
+)

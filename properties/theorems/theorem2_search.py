@@ -45,7 +45,7 @@ from verify.links import get_link
 from verify.validation import InputError
 
 from ..determinism import no_local_constants
-from .records import FALSIFIED, VERIFIED, CheckResult
+from .records import FALSIFIED, VERIFIED, CheckResult, StatementProperty
 from .robustness import RTOL, check_theorem2_published, published_ratio
 
 __all__ = [
@@ -401,28 +401,24 @@ def search_theorem2_counterexample(
         + ", ".join(f"{k} {a.ratio:.4f}" for k, a in suprema.items())
     )
     if case is not None:
-        result = check_theorem2_published(case.f, case.x, case.y, case.sigma)
-        within = (
-            f"; within its family ({ascent.family}) the ratio climbs from "
-            f"{ascent.start_ratio:.4f} to {ascent.ratio:.4f}"
-        )
-        return CheckResult(
-            "theorem2_published",
-            result.status,
-            observed={**result.observed, **observed},
-            bound=result.bound,
-            seed=seed,
-            counterexample=result.counterexample,
-            message=f"Hypothesis found (seed {seed}, <= {max_examples} examples) and shrank a "
+        witness = case
+        message = (
+            f"Hypothesis found (seed {seed}, <= {max_examples} examples) and shrank a "
             f"counterexample: f = {case.f!r}, sigma = {case.sigma:.6g}, "
-            f"x = {np.round(case.x, 6).tolist()}, y = {np.round(case.y, 6).tolist()}; "
-            + result.message
-            + within
-            + "; "
-            + sweep_note,
+            f"x = {np.round(case.x, 6).tolist()}, y = {np.round(case.y, 6).tolist()}; {{result}}"
+            f"; within its family ({ascent.family}) the ratio climbs from "
+            f"{ascent.start_ratio:.4f} to {ascent.ratio:.4f}; {sweep_note}"
         )
-    if best.ratio > 1 + RTOL:
-        result = check_theorem2_published(best.case.f, best.case.x, best.case.y, best.case.sigma)
+    elif best.ratio > 1 + RTOL:
+        witness = best.case
+        message = (
+            f"Hypothesis found no counterexample in {max_examples} examples (largest ratio "
+            f"{max_ratio:.4f}); the deterministic ascent did: {sweep_note}"
+        )
+    else:
+        witness = None
+    if witness is not None:
+        result = check_theorem2_published(witness.f, witness.x, witness.y, witness.sigma)
         return CheckResult(
             "theorem2_published",
             result.status,
@@ -430,8 +426,7 @@ def search_theorem2_counterexample(
             bound=result.bound,
             seed=seed,
             counterexample=result.counterexample,
-            message=f"Hypothesis found no counterexample in {max_examples} examples (largest "
-            f"ratio {max_ratio:.4f}); the deterministic ascent did: " + sweep_note,
+            message=message.replace("{result}", result.message),
         )
     return CheckResult(
         "theorem2_published",
@@ -442,3 +437,15 @@ def search_theorem2_counterexample(
         message=f"no counterexample in {max_examples} examples nor by ascent ({sweep_note}); "
         "this is not a proof",
     )
+
+
+#: The published constant's property is a search (registered in :mod:`verify.catalogue`).
+#: Measured with Hypothesis alone: 300 examples found a counterexample for 17 of seeds
+#: 0-19, 1000 for all 20; the deterministic phase falsifies it whatever Hypothesis finds.
+THEOREM2_PUBLISHED = StatementProperty(
+    strategy=None,
+    check=None,
+    label=None,
+    search=lambda budget, seed: search_theorem2_counterexample(max_examples=budget, seed=seed),
+    search_examples={"dev": 1000, "ci": 1000, "thorough": 3000},
+)

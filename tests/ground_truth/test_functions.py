@@ -185,9 +185,9 @@ def test_batched_hooks_match_pointwise_evaluation(family, shared, rng):
     X0 = rng.normal(size=(4, 3))
     z = rng.normal(size=(1 if shared else 4, 7, 3))
     points = X0[:, None, :] + z
-    np.testing.assert_allclose(f._values_near(X0, z), f(points), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(f.values_near(X0, z), f(points), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(
-        f._mean_gradient_near(X0, z), f.gradient(points).mean(axis=1), rtol=1e-10, atol=1e-14
+        f.mean_gradient_near(X0, z), f.gradient(points).mean(axis=1), rtol=1e-10, atol=1e-14
     )
 
 

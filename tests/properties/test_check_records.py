@@ -11,7 +11,6 @@ from properties.theorems import (
     STATEMENTS,
     CheckResult,
     StatementViolation,
-    Translated,
     check_kernel_lime,
     check_lemma6,
     check_proposition1,
@@ -25,7 +24,7 @@ from properties.theorems import (
     sklearn_available,
 )
 from verify import closed_form, estimators
-from verify.functions import Polynomial, RidgeFunction
+from verify.functions import Polynomial, RidgeFunction, Translated
 from verify.validation import InputError
 
 F = RidgeFunction([1.0, -0.5], 0.2, "sin")

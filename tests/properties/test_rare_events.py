@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from properties.theorems import check_theorem1
-from properties.theorems._stats import effective_count
+from properties.theorems.bands import effective_count
 from verify import estimators
 from verify.functions import Polynomial, RidgeFunction
 

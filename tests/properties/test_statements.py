@@ -14,7 +14,6 @@ from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
 from properties import strategies as S
-from properties import suite
 from properties.theorems import (
     check_kernel_lime,
     check_lemma6,
@@ -48,7 +47,7 @@ def test_theorem1_on_ill_conditioned_covariances(problem):
     require(check_theorem1(problem.f, problem.x0, problem.cov, n=1000, seed=problem.seed))
 
 
-@given(suite.sharp_cases())
+@given(S.sharp_cases())
 def test_theorem2_sharp_constant_holds_on_every_case(case):
     f, x, y, cov = case
     result = require(check_theorem2_sharp(f, x, y, cov))
@@ -90,13 +89,13 @@ def test_theorem3_clt_rate(problem):
         require(result)
 
 
-@given(suite.pair_cases())
+@given(S.pair_cases())
 def test_proposition2_linearity(case):
     f, g, x0, cov, alpha, beta = case
     require(check_proposition2(f, g, x0, cov, alpha=alpha, beta=beta, n=50, seed=0))
 
 
-@given(suite.single_index_cases())
+@given(S.single_index_cases())
 def test_proposition3_single_index(case):
     f, x0, cov = case
     require(check_proposition3(f, x0, cov, n=20, seed=0))
@@ -123,7 +122,7 @@ def test_kernel_lime(problem, kernel_width):
     )
 
 
-@given(suite.step_cases())
+@given(S.step_cases())
 def test_stein_boundary_on_step_functions(case):
     f, cov, seed = case
     # Put x0 on the decision boundary (w^T x0 + b = 0) so the demonstration is not empty.

@@ -11,7 +11,9 @@ import pytest
 from properties import suite
 from properties import theorems as T
 from properties.determinism import pin_local_constants
+from properties.theorems import equivalence
 from verify import closed_form
+from verify.catalogue import CATALOGUE
 
 EXPECTED = {
     "theorem2_published": "falsified",
@@ -19,7 +21,7 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("statement", ["theorem2_published", *suite.PROPERTIES])
+@pytest.mark.parametrize("statement", [s.id for s in CATALOGUE if s.property])
 def test_every_statement_gets_its_expected_status(statement):
     out = suite.run_property(statement, seed=0, profile="dev")
     assert out["status"] == EXPECTED.get(statement, "verified"), out["message"]
@@ -36,14 +38,15 @@ def test_a_wrong_closed_form_is_falsified_and_shrunk(monkeypatch):
     def wrong(f, x0, cov):
         return 1.02 * closed_form.smoothgrad(f, x0, cov)
 
+    registered = suite.statement_property("theorem1")
     broken = suite.StatementProperty(
-        suite.PROPERTIES["theorem1"].strategy,
+        registered.strategy,
         lambda p, seed: T.check_theorem1(
             p.f, p.x0, p.cov, n=1000, seed=p.seed, closed_smoothgrad=wrong
         ),
-        suite.PROPERTIES["theorem1"].label,
+        registered.label,
     )
-    monkeypatch.setitem(suite.PROPERTIES, "theorem1", broken)
+    monkeypatch.setattr(equivalence, "THEOREM1", broken)
     out = suite.run_property("theorem1", seed=0, profile="dev")
     assert out["status"] == "falsified"
     assert out["counterexample"] is not None
@@ -54,7 +57,7 @@ def test_same_seed_same_outcome_whatever_was_imported_before():
     code = (
         "import sys\n"
         "if sys.argv[1] == 'extra':\n"
-        "    import verify.report.tasks, verify.cli\n"
+        "    import verify.app.tasks, verify.app.cli\n"
         "from properties.suite import run_property\n"
         "r = run_property('theorem2_published', seed=11, profile='dev')\n"
         "print(r['status'], repr(r['observed'].get('max_ratio_seen')))\n"

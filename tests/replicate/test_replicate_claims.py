@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verify.replicate import claims
+from verify.app.replicate import claims
 
 GRID = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
 N = np.array(GRID, dtype=float)

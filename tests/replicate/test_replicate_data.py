@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from verify.replicate import data, uci
+from verify.app.replicate import data, uci
 from verify.statistics import DEFAULT_FALSE_ALARM
 from verify.validation import InputError
 

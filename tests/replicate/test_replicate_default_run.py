@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from verify.replicate import FIGURES, replication_tasks
-from verify.report import validate_results
-from verify.report.run import run_tasks
+from verify.app import validate_results
+from verify.app.replicate import FIGURES, replication_tasks
+from verify.app.run import run_tasks
 
 
 @pytest.mark.slow

@@ -7,9 +7,9 @@ import pytest
 from scipy.stats import t as student_t
 
 from verify import closed_form, estimators
+from verify.app.replicate import experiments
+from verify.app.replicate.estimates import nested_estimates
 from verify.functions import Network, Polynomial, RidgeFunction
-from verify.replicate import experiments
-from verify.replicate.estimates import nested_estimates
 from verify.statistics import DEFAULT_FALSE_ALARM, normal_quantile
 from verify.validation import InputError
 
@@ -137,5 +137,5 @@ def test_sizes_are_validated():
     with pytest.raises(InputError, match="strictly increasing"):
         experiments.sizes_for("ci", grid=(10, 5))
     with pytest.raises(InputError, match="positive"):
-        experiments.Settings(sigma=-1.0)
+        experiments.ReplicationSettings(sigma=-1.0)
     assert experiments.sizes_for("unknown-profile") == experiments.SIZES["ci"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from verify.replicate import FIGURES, replication_tasks, tasks
-from verify.report import validate_results
-from verify.report.run import run_tasks
-from verify.report.runner import Task
+from verify.app import validate_results
+from verify.app.replicate import FIGURES, replication_tasks, tasks
+from verify.app.run import run_tasks
+from verify.app.runner import Task
 
 # Tiny sizes: the whole module runs in seconds.
 TINY = {
@@ -93,7 +93,7 @@ def test_each_data_set_has_a_training_record_and_four_claims(run):
 
 def test_claim_statuses_are_recomputed_from_the_stored_figures(run):
     # No verdict is hard-coded: judging the stored data again gives the same statuses.
-    from verify.replicate.claims import judge_claims
+    from verify.app.replicate.claims import judge_claims
 
     results, _ = run
     data = results["figures"]["replicate_simulated"]

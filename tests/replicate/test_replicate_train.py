@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
+from verify.app.replicate import data, train
 from verify.functions import Network
-from verify.replicate import data, train
 from verify.statistics import DEFAULT_FALSE_ALARM
 from verify.validation import InputError
 

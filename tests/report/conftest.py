@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from verify.cli import main
+from verify.app.cli import main
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from verify.cli import main
-from verify.report import load_results, validate_results
+from verify.app import load_results, validate_results
+from verify.app.cli import main
 
 MODULE = textwrap.dedent(
     """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from verify.cli import main
-from verify.report import load_results, validate_results
+from verify.app import load_results, validate_results
+from verify.app.cli import main
 
 pytest.importorskip(
     "sklearn", reason="the replication's data ship with scikit-learn: pip install -e '.[replicate]'"

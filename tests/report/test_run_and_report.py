@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from verify.cli import main
-from verify.report import compare_runs, load_results, validate_results
-from verify.report.records import make_record
-from verify.report.run import run_tasks
-from verify.report.runner import Task, task_seed
+from verify.app import compare_runs, load_results, validate_results
+from verify.app.cli import main
+from verify.app.records import make_record
+from verify.app.run import run_tasks
+from verify.app.runner import Task, task_seed
 
 _VOLATILE = {"elapsed_seconds", "started", "finished", "run_id", "command", "environment"}
 

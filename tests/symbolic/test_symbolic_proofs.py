@@ -12,7 +12,7 @@ from verify import symbolic
 from verify.symbolic import Phi, ProofRecord, decide_zero
 from verify.symbolic.generic import check_generic_polynomial
 from verify.symbolic.moments import MomentTable
-from verify.symbolic.proofs import _rbf_example
+from verify.symbolic.proofs.common import rbf_example as _rbf_example
 
 X1, X2 = sp.symbols("x1 x2", real=True)
 W1, W2, B = sp.symbols("w_1 w_2 b", real=True)

@@ -1,33 +1,10 @@
-"""``verify replicate``: the paper's Section 6 experiments, with ground truth and theory.
-
-Submodules, each with one job:
-
-* :mod:`~verify.replicate.data`        simulated, breast-cancer and wine data sets;
-* :mod:`~verify.replicate.uci`         the paper's UCI files from a user-given path;
-* :mod:`~verify.replicate.train`       the paper's 10-10 ELU network in numpy (Adam);
-* :mod:`~verify.replicate.estimates`   SmoothGrad_n / C-LIME_n for a grid of n in one pass;
-* :mod:`~verify.replicate.experiments` Figures 2-5, ground truth and theory per data set;
-* :mod:`~verify.replicate.claims`      the paper's claims judged on the measurements;
-* :mod:`~verify.replicate.plots`       matplotlib renderers (``FIGURES`` registry);
-* :mod:`~verify.replicate.tasks`       ``verify run`` tasks and :func:`replication_tasks`.
-
-Submodules load on first access, so ``import verify.replicate`` stays cheap.
-"""
+"""Deprecated: the replication moved to :mod:`verify.app.replicate` (this alias goes in 0.3)."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from verify.deprecation import moved_names
 
-_SUBMODULES = ("claims", "data", "estimates", "experiments", "plots", "tasks", "train", "uci")
-__all__ = [*_SUBMODULES, "FIGURES", "replication_tasks"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name == "FIGURES":
-        return importlib.import_module(f"{__name__}.plots").FIGURES
-    if name == "replication_tasks":
-        return importlib.import_module(f"{__name__}.tasks").replication_tasks
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_NAMES = ("claims", "data", "estimates", "experiments", "plots", "tasks", "train", "uci")
+__getattr__ = moved_names(
+    __name__, dict.fromkeys((*_NAMES, "FIGURES", "replication_tasks"), "verify.app.replicate")
+)

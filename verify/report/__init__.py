@@ -1,9 +1,12 @@
-"""Verification runs and their reports: tasks, runner, results.json schema, renderers."""
+"""Deprecated: the runs and reports moved to :mod:`verify.app` (this alias goes in 0.3).
 
-from .compare import compare_runs, load_results
-from .run import run_tasks
-from .schema import SCHEMA, SCHEMA_VERSION, validate_results
-from .statements import STATEMENTS
+``verify.report.SCHEMA`` and the other names below keep working, with a
+``DeprecationWarning``; use ``verify.app.SCHEMA`` and friends.
+"""
+
+from __future__ import annotations
+
+from verify.deprecation import moved_names
 
 __all__ = [
     "SCHEMA",
@@ -14,3 +17,4 @@ __all__ = [
     "run_tasks",
     "validate_results",
 ]
+__getattr__ = moved_names(__name__, dict.fromkeys(__all__, "verify.app"))

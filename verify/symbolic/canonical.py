@@ -142,7 +142,7 @@ def _term_key(term: sp.Expr):
         ):
             fn, n = (f.base, int(f.exp)) if f.is_Pow else (f, 1)
             args = tuple(_canon_arg(a) for a in fn.args)
-            if isinstance(fn, (sp.sin, sp.cos)) and args[0].could_extract_minus_sign():
+            if isinstance(fn, sp.sin | sp.cos) and args[0].could_extract_minus_sign():
                 args = (-args[0],)
                 if isinstance(fn, sp.sin) and n % 2:
                     coeff.append(sp.S.NegativeOne)
@@ -374,7 +374,7 @@ def decide_zero(
 
 def decide_matrix(mat, **kwargs) -> Decision:
     """:func:`decide_zero` entrywise; the worst status wins (disproved > undecided)."""
-    entries = list(sp.Matrix(mat)) if not isinstance(mat, (list, tuple)) else list(mat)
+    entries = list(sp.Matrix(mat)) if not isinstance(mat, list | tuple) else list(mat)
     decisions = []
     for e in entries:
         check_deadline()

@@ -207,7 +207,7 @@ def _decompose(expr, xs):
                 continue
             if not (n.is_Integer and n > 0):
                 raise UnsupportedExpression(f, "non-integer or negative power of a function of x")
-            if isinstance(base, (sp.sin, sp.cos)):
+            if isinstance(base, sp.sin | sp.cos):
                 trigs.extend([base] * int(n))
                 continue
             if isinstance(base, Phi):

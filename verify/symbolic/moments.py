@@ -79,6 +79,11 @@ class MomentTable:
             key >>= _BITS
         return out
 
+    @property
+    def size(self) -> int:
+        """How many raw moments have been derived (and cached) so far."""
+        return len(self._raw)
+
     # -- moments ---------------------------------------------------------
     def central(self, gamma: tuple[int, ...]) -> PackedPoly:
         """``E[z^gamma]`` for z ~ N(0, S) by Isserlis (pair-type enumeration)."""

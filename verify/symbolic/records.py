@@ -14,21 +14,16 @@ from typing import Any
 
 import sympy as sp
 
+from ..catalogue import CATALOGUE
+from ..jsonable import to_json
+from ..status import PROOF_STATUSES
+
 __all__ = ["STATEMENT_IDS", "STATUSES", "ProofRecord"]
 
-STATUSES = ("proved", "disproved", "undecided")
+STATUSES = PROOF_STATUSES
 
-#: Stable statement ids used in reports.
-STATEMENT_IDS = (
-    "theorem1",
-    "theorem2_published",
-    "theorem2_sharp",
-    "proposition2",
-    "proposition3",
-    "lemma6",
-    "kernel_lime",
-    "stein_step_function",
-)
+#: The statements with symbolic proofs registered in the catalogue.
+STATEMENT_IDS = tuple(s.id for s in CATALOGUE if s.proofs)
 
 _MAX_EXPR_CHARS = 20000  # larger expressions are summarised in reports, never truncated silently
 
@@ -47,24 +42,6 @@ def _expr_entry(e: Any) -> dict | None:
             "latex": None,
         }
     return {"str": text, "truncated": False, "srepr": sp.srepr(e), "latex": sp.latex(e)}
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, (str, int, bool)) or v is None:
-        return v
-    if isinstance(v, float):
-        return v
-    if isinstance(v, sp.Basic) or isinstance(v, sp.MatrixBase):
-        if getattr(v, "is_Rational", False):
-            return str(v)
-        if getattr(v, "is_Float", False) or (getattr(v, "is_number", False) and v.is_real):
-            return {"value": str(v), "float": float(v)}
-        return str(v)
-    return str(v)
 
 
 @dataclass
@@ -149,11 +126,11 @@ class ProofRecord:
             "assumptions": list(self.assumptions),
             "elapsed_seconds": float(self.elapsed),
             "method": self.method,
-            "witness": _jsonable(self.witness),
-            "numeric_evidence": _jsonable(self.numeric_evidence),
+            "witness": to_json(self.witness),
+            "numeric_evidence": to_json(self.numeric_evidence),
             "reason": self.reason,
-            "checks": _jsonable(self.checks),
-            "details": _jsonable(self.details),
+            "checks": to_json(self.checks),
+            "details": to_json(self.details),
         }
 
     def to_json(self, **kwargs) -> str:
@@ -182,7 +159,7 @@ class ProofRecord:
             if diff["latex"]:
                 lines.append(r"Difference: \( {} \neq 0 \).\\".format(diff["latex"]))
         if self.witness:
-            lines.append(rf"Witness: {_tex_escape(str(_jsonable(self.witness)))}.\\")
+            lines.append(rf"Witness: {_tex_escape(str(to_json(self.witness)))}.\\")
         if self.status == "undecided":
             why = _tex_escape(self.reason or self.method)
             lines.append(rf"Reason: {why} (numeric evidence only, not a proof).\\")
@@ -203,13 +180,13 @@ class ProofRecord:
             if self.difference is not None:
                 out.append(f"  difference: {_short(self.difference)}")
             if self.witness:
-                out.append(f"  witness: {_jsonable(self.witness)}")
+                out.append(f"  witness: {to_json(self.witness)}")
         if self.status == "undecided":
             out.append(f"  reason: {self.reason or self.method}")
             if self.numeric_evidence:
                 out.append(
                     "  numeric evidence only (not a proof): "
-                    f"{_short(_jsonable(self.numeric_evidence))}"
+                    f"{_short(to_json(self.numeric_evidence))}"
                 )
         if self.assumptions:
             out.append("  assumptions: " + "; ".join(self.assumptions))

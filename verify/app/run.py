@@ -13,13 +13,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from verify.catalogue import STATEMENTS
+from verify.status import merge
+
 from .environment import environment
-from .figures import render_figures
 from .output import atomic_write_bytes, atomic_write_text, write_json
-from .render import render_html, render_markdown
+from .report.figures import render_figures
+from .report.render import render_html, render_markdown
 from .runner import Task, execute
 from .schema import SCHEMA_VERSION
-from .statements import STATEMENTS, merge_statuses
 
 __all__ = ["finalise_statements", "run_tasks"]
 
@@ -29,7 +31,7 @@ def finalise_statements(records: list[dict]) -> list[dict]:
     out = []
     for sid, statement in STATEMENTS.items():
         statuses = [r["status"] for r in records if r["statement"] == sid]
-        status = merge_statuses(statuses)
+        status = merge(statuses)
         entry = statement.as_dict()
         entry["status"] = status
         entry["as_expected"] = status in statement.expected

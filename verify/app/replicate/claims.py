@@ -1,7 +1,7 @@
 """The paper's empirical claims, judged on our measurements.
 
 Each check reads the figure data of one data set (as produced by
-:func:`verify.replicate.experiments.run_dataset`, or built by hand in tests),
+:func:`verify.app.replicate.experiments.run_dataset`, or built by hand in tests),
 states the operational definition it applies, and returns a :class:`ClaimResult`:
 ``holds`` from the point estimates, plus how many standard errors separate each
 deciding comparison from its threshold. ``decisive`` says whether every margin
@@ -92,7 +92,11 @@ def _grid_at_least(grid: np.ndarray, n: float) -> int:
     return int(min(idx, grid.size - 1))
 
 
-def check_equivalence(data: dict, th: Thresholds = Thresholds()) -> ClaimResult:
+#: The thresholds the claims are judged with unless others are given.
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def check_equivalence(data: dict, th: Thresholds = DEFAULT_THRESHOLDS) -> ClaimResult:
     """ "Equivalence reached at about 100 perturbations".
 
     Holds if the mean SG-C-LIME distance (independent perturbations, the paper's
@@ -126,7 +130,7 @@ def check_equivalence(data: dict, th: Thresholds = Thresholds()) -> ClaimResult:
     )
 
 
-def check_saturation(data: dict, th: Thresholds = Thresholds()) -> ClaimResult:
+def check_saturation(data: dict, th: Thresholds = DEFAULT_THRESHOLDS) -> ClaimResult:
     """ "SmoothGrad saturates by about 200 perturbations".
 
     Holds if SmoothGrad's robustness metric R(n) (mean max distance to the
@@ -165,7 +169,7 @@ def check_saturation(data: dict, th: Thresholds = Thresholds()) -> ClaimResult:
     )
 
 
-def check_more_robust(data: dict, th: Thresholds = Thresholds()) -> ClaimResult:
+def check_more_robust(data: dict, th: Thresholds = DEFAULT_THRESHOLDS) -> ClaimResult:
     """ "SmoothGrad is more robust than C-LIME".
 
     Holds if SmoothGrad's robustness metric is smaller than C-LIME's at every n
@@ -203,7 +207,7 @@ def check_more_robust(data: dict, th: Thresholds = Thresholds()) -> ClaimResult:
     )
 
 
-def check_smaller_sigma(data: dict, th: Thresholds = Thresholds()) -> ClaimResult:
+def check_smaller_sigma(data: dict, th: Thresholds = DEFAULT_THRESHOLDS) -> ClaimResult:
     """ "Smaller sigma converges faster, in equivalence and in robustness".
 
     Over the sigma sweep, holds if (i) the relative SG-C-LIME distance at n =
@@ -278,10 +282,14 @@ CLAIMS = {
 
 
 def judge_claims(
-    data: dict, *, seed: int | None, profile: str | None, thresholds: Thresholds = Thresholds()
+    data: dict,
+    *,
+    seed: int | None,
+    profile: str | None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> list[dict]:
     """One record per claim for this data set: status passed (holds) or failed (does not)."""
-    from verify.report.records import make_record
+    from verify.app.records import make_record
 
     name = data["dataset"]["name"]
     records = []

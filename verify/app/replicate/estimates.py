@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.linalg import solve_triangular
 
-from verify.functions import Function, Network
+from verify.functions import Function
 from verify.validation import InputError, as_covariance, as_points, check_finite_output
 
 __all__ = ["check_grid", "nested_estimates"]
@@ -36,55 +36,6 @@ def check_grid(grid: Sequence[int]) -> np.ndarray:
     if g[0] < 1 or np.any(np.diff(g) <= 0):
         raise InputError(f"the grid of n must be positive and strictly increasing, got {grid!r}")
     return g.astype(int)
-
-
-def _elu_network_pass(
-    f: Network, X0: np.ndarray, z: np.ndarray, starts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Values and gradient block sums of an ELU network with one exponential per unit.
-
-    elu(s) = max(s, 0) + expm1(min(s, 0)) and elu'(s) = 1 + expm1(min(s, 0)) (exactly 1
-    for s > 0), so the forward pass's exponential serves the backward pass too; the
-    generic path evaluates exp twice, which dominates the replication's run time.
-    """
-    Ws, bs = f.weights, f.biases
-    s = (X0 @ Ws[0].T + bs[0])[:, None, :] + z @ Ws[0].T  # (m, n, h1)
-    slopes = []
-    for layer in range(len(Ws) - 1):
-        e = np.minimum(s, 0.0)
-        np.expm1(e, out=e)
-        h = np.maximum(s, 0.0, out=s)
-        h += e
-        e += 1.0
-        slopes.append(e)
-        if layer < len(Ws) - 2:
-            s = h @ Ws[layer + 1].T + bs[layer + 1]
-    out = h @ Ws[-1][0] + bs[-1][0]  # (m, n)
-    values = f._output(out)
-    delta = np.broadcast_to(Ws[-1][0], (*out.shape, Ws[-1].shape[1]))
-    if f.output == "sigmoid":
-        delta = delta * (values * (1 - values))[..., None]
-    for layer in range(len(slopes) - 1, 0, -1):
-        delta = (delta * slopes[layer]) @ Ws[layer]
-    delta = delta * slopes[0]
-    return values, np.add.reduceat(delta, starts, axis=1) @ Ws[0]
-
-
-def _values_and_gradient_blocks(
-    f: Function, X0: np.ndarray, z: np.ndarray, starts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """f(x0_i + z_j) of shape (m, n) and block sums of grad f, shape (m, blocks, d)."""
-    if isinstance(f, Network) and f.activation.name == "elu":
-        return _elu_network_pass(f, X0, z, starts)
-    if isinstance(f, Network):
-        # One forward and one backward pass give values and gradients; the block
-        # sums are taken in the first hidden layer and mapped back by W_1 once.
-        first = f._first_layer_near(X0, z[None])
-        pre, out = f._forward(first)
-        delta = f._backward(pre, out)
-        return f._output(out), np.add.reduceat(delta, starts, axis=1) @ f.weights[0]
-    points = X0[:, None, :] + z[None]
-    return f(points), np.add.reduceat(f.gradient(points), starts, axis=1)
 
 
 def nested_estimates(
@@ -144,7 +95,7 @@ def nested_estimates(
     chunk = max(1, _MAX_ROWS // grid[-1])
     for lo in range(0, m, chunk):
         part = slice(lo, min(m, lo + chunk))
-        y, gsum = _values_and_gradient_blocks(f, X0[part], z, starts)
+        y, gsum = f.values_and_gradient_sums_near(X0[part], z, starts)
         check_finite_output(y, "f")
         if sg is not None:
             check_finite_output(gsum, "the gradient of f")

@@ -6,35 +6,18 @@ re-rendered from a saved run without recomputing anything.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 
+from ..plotting import new_axes, png
+
 __all__ = ["FIGURES", "render_figures"]
-
-
-def _new_axes(width: float = 6.0, height: float = 4.0):
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on CI machines
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(width, height), dpi=110)
-    return plt, fig, ax
-
-
-def _png(plt, fig) -> bytes:
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def convergence_figure(data: dict[str, Any]) -> bytes:
     """Estimator error vs n, log-log, with the n^-1/2 theory and the Proposition 1 radius."""
-    plt, fig, ax = _new_axes()
+    plt, fig, (ax,) = new_axes(height=4.0)
     n = data["n"]
     ax.loglog(n, data["smoothgrad_rmse"], "o-", label="SmoothGrad$_n$ RMSE")
     ax.loglog(n, data["clime_rmse"], "s-", label="C-LIME$_n$ RMSE")
@@ -53,12 +36,12 @@ def convergence_figure(data: dict[str, Any]) -> bytes:
     ax.set_ylabel(r"$\|\hat E - E\|_2$")
     ax.set_title("Convergence to the exact explanation")
     ax.legend(fontsize=8)
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 def distance_figure(data: dict[str, Any]) -> bytes:
     """Mean distance between SmoothGrad_n and C-LIME_n on shared samples, vs n."""
-    plt, fig, ax = _new_axes()
+    plt, fig, (ax,) = new_axes(height=4.0)
     ax.loglog(
         data["n"], data["sg_clime_distance"], "o-", label=r"$\|SG_n - \mathrm{C\text{-}LIME}_n\|$"
     )
@@ -68,12 +51,12 @@ def distance_figure(data: dict[str, Any]) -> bytes:
     ax.set_ylabel("mean distance")
     ax.set_title("SmoothGrad vs C-LIME (Theorem 1, empirically)")
     ax.legend(fontsize=8)
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 def lipschitz_figure(data: dict[str, Any]) -> bytes:
     """Local slope of SmoothGrad for the counterexamples against the three constants."""
-    plt, fig, ax = _new_axes()
+    plt, fig, (ax,) = new_axes(height=4.0)
     for name, curve in data["curves"].items():
         label = {"abs": "f = |x|", "sin": r"f = $\sigma\sin(x/\sigma)$"}.get(name, name)
         ax.plot(data["x"], curve["slope"], label=f"|d SG/dx|, {label}")
@@ -85,12 +68,12 @@ def lipschitz_figure(data: dict[str, Any]) -> bytes:
     ax.set_ylabel("Lipschitz ratio")
     ax.set_title(rf"Theorem 2: $\nabla f_{{max}}=1$, $\sigma={data['sigma']}$")
     ax.legend(fontsize=7)
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 def counterexample_figure(data: dict[str, Any]) -> bytes:
     """The counterexample f = |x| and its SmoothGrad, with the published slope bound."""
-    plt, fig, ax = _new_axes()
+    plt, fig, (ax,) = new_axes(height=4.0)
     curve = data["curves"]["abs"]
     x = data["x"]
     ax.plot(x, curve["f"], label="f(x) = |x|")
@@ -106,7 +89,7 @@ def counterexample_figure(data: dict[str, Any]) -> bytes:
     ax.set_xlabel("x")
     ax.set_title("Counterexample to the published Theorem 2")
     ax.legend(fontsize=8)
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 # figure name -> (data key, renderer, caption)
@@ -138,7 +121,7 @@ def render_figures(figure_data: dict[str, Any]) -> dict[str, tuple[bytes, str]]:
     """All figures whose data is present: name -> (PNG bytes, caption)."""
     registry = dict(FIGURES)
     if any(key.startswith("replicate_") for key in figure_data):
-        from verify.replicate.plots import FIGURES as REPLICATION_FIGURES
+        from verify.app.replicate.plots import FIGURES as REPLICATION_FIGURES
 
         registry.update(REPLICATION_FIGURES)
     out = {}

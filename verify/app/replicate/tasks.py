@@ -3,12 +3,12 @@
 Every task has the runner's signature ``fn(seed, profile, **options)`` and
 returns ``{"records": [...], "figures": {"replicate_<name>": data}}``: one record
 per claim of the paper (passed = holds on our data, failed = does not), one
-training record, and the data that :mod:`verify.replicate.plots` draws.
+training record, and the data that :mod:`verify.app.replicate.plots` draws.
 
 Options (all optional): ``sigma``, ``sigmas``, ``rho``, ``neighbours`` (see
-:class:`~verify.replicate.experiments.Settings`), ``epochs``, ``under_epochs`` or
+:class:`~verify.app.replicate.experiments.ReplicationSettings`), ``epochs``, ``under_epochs`` or
 ``under_target``,
-and any field of :class:`~verify.replicate.experiments.Sizes` (``grid``,
+and any field of :class:`~verify.app.replicate.experiments.Sizes` (``grid``,
 ``groups``, ``max_test_points``, ...). The UCI tasks also take ``data_dir``.
 """
 
@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from verify.report.records import make_record
-from verify.report.runner import Task
+from verify.app.records import make_record
+from verify.app.runner import Task
 
 from .claims import judge_claims
 from .data import Dataset, breast_cancer, simulated, wine
-from .experiments import Settings, Sizes, run_dataset, sizes_for
+from .experiments import ReplicationSettings, Sizes, run_dataset, sizes_for
 from .uci import load_bankruptcy, load_shoppers
 
 __all__ = [
@@ -46,7 +46,7 @@ EPOCHS = {"simulated": 15, "breast_cancer": 60, "wine": 100, "bankruptcy": 60, "
 # The UCI files have thousands of test points; the default profiles explain a seeded
 # subset of them (the thorough profile explains the full test split).
 _UCI_TEST_POINTS = {"dev": 80, "ci": 300, "thorough": None}
-_SETTINGS_FIELDS = set(Settings.__dataclass_fields__)
+_SETTINGS_FIELDS = set(ReplicationSettings.__dataclass_fields__)
 _SIZES_FIELDS = set(Sizes.__dataclass_fields__)
 
 
@@ -99,7 +99,7 @@ def run_replication(dataset: Dataset, seed: int, profile: str, **options: Any) -
         under_target=target,
         seed=seed,
         profile=profile,
-        settings=Settings(**settings_opts),
+        settings=ReplicationSettings(**settings_opts),
         sizes=sizes_for(profile, **sizes_opts),
     )
     records = [_training_record(data, seed, profile)]

@@ -1,23 +1,26 @@
-"""The work ``verify run`` does, as independent tasks (see :mod:`verify.report.runner`).
+"""The work ``verify run`` does, as independent tasks (see :mod:`verify.app.runner`).
 
 Each task returns ``{"records": [...], "figures": {...}}``; records follow
-:mod:`verify.report.records`, figures hold the data the renderers plot.
+:mod:`verify.app.records`, figures hold the data the renderers plot.
 """
 
 from __future__ import annotations
 
 import re
-import time
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
+from verify.catalogue import CATALOGUE
+from verify.status import DISPROVED, as_record_status
 
+from .experiments import EXPERIMENTS
 from .records import make_record
+from .runner import Task
 
 __all__ = [
+    "SECTIONS",
+    "build_tasks",
     "conformance_battery",
-    "experiment_convergence",
-    "experiment_lipschitz",
     "property_check",
     "reference_explainer_names",
     "symbolic_proofs",
@@ -27,7 +30,6 @@ __all__ = [
 # about half a second, so every profile proves them; thorough adds d = 6.
 _GENERIC_CLASSES = {"thorough": tuple((d, k) for d in range(1, 7) for k in range(1, 7))}
 _DEFAULT_CLASSES = tuple((d, k) for d in range(1, 6) for k in range(1, 6))
-_SYMBOLIC_STATUS = {"proved": "proved", "disproved": "falsified", "undecided": "undecided"}
 
 
 def _slug(text: str) -> str:
@@ -56,7 +58,7 @@ def symbolic_proofs(seed: int, profile: str) -> dict[str, Any]:
                 statement=proof.statement_id,
                 source="symbolic",
                 title=proof.function_class,
-                status=_SYMBOLIC_STATUS[proof.status],
+                status=as_record_status(proof.status),
                 message=message,
                 figures={
                     "method": data["method"],
@@ -68,7 +70,7 @@ def symbolic_proofs(seed: int, profile: str) -> dict[str, Any]:
                 },
                 counterexample=(
                     {"difference": data["difference"], "witness": data["witness"]}
-                    if proof.status == "disproved"
+                    if proof.status == DISPROVED
                     else None
                 ),
                 seed=None,
@@ -88,106 +90,6 @@ def symbolic_proofs(seed: int, profile: str) -> dict[str, Any]:
         if r.statement_id == "theorem1" and "generic polynomial" in r.function_class
     ]
     return {"records": records, "figures": {"symbolic_classes": sizes}}
-
-
-def _trace_terms(f, x0: np.ndarray, cov: np.ndarray, seed: int, n: int):
-    """tr Cov(grad f) (SmoothGrad's n*MSE, Monte Carlo) and tr V (C-LIME's sandwich variance)."""
-    from properties.theorems import sandwich_variance
-
-    z = np.random.default_rng(seed).standard_normal((n, x0.size)) @ np.linalg.cholesky(cov).T
-    tr_sg = float(np.sum(np.var(f.gradient(x0 + z), axis=0)))
-    V, _ = sandwich_variance(f, x0, cov, seed=seed)
-    return tr_sg, float(np.trace(V))
-
-
-def experiment_convergence(seed: int, profile: str) -> dict[str, Any]:
-    """Error of SmoothGrad_n and C-LIME_n against the exact answer, and their distance, vs n.
-
-    A one-hidden-layer ELU network (closed-form truth), d = 5, Sigma = 0.25 I.
-    """
-    from verify import closed_form, estimators
-    from verify.bounds import proposition1_radius
-    from verify.functions import Network
-
-    start = time.perf_counter()
-    d, replicates = 5, {"dev": 100, "ci": 200, "thorough": 1000}.get(profile, 200)
-    grid = [10, 20, 50, 100, 200, 500, 1000, 2000]
-    f = Network.random(d, (10,), "elu", seed=seed % 1000)
-    x0 = np.random.default_rng(seed).normal(size=d)
-    cov = 0.25 * np.eye(d)
-    truth = closed_form.smoothgrad(f, x0, cov)
-    batch = np.tile(x0, (replicates, 1))
-    rows = {"smoothgrad_rmse": [], "clime_rmse": [], "sg_clime_distance": []}
-    for i, n in enumerate(grid):
-        sg = estimators.smoothgrad(f, batch, cov, n, seed=seed + i)
-        cl = estimators.clime(f, batch, cov, n, seed=seed + i)  # same seed: shared samples
-        rows["smoothgrad_rmse"].append(float(np.sqrt(np.mean(np.sum((sg - truth) ** 2, 1)))))
-        rows["clime_rmse"].append(float(np.sqrt(np.mean(np.sum((cl - truth) ** 2, 1)))))
-        rows["sg_clime_distance"].append(float(np.mean(np.linalg.norm(sg - cl, axis=1))))
-    tr_sg, tr_v = _trace_terms(f, x0, cov, seed, 400_000)
-    grid_arr = np.array(grid, dtype=float)
-    figures = {
-        "convergence": {
-            "setup": f"{f!r}, x0 ~ N(0, I), Sigma = 0.25 I, {replicates} replicates per n",
-            "n": grid,
-            **rows,
-            "smoothgrad_theory": list(np.sqrt(tr_sg / grid_arr)),
-            "clime_theory": list(np.sqrt(tr_v / grid_arr)),
-            "proposition1_radius_delta_0.05": [
-                proposition1_radius(f.gradient_bound, n, 0.05) for n in grid
-            ],
-            "gradient_bound": f.gradient_bound,
-            "trace_cov_grad": tr_sg,
-            "trace_sandwich": tr_v,
-            "elapsed_seconds": time.perf_counter() - start,
-        }
-    }
-    return {"records": [], "figures": figures}
-
-
-def experiment_lipschitz(seed: int, profile: str) -> dict[str, Any]:
-    """Local slope of SmoothGrad for the two counterexamples of MATH.md section 3.1.
-
-    f = |x| (grad_max = 1) and f = sigma sin(x / sigma) (grad_max = 1), d = 1,
-    sigma = 0.5; the slope of SG is compared with the published, Pinsker and
-    sharp constants.
-    """
-    from verify import closed_form
-    from verify.bounds import lipschitz_pinsker, lipschitz_published, lipschitz_sharp
-    from verify.functions import RidgeFunction
-
-    sigma = 0.5
-    cov = np.array([[sigma**2]])
-    x = np.linspace(-2.0, 2.0, 401)
-    h = 1e-5
-    curves = {}
-    for name, f in (
-        ("abs", RidgeFunction([1.0], 0.0, "abs")),
-        ("sin", sigma * RidgeFunction([1.0 / sigma], 0.0, "sin")),
-    ):
-        sg = closed_form.smoothgrad(f, x[:, None], cov)[:, 0]
-        slope = (
-            closed_form.smoothgrad(f, x[:, None] + h, cov)[:, 0]
-            - closed_form.smoothgrad(f, x[:, None] - h, cov)[:, 0]
-        ) / (2 * h)
-        curves[name] = {
-            "f": list(f(x[:, None])),
-            "smoothgrad": list(sg),
-            "slope": list(np.abs(slope)),
-        }
-    figures = {
-        "lipschitz": {
-            "sigma": sigma,
-            "gradient_bound": 1.0,
-            "x": list(x),
-            "curves": curves,
-            "published": lipschitz_published(1.0, sigma),
-            "pinsker": lipschitz_pinsker(1.0, cov),
-            "sharp": lipschitz_sharp(1.0, cov),
-            "max_slope": {k: float(np.max(v["slope"])) for k, v in curves.items()},
-        }
-    }
-    return {"records": [], "figures": figures}
 
 
 def property_check(seed: int, profile: str, statement: str) -> dict[str, Any]:
@@ -279,3 +181,45 @@ def reference_explainer_names() -> list[str]:
     from properties.conformance.references import references
 
     return [e.name for e in references()]
+
+
+#: The sections of ``verify run``, in running order.
+SECTIONS = ("symbolic", "properties", "experiments", "conformance")
+#: The sections whose records judge the paper's statements.
+STATEMENT_SECTIONS = ("symbolic", "properties")
+
+
+def build_tasks(
+    sections: Sequence[str] = SECTIONS,
+    explainers: Sequence[str] = (),
+    clients: Sequence[str] = (),
+    replicate: bool = False,
+    data_dir: str | None = None,
+) -> list[Task]:
+    """The tasks of a run: every section asked for, then the replication, clients, explainers.
+
+    The properties are the catalogue's (one task per statement with a property).
+    """
+    table = {
+        "symbolic": [Task("symbolic proofs", symbolic_proofs)],
+        "properties": [
+            Task(f"property {s.id}", property_check, {"statement": s.id})
+            for s in CATALOGUE
+            if s.property
+        ],
+        "experiments": [Task(name, fn) for name, fn in EXPERIMENTS.items()],
+        "conformance": [
+            Task(f"conformance {name}", conformance_battery, {"reference": i})
+            for i, name in enumerate(reference_explainer_names())
+        ],
+    }
+    tasks = [t for s in sections for t in table[s]]
+    if replicate:
+        from .replicate import replication_tasks
+
+        tasks += replication_tasks(data_dir)
+    for client in clients:
+        tasks.append(Task(f"conformance {client}", conformance_battery, {"client": client}))
+    for spec in explainers:
+        tasks.append(Task(f"conformance {spec}", conformance_battery, {"spec": spec}))
+    return tasks

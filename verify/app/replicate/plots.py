@@ -1,6 +1,6 @@
 """Matplotlib renderers of the replication's figure data (PNG bytes), report-ready.
 
-``FIGURES`` has the format of :data:`verify.report.figures.FIGURES`:
+``FIGURES`` has the format of :data:`verify.app.report.figures.FIGURES`:
 figure name -> (data key in ``results["figures"]``, renderer(data) -> PNG bytes,
 caption). One data key per data set (``replicate_<name>``), five figures each:
 the paper's Figures 2 to 5 and the ground-truth overlay.
@@ -8,10 +8,11 @@ the paper's Figures 2 to 5 and the ground-truth overlay.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
+
+from ..plotting import new_axes, png
 
 __all__ = [
     "DATASETS",
@@ -24,24 +25,6 @@ __all__ = [
 ]
 
 DATASETS = ("simulated", "breast_cancer", "wine", "bankruptcy", "shoppers")
-
-
-def _axes(ncols: int = 1):
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on CI machines
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, ncols, figsize=(6.0 * ncols, 4.2), dpi=110, squeeze=False)
-    return plt, fig, list(axes[0])
-
-
-def _png(plt, fig) -> bytes:
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def _a(values: Any) -> np.ndarray:
@@ -72,7 +55,7 @@ def _title(data: dict, what: str) -> str:
 
 def equivalence_figure(data: dict) -> bytes:
     """Figure 2: mean ||SG_n - C-LIME_n|| against n, both pairings, with the CLT theory."""
-    plt, fig, (ax,) = _axes()
+    plt, fig, (ax,) = new_axes()
     cfg = data["configs"][data["default"]]
     n = np.asarray(data["n"], dtype=float)
     _curve(ax, n, cfg["equivalence"], "independent perturbations (paper)", "o-")
@@ -92,12 +75,12 @@ def equivalence_figure(data: dict) -> bytes:
         label=r"mean $\sqrt{\mathrm{tr\,Cov}(\nabla f - \Sigma^{-1} z r)/n}$",
     )
     _finish(ax, _title(data, f"Fig. 2, sigma = {cfg['sigma']:g}"), "mean distance SG vs C-LIME")
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 def robustness_figure(data: dict) -> bytes:
     """Figure 3: mean max distance to 10 neighbours' explanations, with truth and theory."""
-    plt, fig, (ax,) = _axes()
+    plt, fig, (ax,) = new_axes()
     cfg = data["configs"][data["default"]]
     n = np.asarray(data["n"], dtype=float)
     _curve(ax, n, cfg["robustness_sg"], "SmoothGrad", "o-", color="C0")
@@ -129,12 +112,12 @@ def robustness_figure(data: dict) -> bytes:
         _title(data, f"Fig. 3, sigma = {cfg['sigma']:g}, rho = {rho:g}"),
         "mean max neighbour distance",
     )
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 def sigma_figure(data: dict) -> bytes:
     """Figure 4: equivalence (relative) and robustness for every sigma of the sweep."""
-    plt, fig, (left, right) = _axes(2)
+    plt, fig, (left, right) = new_axes(2)
     n = np.asarray(data["n"], dtype=float)
     for i, key in enumerate(data["sweep"]):
         cfg = data["configs"][key]
@@ -144,12 +127,12 @@ def sigma_figure(data: dict) -> bytes:
         _curve(right, n, cfg["robustness_clime"], f"C-LIME, {label}", "s--", color=f"C{i}")
     _finish(left, _title(data, "Fig. 4"), "mean distance SG vs C-LIME / mean ||SG||")
     _finish(right, "robustness for each sigma", "mean max neighbour distance")
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 def training_figure(data: dict) -> bytes:
     """Figure 5: equivalence and robustness for the well- and the under-trained model."""
-    plt, fig, (left, right) = _axes(2)
+    plt, fig, (left, right) = new_axes(2)
     n = np.asarray(data["n"], dtype=float)
     model = data["model"]
     rows = (
@@ -170,12 +153,12 @@ def training_figure(data: dict) -> bytes:
         _curve(right, n, cfg["robustness_clime"], f"C-LIME, {label}", "s--", color=f"C{i}")
     _finish(left, _title(data, "Fig. 5"), "mean distance SG vs C-LIME")
     _finish(right, "robustness, well vs under-trained", "mean max neighbour distance")
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 def truth_figure(data: dict) -> bytes:
     """Beyond the paper: each estimator's distance to the exact explanation, with theory."""
-    plt, fig, (ax,) = _axes()
+    plt, fig, (ax,) = new_axes()
     cfg = data["configs"][data["default"]]
     truth = cfg["truth"]
     n = np.asarray(data["n"], dtype=float)
@@ -216,7 +199,7 @@ def truth_figure(data: dict) -> bytes:
         _title(data, f"Distance to the exact explanation ({truth['points']} points)"),
         r"mean $\|\hat E_n - E\|_2$",
     )
-    return _png(plt, fig)
+    return png(plt, fig)
 
 
 _KINDS = {

@@ -6,7 +6,7 @@
   download), standardised with the training split's mean and standard deviation.
   Wine has three cultivars; the binary task is cultivar 0 against the other two.
 * The paper's two UCI data sets are read from files the user supplies, see
-  :mod:`verify.replicate.uci`.
+  :mod:`verify.app.replicate.uci`.
 
 Scaling statistics always come from the training split only, so no information
 from the test points leaks into the model.

@@ -1,4 +1,4 @@
-"""Shared statistics of the checks: budgets, quantiles, seeds, standard errors.
+"""The bands of the statistical checks: pilot standard errors, seeds, tolerances.
 
 Every stochastic assertion compares an estimate with a truth inside a band
 ``t_{alpha/(2k), dof} * SE + floor`` (two-sided, Bonferroni over k components).
@@ -15,35 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from verify.functions import Function
+from verify.statistics import t_quantile
 
 __all__ = [
     "Band",
     "band",
     "child_rngs",
-    "clime_influence",
+    "effective_count",
     "pilot_standard_error",
-    "split_budget",
-    "t_quantile",
 ]
 
 # The pilot variance is replaced by its upper PILOT_Z-standard-error confidence
 # limit: s^2 (1 + PILOT_Z sqrt((kurtosis - 1) / n_pilot)).
 PILOT_Z = 4.0
-
-
-def split_budget(false_alarm: float, assertions: int) -> float:
-    """Per-assertion false-alarm probability (union bound over ``assertions``)."""
-    if not 0 < false_alarm < 1:
-        raise ValueError(f"false_alarm must be in (0, 1), got {false_alarm!r}")
-    return false_alarm / assertions
-
-
-def t_quantile(alpha: float, components: int, dof: float) -> float:
-    """t with P(|T_dof| > t) = alpha / components (two-sided, Bonferroni)."""
-    return float(stats.t.isf(alpha / (2 * components), dof))
 
 
 def child_rngs(seed: int | None, k: int) -> list[np.random.Generator]:
@@ -88,42 +73,6 @@ def pilot_standard_error(
     if range_bound is not None:
         upper = upper + np.log(1 / alpha) / n_pilot * range_bound**2
     return np.sqrt(upper / n)
-
-
-def clime_influence(
-    f: Function,
-    x0: np.ndarray,
-    z: np.ndarray,
-    *,
-    ridge: float = 0.0,
-    kernel_width: float | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Slope and per-sample influence values of (ridge, kernel) C-LIME on offsets z.
-
-    The estimating equation sum_i pi_i (z~_i r_i(w) - lambda w) = 0 (z~ the
-    weighted-centred offsets, r the residual) gives the influence
-    psi_i = (A + lambda I)^{-1} (pi_i / mean pi) (z~_i r_i - lambda w), whose
-    covariance over n is the sandwich variance of the slope (MATH.md section 5).
-
-    Returns
-    -------
-    slope : ndarray, shape (d,)
-    psi : ndarray, shape (n, d)
-    """
-    y = f(x0 + z)
-    pi = (
-        np.ones(len(z))
-        if kernel_width is None
-        else np.exp(-np.sum(z * z, 1) / (2 * kernel_width**2))
-    )
-    p = pi / pi.sum()
-    zc = z - p @ z
-    yc = y - p @ y
-    A = (zc * p[:, None]).T @ zc + ridge * np.eye(z.shape[1])
-    w = np.linalg.solve(A, (zc * p[:, None]).T @ yc)
-    r = yc - zc @ w
-    scores = (pi / pi.mean())[:, None] * (zc * r[:, None] - ridge * w)
-    return w, np.linalg.solve(A, scores.T).T
 
 
 def effective_count(psi: np.ndarray) -> float:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .records import CHECK_STATUSES
-from .statements import STATEMENTS, STATUSES
+from verify.catalogue import STATEMENTS
+from verify.status import CONFORMANCE_STATUSES, STATEMENT_STATUSES
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "validate_results"]
 
@@ -43,7 +43,7 @@ _RECORD = {
         "statement": {"enum": [*STATEMENTS, None]},
         "source": {"enum": ["symbolic", "properties", "conformance", "experiments", "runner"]},
         "title": {"type": "string"},
-        "status": {"enum": list(STATUSES + CHECK_STATUSES)},
+        "status": {"enum": list(STATEMENT_STATUSES + CONFORMANCE_STATUSES)},
         "message": {"type": "string"},
         "figures": {"type": "object"},
         "bound": _NUMBER_OR_NULL,
@@ -109,7 +109,7 @@ SCHEMA: dict[str, Any] = {
                 ],
                 "properties": {
                     "id": {"enum": list(STATEMENTS)},
-                    "status": {"enum": list(STATUSES)},
+                    "status": {"enum": list(STATEMENT_STATUSES)},
                     "as_expected": {"type": "boolean"},
                 },
             },

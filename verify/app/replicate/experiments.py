@@ -35,7 +35,9 @@ from typing import Any
 
 import numpy as np
 
+from verify.asymptotics import clime_influence
 from verify.bounds import lipschitz_published, lipschitz_sharp, proposition1_radius
+from verify.deprecation import moved_names
 from verify.functions import Function
 from verify.quadrature import qmc_moments
 from verify.validation import InputError
@@ -47,7 +49,7 @@ from .train import TrainedModel, train_network
 __all__ = [
     "PAPER_GRID",
     "SIZES",
-    "Settings",
+    "ReplicationSettings",
     "Sizes",
     "explanation_curves",
     "neighbours",
@@ -114,7 +116,7 @@ def sizes_for(profile: str, **overrides: Any) -> Sizes:
 
 
 @dataclass(frozen=True)
-class Settings:
+class ReplicationSettings:
     """The experiment's free parameters (MATH.md section 9's proposals by default)."""
 
     sigma: float = 0.1  # Figures 2, 3, 5 (the paper's value is stripped)
@@ -251,17 +253,13 @@ def theory_terms(
     """
     m, d = X.shape
     z = sigma * rng.standard_normal((samples, d))
-    zc = z - z.mean(axis=0)
-    gram = zc.T @ zc / samples
     per_point = {k: np.empty(m) for k in ("cov", "v", "diff", "rob_sg", "rob_cl")}
     chunk = max(1, 2_000_000 // (samples * d))
     for lo in range(0, m, chunk):
-        pts = X[lo : lo + chunk, None, :] + z[None]
-        y, grads = f(pts), f.gradient(pts)  # (c, M), (c, M, d)
-        yc = y - y.mean(axis=1, keepdims=True)
-        w = np.linalg.solve(gram, (zc.T @ yc.T) / samples).T  # the sample's own OLS slope
-        influence = (yc - w @ zc.T)[..., None] * (z / sigma**2)  # Sigma^-1 z r, Sigma = s^2 I
-        for j in range(y.shape[0]):
+        grads = f.gradient(X[lo : lo + chunk, None, :] + z[None])  # (c, M, d)
+        # C-LIME's influence values on this sample: their covariance is the sandwich V.
+        _, influence = clime_influence(f, X[lo : lo + chunk], z)  # (c, M, d)
+        for j in range(grads.shape[0]):
             i = lo + j
             C = np.atleast_2d(np.cov(grads[j], rowvar=False))
             V = np.atleast_2d(np.cov(influence[j], rowvar=False))
@@ -340,7 +338,7 @@ def _config_data(
     nbrs: np.ndarray,
     sigma: float,
     sizes: Sizes,
-    settings: Settings,
+    settings: ReplicationSettings,
     rng: np.random.Generator,
     truth_seed: int | None,
 ) -> dict[str, Any]:
@@ -420,16 +418,16 @@ def run_dataset(
     under_target: float | None = 0.5,
     seed: int,
     profile: str,
-    settings: Settings | None = None,
+    settings: ReplicationSettings | None = None,
     sizes: Sizes | None = None,
     model: TrainedModel | None = None,
 ) -> dict[str, Any]:
     """Train the paper's model on ``dataset`` and run every figure's experiment.
 
     The under-trained model is the snapshot chosen by ``under_target`` (see
-    :func:`verify.replicate.train.train_network`), or the one after ``under_epochs``
+    :func:`verify.app.replicate.train.train_network`), or the one after ``under_epochs``
     epochs when ``under_target`` is None. Returns the JSON-ready figure data (the
-    claims are judged from it by :mod:`verify.replicate.claims`).
+    claims are judged from it by :mod:`verify.app.replicate.claims`).
     """
     with single_threaded_blas():
         return _run_dataset(
@@ -444,11 +442,11 @@ def _run_dataset(
     under_target: float | None,
     seed: int,
     profile: str,
-    settings: Settings | None,
+    settings: ReplicationSettings | None,
     sizes: Sizes | None,
     model: TrainedModel | None,
 ) -> dict[str, Any]:
-    settings = settings or Settings()
+    settings = settings or ReplicationSettings()
     sizes = sizes or sizes_for(profile)
     start = time.perf_counter()
     seeds = np.random.SeedSequence(seed).spawn(4)
@@ -495,3 +493,7 @@ def _run_dataset(
         "configs": configs,
         "elapsed_seconds": time.perf_counter() - start,
     }
+
+
+# Renamed (the conformance battery has a Settings of its own): kept for a release.
+__getattr__ = moved_names(__name__, {"Settings": f"{__name__}:ReplicationSettings"})

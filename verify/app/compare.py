@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from verify.catalogue import STATEMENTS
+from verify.status import PASSED, SKIPPED, XFAIL
+
 from .schema import SCHEMA_VERSION
-from .statements import STATEMENTS
 
 __all__ = ["compare_runs", "load_results"]
 
-_GOOD_CHECK = ("passed", "xfail", "skipped")
+_GOOD_CHECK = (PASSED, XFAIL, SKIPPED)
 
 
 def load_results(path: str | Path) -> dict:

@@ -1,0 +1,233 @@
+"""The house's single places: the catalogue, the status vocabulary, the JSON conversion, the
+family protocol, and the layers (the engine and the testing library never import the app)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from verify import catalogue, status
+from verify.jsonable import to_json
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _resolve(name: str):
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+# -- the catalogue -------------------------------------------------------------------
+
+
+def test_ids_are_unique_and_stable():
+    ids = [s.id for s in catalogue.CATALOGUE]
+    assert len(ids) == len(set(ids))
+    assert ids == [
+        "theorem1",
+        "theorem2_published",
+        "theorem2_sharp",
+        "proposition1",
+        "theorem3",
+        "proposition2",
+        "proposition3",
+        "lemma6",
+        "kernel_lime",
+        "stein_step_function",
+    ]
+
+
+@pytest.mark.parametrize("statement", catalogue.CATALOGUE, ids=lambda s: s.id)
+def test_every_registration_resolves(statement):
+    from properties.theorems import StatementProperty
+    from verify.app.report.figures import FIGURES
+
+    assert statement.expected and set(statement.expected) <= set(status.STATEMENT_STATUSES)
+    for name in statement.proofs:
+        assert callable(_resolve(name)), name
+    assert statement.property is not None  # every statement is checked numerically
+    assert isinstance(_resolve(statement.property), StatementProperty)
+    assert set(statement.figures) <= set(FIGURES)
+    assert statement.paper and statement.claim and statement.formula and statement.reference
+
+
+def test_registered_proofs_are_tagged_with_their_statement():
+    from verify.symbolic.proofs.robustness import theorem2_sharp_proofs
+
+    records = theorem2_sharp_proofs(timeout=60)
+    assert [r.statement_id for r in records] == ["theorem2_sharp"]
+
+
+def test_an_unknown_statement_is_named():
+    with pytest.raises(ValueError, match="unknown statement id 'theorem9'"):
+        catalogue.get("theorem9")
+
+
+def test_views_of_the_catalogue_agree():
+    from properties.theorems import STATEMENTS as formulas
+    from verify.app import STATEMENTS as app_statements
+    from verify.symbolic import STATEMENT_IDS
+
+    assert list(formulas) == list(catalogue.STATEMENTS) == list(app_statements)
+    assert set(STATEMENT_IDS) == {s.id for s in catalogue.CATALOGUE if s.proofs}
+
+
+# -- the status vocabulary -----------------------------------------------------------------
+
+
+def test_merge_rule():
+    assert status.merge([]) == status.UNDECIDED
+    assert status.merge([status.PROVED, status.VERIFIED]) == status.PROVED
+    assert status.merge([status.VERIFIED, status.PROVED, status.FALSIFIED]) == status.FALSIFIED
+    assert status.merge([status.DISPROVED, status.PROVED]) == status.FALSIFIED
+    assert status.merge([status.FALSIFIED, status.ERROR]) == status.ERROR
+    assert status.merge([status.UNDECIDED, status.VERIFIED]) == status.VERIFIED
+
+
+def test_every_status_has_a_meaning_and_unknown_ones_are_refused():
+    words = (
+        set(status.PROOF_STATUSES)
+        | set(status.PROPERTY_STATUSES)
+        | set(status.RECORD_STATUSES)
+        | {status.NOT_RUN}
+    )
+    assert words == set(status.MEANINGS)
+    assert status.as_record_status(status.DISPROVED) == status.FALSIFIED
+    with pytest.raises(ValueError, match="unknown status 'probably'"):
+        status.as_record_status("probably")
+
+
+# -- one JSON conversion --------------------------------------------------------------------
+
+
+def test_to_json_is_strict_json():
+    value = {
+        1: np.array([1.0, np.nan]),
+        "b": (np.int64(3), np.bool_(True), np.float32(0.5)),
+        "c": [float("inf"), -np.inf],
+        "r": sp.Rational(1, 3),
+        "e": sp.sqrt(2),
+        "x": sp.Symbol("x") + 1,
+        "o": object,
+    }
+    out = to_json(value)
+    json.dumps(out, allow_nan=False)
+    assert out["1"] == [1.0, "nan"] and out["b"] == [3, True, 0.5] and out["c"] == ["inf", "-inf"]
+    assert out["r"] == "1/3" and out["e"]["value"] == "sqrt(2)" and out["x"] == "x + 1"
+
+
+# -- the family protocol -----------------------------------------------------------------
+
+
+def test_a_new_family_implements_the_public_protocol():
+    from verify import closed_form, estimators
+    from verify.functions import Function
+
+    class Quadratic(Function):
+        """f(x) = ||x||^2 / 2: gradient x, expected SmoothGrad x0 (numeric moments)."""
+
+        def __init__(self, dim):
+            self.dim = dim
+
+        def evaluate(self, X):
+            return 0.5 * np.sum(X * X, axis=-1)
+
+        def evaluate_gradient(self, X):
+            return X
+
+        def sympy(self, symbols=None):
+            xs = symbols or sp.symbols(f"x1:{self.dim + 1}", real=True)
+            return sum(x**2 for x in xs) / 2
+
+    f = Quadratic(2)
+    x0 = np.array([0.3, -0.2])
+    np.testing.assert_allclose(closed_form.smoothgrad(f, x0, np.eye(2)), x0, atol=1e-9)
+    np.testing.assert_allclose(estimators.smoothgrad(f, x0, np.eye(2), 50, seed=0), x0, atol=1)
+    assert (2 * f - f)(x0) == pytest.approx(f(x0))
+
+
+def test_the_old_underscore_protocol_keeps_working_with_a_warning():
+    from verify.functions import Function
+
+    with pytest.warns(DeprecationWarning, match="implement evaluate"):
+
+        class Old(Function):
+            dim = 1
+
+            def _value(self, X):
+                return X[..., 0]
+
+            def _gradient(self, X):
+                return np.ones_like(X)
+
+            def sympy(self, symbols=None):
+                return sp.Symbol("x1")
+
+    assert Old()(np.array([2.0])) == 2.0
+    with pytest.warns(DeprecationWarning, match="call values_near"):
+        Old()._values_near(np.zeros((1, 1)), np.ones((1, 3, 1)))
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("verify.report", "SCHEMA"),
+        ("verify.cli", "main"),
+        ("verify.replicate", "replication_tasks"),
+        ("properties.theorems", "Translated"),
+        ("properties.theorems", "sandwich_variance"),
+        ("properties.conformance", "CheckResult"),
+        ("properties.suite", "sharp_cases"),
+        ("properties.suite", "PROPERTIES"),
+        ("verify.app.replicate.experiments", "Settings"),
+    ],
+)
+def test_moved_names_keep_working_with_a_deprecation_warning(module, name):
+    with pytest.warns(DeprecationWarning):
+        assert getattr(importlib.import_module(module), name) is not None
+
+
+# -- the layers ------------------------------------------------------------------------------
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+# Compatibility aliases of names that moved up into the app (they go in 0.3).
+_ALIASES = {"verify/cli.py", "verify/report/__init__.py", "verify/replicate/__init__.py"}
+
+
+@pytest.mark.parametrize("package", ["verify", "properties"])
+def test_imports_run_downwards_only(package):
+    """The engine imports neither the testing library nor the app; the library not the app."""
+    forbidden = ("verify.app", "properties") if package == "verify" else ("verify.app",)
+    offenders = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("verify/app/") or rel in _ALIASES:
+            continue
+        offenders += [f"{rel} imports {m}" for m in _imports(path) if m.startswith(forbidden)]
+    assert not offenders, offenders
+
+
+def test_no_module_over_500_lines():
+    long = [
+        (p.relative_to(ROOT).as_posix(), n)
+        for p in sorted([*(ROOT / "verify").rglob("*.py"), *(ROOT / "properties").rglob("*.py")])
+        if (n := len(p.read_text().splitlines())) > 500
+    ]
+    assert not long, long

@@ -1,0 +1,43 @@
+"""The application on top of the engine and the testing library: runs, reports, the CLI.
+
+=====================  ============================================================
+:mod:`.cli`            the ``verify`` command (run, check, replicate, compare)
+:mod:`.tasks`          what ``verify run`` does, as independent tasks, from the catalogue
+:mod:`.experiments`    the numeric experiments behind the report's figures
+:mod:`.runner`         executing tasks serially, in processes or on Dask
+:mod:`.run`            a run: tasks, merged statuses, results.json, the report files
+:mod:`.records`        one fixed-schema record per proof, check or experiment
+:mod:`.schema`         the JSON Schema of results.json (:data:`SCHEMA`)
+:mod:`.compare`        ``verify compare``: regressions between two runs
+:mod:`.report`         Markdown and HTML renderings with figures
+:mod:`.replicate`      ``verify replicate``: the paper's Section 6
+=====================  ============================================================
+
+Nothing below this package imports it: the engine (:mod:`verify`) and the testing
+library (:mod:`properties`) know nothing of runs and reports.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "SCHEMA": "schema",
+    "SCHEMA_VERSION": "schema",
+    "validate_results": "schema",
+    "compare_runs": "compare",
+    "load_results": "compare",
+    "run_tasks": "run",
+}
+__all__ = [*_EXPORTS, "STATEMENTS"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    if name == "STATEMENTS":
+        from verify.catalogue import STATEMENTS
+
+        return STATEMENTS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,246 @@
+"""The protocol every test-function family implements (:class:`Function`).
+
+A new family subclasses :class:`Function`, sets ``dim`` and implements
+:meth:`~Function.evaluate`, :meth:`~Function.evaluate_gradient` and
+:meth:`~Function.sympy`; with a closed form for its Gaussian moments it also
+implements :meth:`~Function.moments`, otherwise the engine integrates
+numerically and says so. ``docs/architecture.md`` walks through an example.
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import sympy as sp
+
+from ..moments import GaussianMoments
+from ..quadrature import numeric_moments
+from ..validation import InputError, as_covariance, as_points
+
+__all__ = ["Function", "as_function", "default_symbols", "exact"]
+
+_RENAMED = {
+    "_value": "evaluate",
+    "_gradient": "evaluate_gradient",
+    "_moments": "moments",
+    "_values_near": "values_near",
+    "_mean_gradient_near": "mean_gradient_near",
+}
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"Function.{old} is deprecated: call {new} (the public family protocol)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+def exact(value: float) -> sp.Rational:
+    """The exact rational value of a float (no rounding to a short decimal)."""
+    return sp.Rational(float(value))
+
+
+def default_symbols(dim: int) -> tuple[sp.Symbol, ...]:
+    """x1..xd, real: the symbols of :meth:`Function.sympy` by default."""
+    return sp.symbols(f"x1:{dim + 1}", real=True)
+
+
+class Function(ABC):
+    """A scalar model f: R^d -> R with an exact gradient: the protocol every family implements.
+
+    A family sets ``dim`` and implements, on already validated float arrays:
+
+    * :meth:`evaluate` (f at the rows of X) and :meth:`evaluate_gradient`;
+    * :meth:`sympy` (an exact expression: floats as exact Rationals);
+    * :meth:`moments` (E f, E[grad f], Cov(x, f) under N(x0, cov)) when it has a
+      closed form: the default integrates numerically and says so;
+    * the facts :attr:`gradient_bound`, :attr:`absolutely_continuous`,
+      :attr:`smooth`, :attr:`is_affine` where they differ from the defaults;
+    * optionally the batched hot paths :meth:`values_near`,
+      :meth:`mean_gradient_near` and :meth:`values_and_gradient_sums_near`.
+
+    The base class validates shapes (``f(X)``, ``f.gradient(X)``,
+    :meth:`gaussian_moments`) and supplies the algebra (``2 * f - g``).
+    """
+
+    dim: int
+
+    #: The type ``2 * f - g`` builds; set by :mod:`verify.functions.combination`.
+    combination_type: ClassVar[type[Function] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Families written for the old protocol (underscore hooks) keep working.
+        for old, new in _RENAMED.items():
+            if old in cls.__dict__ and new not in cls.__dict__:
+                warnings.warn(
+                    f"{cls.__name__}.{old} is deprecated: implement {new} instead (the public "
+                    "family protocol of verify.functions.base)",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                setattr(cls, new, cls.__dict__[old])
+
+    # -- evaluation ----------------------------------------------------------
+    def _check(self, X: Any) -> np.ndarray:
+        arr = np.asarray(X, dtype=float)
+        if arr.ndim == 0 or arr.shape[-1] != self.dim:
+            raise InputError(
+                f"{type(self).__name__} has dimension {self.dim}; expected an array of shape "
+                f"(..., {self.dim}), got {arr.shape}"
+            )
+        return arr
+
+    def __call__(self, X: Any) -> np.ndarray:
+        """f evaluated at every row of X (shape (..., d)); returns shape (...)."""
+        return self.evaluate(self._check(X))
+
+    def gradient(self, X: Any) -> np.ndarray:
+        """grad f at every row of X (shape (..., d)); returns shape (..., d)."""
+        return self.evaluate_gradient(self._check(X))
+
+    @abstractmethod
+    def evaluate(self, X: np.ndarray) -> np.ndarray:
+        """f at every row of a validated float array X of shape (..., d); shape (...)."""
+
+    @abstractmethod
+    def evaluate_gradient(self, X: np.ndarray) -> np.ndarray:
+        """grad f at every row of a validated float array X; shape (..., d)."""
+
+    # -- batched evaluation around many points (the estimators' hot path) --------
+    # X0 has shape (m, d) and the offsets z shape (k, n, d) with k in {1, m}
+    # (k = 1: the same offsets around every point). Families whose first
+    # operation is affine override these to skip building the (m, n, d) points.
+    def values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """f(x0_i + z_ij), shape (m, n)."""
+        return self.evaluate(X0[:, None, :] + z)
+
+    def mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(1/n) sum_j grad f(x0_i + z_ij), shape (m, d)."""
+        return self.evaluate_gradient(X0[:, None, :] + z).mean(axis=1)
+
+    def values_and_gradient_sums_near(
+        self, X0: np.ndarray, z: np.ndarray, starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """f(x0_i + z_j), shape (m, n), and the sums of grad f over consecutive blocks of j.
+
+        ``z`` has shape (n, d) (shared by the points); block b sums j in
+        [starts[b], starts[b + 1]). Nested estimates at a grid of sample sizes use it.
+        """
+        points = X0[:, None, :] + z[None]
+        return self.evaluate(points), np.add.reduceat(self.evaluate_gradient(points), starts, 1)
+
+    # -- facts about f --------------------------------------------------------
+    @property
+    def gradient_bound(self) -> float | None:
+        """An upper bound on sup_x ||grad f(x)||_2, or ``None`` if unbounded."""
+        return None
+
+    @property
+    def absolutely_continuous(self) -> bool:
+        """False when f has jumps: Stein's lemma (Theorem 1) does not apply."""
+        return True
+
+    @property
+    def smooth(self) -> bool:
+        """True when f is analytic, so that Gauss-Hermite quadrature converges fast."""
+        return True
+
+    @property
+    def is_affine(self) -> bool:
+        """True when f(x) = theta^T x + b exactly (then C-LIME_n = theta for n >= d + 1)."""
+        return False
+
+    @abstractmethod
+    def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
+        """Exact SymPy expression in ``symbols`` (default x1..xd, real)."""
+
+    # -- Gaussian moments -----------------------------------------------------
+    def gaussian_moments(self, x0: Any, cov: Any) -> GaussianMoments:
+        """E f, E[grad f] and Cov(x, f(x)) for x ~ N(x0, cov) at each row of x0.
+
+        Parameters
+        ----------
+        x0 : array_like, shape (d,) or (m, d)
+        cov : array_like, shape (d, d)
+            Symmetric positive definite.
+
+        Returns
+        -------
+        GaussianMoments
+            Arrays with a leading axis of length m (1 for a single point).
+        """
+        X0, _ = as_points(x0, self.dim)
+        cov = as_covariance(cov, self.dim)
+        return self.moments(X0, cov)
+
+    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+        """E f, E[grad f] and Cov(x, f) at validated points X0 (m, d) under an SPD ``cov``.
+
+        Families with a closed form override this; the default integrates by
+        quadrature or randomised QMC and reports the method and its error.
+        """
+        return numeric_moments(self, X0, np.linalg.cholesky(cov))
+
+    # -- the old underscore protocol, kept for a release -------------------------
+    def _value(self, X: np.ndarray) -> np.ndarray:
+        _deprecated("_value", "evaluate")
+        return self.evaluate(X)
+
+    def _gradient(self, X: np.ndarray) -> np.ndarray:
+        _deprecated("_gradient", "evaluate_gradient")
+        return self.evaluate_gradient(X)
+
+    def _moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+        _deprecated("_moments", "moments")
+        return self.moments(X0, cov)
+
+    def _values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        _deprecated("_values_near", "values_near")
+        return self.values_near(X0, z)
+
+    def _mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        _deprecated("_mean_gradient_near", "mean_gradient_near")
+        return self.mean_gradient_near(X0, z)
+
+    # -- algebra ----------------------------------------------------------------
+    def _combine(self, terms: list[tuple[float, Function]]) -> Function:
+        combination = Function.combination_type
+        assert combination is not None, "verify.functions.combination registers it on import"
+        return combination(terms)
+
+    def __mul__(self, c: float) -> Function:
+        if not np.isscalar(c):
+            return NotImplemented
+        return self._combine([(float(c), self)])
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Function:
+        return self * -1.0
+
+    def __add__(self, other: Function) -> Function:
+        if not isinstance(other, Function):
+            return NotImplemented
+        return self._combine([(1.0, self), (1.0, other)])
+
+    def __sub__(self, other: Function) -> Function:
+        if not isinstance(other, Function):
+            return NotImplemented
+        return self._combine([(1.0, self), (-1.0, other)])
+
+
+def as_function(f: Any) -> Function:
+    """Return ``f`` if it is a :class:`Function`; otherwise raise a helpful InputError."""
+    if not isinstance(f, Function):
+        raise InputError(
+            f"f must be a verify.functions.Function (Polynomial, RBFMixture, RidgeFunction, "
+            f"Network or a combination), got {type(f).__name__}; the engine needs f's exact "
+            "gradient and Gaussian moments, which a plain callable does not provide"
+        )
+    return f

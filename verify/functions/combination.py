@@ -1,0 +1,82 @@
+"""Linear combinations sum_i c_i f_i of functions of one dimension (Proposition 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import sympy as sp
+
+from ..moments import GaussianMoments
+from ..validation import InputError
+from .base import Function, default_symbols, exact
+
+__all__ = ["LinearCombination"]
+
+
+class LinearCombination(Function):
+    """f = sum_i c_i f_i for functions of one dimension (Proposition 2)."""
+
+    def __init__(self, terms: Iterable[tuple[float, Function]]):
+        flat: list[tuple[float, Function]] = []
+        for c, f in terms:
+            if isinstance(f, LinearCombination):
+                flat.extend((c * ci, fi) for ci, fi in f.terms)
+            else:
+                flat.append((float(c), f))
+        if not flat:
+            raise InputError("a LinearCombination needs at least one term")
+        dims = {f.dim for _, f in flat}
+        if len(dims) != 1:
+            raise InputError(f"cannot combine functions of different dimensions {sorted(dims)}")
+        self.terms = flat
+        self.dim = dims.pop()
+
+    def __repr__(self) -> str:
+        return " + ".join(f"{c:g} * {f!r}" for c, f in self.terms)
+
+    def evaluate(self, X: np.ndarray) -> np.ndarray:
+        return sum(c * f.evaluate(X) for c, f in self.terms)
+
+    def evaluate_gradient(self, X: np.ndarray) -> np.ndarray:
+        return sum(c * f.evaluate_gradient(X) for c, f in self.terms)
+
+    def values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return sum(c * f.values_near(X0, z) for c, f in self.terms)
+
+    def mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return sum(c * f.mean_gradient_near(X0, z) for c, f in self.terms)
+
+    @property
+    def gradient_bound(self) -> float | None:
+        bounds = [f.gradient_bound for _, f in self.terms]
+        if any(b is None for b in bounds):
+            return None
+        return float(sum(abs(c) * b for (c, _), b in zip(self.terms, bounds, strict=True)))
+
+    @property
+    def absolutely_continuous(self) -> bool:
+        return all(f.absolutely_continuous for _, f in self.terms)
+
+    @property
+    def smooth(self) -> bool:
+        return all(f.smooth for _, f in self.terms)
+
+    @property
+    def is_affine(self) -> bool:
+        return all(f.is_affine for _, f in self.terms)
+
+    def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
+        xs = symbols or default_symbols(self.dim)
+        return sp.Add(*(exact(c) * f.sympy(xs) for c, f in self.terms))
+
+    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+        total = None
+        for c, f in self.terms:
+            part = f.moments(X0, cov).scaled(c)
+            total = part if total is None else total + part
+        assert total is not None
+        return total
+
+
+Function.combination_type = LinearCombination

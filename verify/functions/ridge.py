@@ -1,0 +1,98 @@
+"""Ridge (single-index) functions g(w^T x + b): one-dimensional moments of the link."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..links import Link, get_link
+from ..moments import GaussianMoments
+from ..validation import InputError
+from .base import Function, default_symbols, exact
+
+__all__ = ["RidgeFunction"]
+
+
+class RidgeFunction(Function):
+    """f(x) = g(w^T x + b) for a scalar link g.
+
+    Parameters
+    ----------
+    w : array_like, shape (d,)
+    b : float
+    link : str or Link
+        One of identity, probit, logistic (= sigmoid), sin, exp, tanh,
+        softplus, relu, elu, abs, step. ``step`` (1[w^T x + b > 0]) is the
+        hard-label model on which Stein's lemma fails.
+    """
+
+    def __init__(self, w: Any, b: float = 0.0, link: str | Link = "identity"):
+        self.w = np.array(w, dtype=float).reshape(-1)
+        if self.w.size == 0 or not np.all(np.isfinite(self.w)) or not np.isfinite(b):
+            raise InputError("w must be a non-empty finite vector and b a finite number")
+        self.b = float(b)
+        self.link = get_link(link)
+        self.dim = self.w.size
+
+    def __repr__(self) -> str:
+        return f"RidgeFunction(w={self.w.tolist()}, b={self.b}, link={self.link.name!r})"
+
+    def evaluate(self, X: np.ndarray) -> np.ndarray:
+        return self.link.value(X @ self.w + self.b)
+
+    def evaluate_gradient(self, X: np.ndarray) -> np.ndarray:
+        return self.link.derivative(X @ self.w + self.b)[..., None] * self.w
+
+    def _index_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        # w^T (x0 + z) + b without forming x0 + z.
+        return (X0 @ self.w + self.b)[:, None] + z @ self.w
+
+    def values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return self.link.value(self._index_near(X0, z))
+
+    def mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return self.link.derivative(self._index_near(X0, z)).mean(axis=1)[:, None] * self.w
+
+    @property
+    def gradient_bound(self) -> float | None:
+        bound = self.link.lipschitz * float(np.linalg.norm(self.w))
+        return bound if np.isfinite(bound) else None
+
+    @property
+    def absolutely_continuous(self) -> bool:
+        return self.link.absolutely_continuous
+
+    @property
+    def smooth(self) -> bool:
+        return self.link.smooth
+
+    @property
+    def is_affine(self) -> bool:
+        return self.link.name == "identity"
+
+    def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
+        xs = symbols or default_symbols(self.dim)
+        s = sp.Add(*(exact(w) * x for w, x in zip(self.w, xs, strict=True))) + exact(self.b)
+        return self.link.sympy(s)
+
+    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+        m = X0 @ self.w + self.b
+        sw = cov @ self.w
+        v = np.full_like(m, float(self.w @ sw))
+        if v[0] <= 0:
+            raise InputError("w is zero: a constant ridge function has no explanation to check")
+        err = self.link.quadrature_error(m, v)
+        method = "closed form" if self.link.closed_form else "gauss-hermite 1-D (order 160)"
+        return GaussianMoments(
+            self.link.mean(m, v),
+            self.link.slope(m, v)[:, None] * self.w,
+            # Cov(x, s) / Var(s) * E[(s - m) g(s)]: x | s is Gaussian with a linear mean.
+            (self.link.stein(m, v) / v)[:, None] * sw,
+            method,
+            err,
+            err[:, None] * np.abs(self.w),
+            (err / v)[:, None] * np.abs(sw),
+        )

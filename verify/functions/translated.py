@@ -1,0 +1,67 @@
+"""f(. + t): a family in shifted coordinates (translation equivariance of the explanations)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..moments import GaussianMoments
+from ..validation import InputError
+from .base import Function, default_symbols
+
+__all__ = ["Translated"]
+
+
+class Translated(Function):
+    """x -> f(x + shift): the same model seen in shifted coordinates.
+
+    Parameters
+    ----------
+    f : Function
+    shift : array_like, shape (d,)
+    """
+
+    def __init__(self, f: Function, shift: Any):
+        self.f = f
+        self.shift = np.asarray(shift, dtype=float).reshape(-1)
+        if self.shift.shape != (f.dim,):
+            raise InputError(f"shift must have shape ({f.dim},), got {np.shape(shift)}")
+        if not np.all(np.isfinite(self.shift)):
+            raise InputError("shift contains NaN or infinite values")
+        self.dim = f.dim
+
+    def __repr__(self) -> str:
+        return f"Translated({self.f!r}, shift={self.shift.tolist()})"
+
+    def evaluate(self, X: np.ndarray) -> np.ndarray:
+        return self.f.evaluate(X + self.shift)
+
+    def evaluate_gradient(self, X: np.ndarray) -> np.ndarray:
+        return self.f.evaluate_gradient(X + self.shift)
+
+    @property
+    def gradient_bound(self) -> float | None:
+        return self.f.gradient_bound
+
+    @property
+    def absolutely_continuous(self) -> bool:
+        return self.f.absolutely_continuous
+
+    @property
+    def smooth(self) -> bool:
+        return self.f.smooth
+
+    @property
+    def is_affine(self) -> bool:
+        return self.f.is_affine
+
+    def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
+        xs = list(symbols or default_symbols(self.dim))
+        shifted = [x + sp.Rational(float(t)) for x, t in zip(xs, self.shift, strict=True)]
+        return self.f.sympy(shifted)
+
+    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+        return self.f.moments(X0 + self.shift, cov)

@@ -1,0 +1,215 @@
+"""Plumbing shared by the proofs: budgets, verdicts, parameters, samplers, examples.
+
+Every ``prove_*`` derives both sides of a statement independently with the
+engine of :mod:`verify.symbolic.engine` (or, for the one-dimensional non-smooth
+examples, with ``sympy.integrate``), decides the difference with
+:func:`verify.symbolic.canonical.decide_zero`, and wraps the outcome in a
+:class:`~verify.symbolic.records.ProofRecord` through :func:`run_proof`, which
+enforces the time budget (a derivation past it is "undecided", never "proved").
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import sympy as sp
+
+from ...deadline import DeadlineExceeded, call_with_deadline
+from ..canonical import Decision, default_sampler, spd_sampler
+from ..generic import monomial_exponents
+from ..params import as_covariance, as_mean, as_variables
+from ..records import ProofRecord
+from ..special import Phi
+
+__all__ = [
+    "ALL_GENERIC_CLASSES",
+    "COV2",
+    "GAUSS",
+    "REAL",
+    "generic_polynomial",
+    "one_d_symbols",
+    "positive_multiple",
+    "prove_shared_cases",
+    "rbf_example",
+    "ridge_index",
+    "run_proof",
+    "sampler_for",
+    "setup",
+    "shared_cases",
+    "verdict",
+]
+
+GAUSS = "x ~ N(mean, cov), cov symmetric positive definite (hence invertible)"
+REAL = "all parameter symbols real; diagonal covariance entries positive"
+
+
+# ---------------------------------------------------------------------------
+# plumbing
+
+
+def run_proof(
+    statement_id: str,
+    statement: str,
+    function_class: str,
+    assumptions: Sequence[str],
+    timeout: float | None,
+    body: Callable[[], dict],
+) -> ProofRecord:
+    """Time ``body`` under the budget and wrap its result in a ProofRecord."""
+    t0 = time.perf_counter()
+    try:
+        out = call_with_deadline(body, timeout)
+    except DeadlineExceeded as exc:
+        return ProofRecord(
+            statement_id=statement_id,
+            statement=statement,
+            function_class=function_class,
+            status="undecided",
+            assumptions=tuple(assumptions),
+            elapsed=time.perf_counter() - t0,
+            method="derivation interrupted",
+            reason=f"timed out ({exc})",
+        )
+    return ProofRecord(
+        statement_id=statement_id,
+        statement=statement,
+        function_class=function_class,
+        assumptions=tuple(assumptions) + tuple(out.pop("extra_assumptions", ())),
+        elapsed=time.perf_counter() - t0,
+        **out,
+    )
+
+
+def verdict(checks: list[tuple[str, Decision]]) -> dict:
+    """Combine sub-decisions: any disproved -> disproved, any undecided -> undecided."""
+    rows = [{"name": n, "status": d.status, "method": d.method} for n, d in checks]
+    for status in ("disproved", "undecided"):
+        for name, dec in checks:
+            if dec.status == status:
+                return {
+                    "status": status,
+                    "method": f"{name}: {dec.method}",
+                    "difference": dec.residual if status == "disproved" else None,
+                    "witness": dec.witness,
+                    "numeric_evidence": dec.evidence,
+                    "reason": "" if status == "disproved" else f"{name}: {dec.method}",
+                    "checks": rows,
+                }
+    methods = "; ".join(sorted({d.method for _, d in checks}))
+    return {"status": "proved", "method": methods, "checks": rows}
+
+
+def setup(xs, mean, cov):
+    xs = as_variables(xs)
+    d = len(xs)
+    m = as_mean(mean, d)
+    S = as_covariance(cov, d)
+    return xs, d, m, S
+
+
+def sampler_for(S: sp.Matrix, exprs) -> Callable:
+    syms = set()
+    for e in exprs:
+        syms |= sp.sympify(e).free_symbols
+    cov_syms = {e for e in S if isinstance(e, sp.Symbol)}
+    return spd_sampler(S, syms - cov_syms) if cov_syms else default_sampler(syms)
+
+
+def generic_polynomial(xs, k: int, name: str = "c") -> tuple[sp.Expr, list[sp.Symbol]]:
+    """The generic polynomial of degree <= k in ``xs`` with one symbol per coefficient.
+
+    Returns
+    -------
+    (expr, coefficients)
+        ``expr = sum_alpha c_alpha x^alpha``; ``coefficients`` in graded order.
+    """
+    xs = as_variables(xs)
+    terms, coeffs = [], []
+    for alpha in monomial_exponents(len(xs), k):
+        c = sp.Symbol(f"{name}_" + "".join(str(a) for a in alpha), real=True)
+        coeffs.append(c)
+        terms.append(c * sp.Mul(*[x**a for x, a in zip(xs, alpha, strict=True)]))
+    return sp.Add(*terms), coeffs
+
+
+def one_d_symbols():
+    M = sp.Symbol("M", positive=True)  # gradient bound grad f_max
+    sigma = sp.Symbol("sigma", positive=True)
+    x0 = sp.Symbol("x0", real=True)
+    return M, sigma, x0
+
+
+def positive_multiple(expr: sp.Expr, scale: sp.Expr) -> tuple[bool | None, sp.Expr]:
+    """Decide ``expr > 0`` for ``expr = scale * number`` with ``scale > 0``.
+
+    Returns the verdict (None if SymPy cannot decide) and the simplified expr.
+    """
+    expr = sp.simplify(expr)
+    number = sp.simplify(expr / scale)
+    if number.free_symbols or scale.is_positive is not True:
+        return None, expr
+    return number.is_positive, expr
+
+
+def rbf_example(d: int, symbolic_precision: bool):
+    xs = sp.symbols(f"x1:{d + 1}", real=True)
+    if d == 1:
+        c = sp.Symbol("c_1", real=True)
+        p = sp.Symbol("p", positive=True) if symbolic_precision else sp.Rational(2)
+        a1 = sp.Symbol("alpha_1", real=True)
+        return xs, a1 * sp.exp(-p * (xs[0] - c) ** 2 / 2)
+    centres = [sp.Matrix([sp.Symbol(f"c_{k}{i + 1}", real=True) for i in range(d)]) for k in (1, 2)]
+    precisions = [
+        sp.Matrix([[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]]),
+        sp.Matrix([[1, 0], [0, 0]]),
+    ]  # the second one singular on purpose
+    weights = sp.symbols("alpha_1 alpha_2", real=True)
+    x = sp.Matrix(xs)
+    f = sum(
+        w * sp.exp(-((x - c).T * P * (x - c))[0] / 2)
+        for w, c, P in zip(weights, centres, precisions, strict=True)
+    )
+    return xs, f
+
+
+#: Theorem 1's generic polynomial classes proved by default: every d <= 5, k <= 5.
+ALL_GENERIC_CLASSES = tuple((d, k) for d in range(1, 6) for k in range(1, 6))
+
+#: The rational covariance of the two-dimensional RBF examples.
+COV2 = sp.Matrix([[1, sp.Rational(1, 3)], [sp.Rational(1, 3), sp.Rational(1, 2)]])
+
+
+def ridge_index() -> tuple[list[sp.Symbol], sp.Expr]:
+    """([x1, x2], w_1 x1 + w_2 x2 + b) with symbolic w and b: the ridge examples' index."""
+    x1, x2 = sp.symbols("x1 x2", real=True)
+    w1, w2, b = sp.symbols("w_1 w_2 b", real=True)
+    return [x1, x2], w1 * x1 + w2 * x2 + b
+
+
+def prove_shared_cases(
+    prove: Callable[..., ProofRecord], labels: dict[str, str], timeout: float | None
+) -> list[ProofRecord]:
+    """``prove(f, xs, cov=..., timeout=..., function_class=label)`` on every shared class."""
+    return [
+        prove(f, xs, cov=cov, timeout=timeout, function_class=label)
+        for label, xs, f, cov in shared_cases(labels)
+    ]
+
+
+def shared_cases(labels: dict[str, str]) -> list[tuple[str, list, sp.Expr, sp.Matrix | None]]:
+    """(label, xs, f, cov) of the classes several statements prove (cov None: symbolic).
+
+    ``labels`` names each class for the record, by key: ``sin``, ``exp``, ``probit``
+    (ridge functions in d = 2 with symbolic w and b), ``rbf1`` (a Gaussian RBF in
+    d = 1 with symbolic precision) and ``rbf2`` (two bumps in d = 2, one singular
+    precision, under the rational covariance :data:`COV2`).
+    """
+    xs, s = ridge_index()
+    cases = [
+        (labels[key], xs, f, None)
+        for key, f in (("sin", sp.sin(s)), ("exp", sp.exp(s)), ("probit", Phi(s)))
+    ]
+    xs1, f1 = rbf_example(1, symbolic_precision=True)
+    xs2, f2 = rbf_example(2, symbolic_precision=False)
+    return [*cases, (labels["rbf1"], xs1, f1, None), (labels["rbf2"], xs2, f2, COV2)]
