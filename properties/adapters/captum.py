@@ -2,9 +2,18 @@
 
 * :func:`captum_smoothgrad`: ``NoiseTunnel(Saliency(g)).attribute(u0, nt_type="smoothgrad",
   nt_samples=n, stdevs=1.0, abs=False)``. captum's noise is one scalar standard
-  deviation per input tensor, so a full covariance cov = L L^T is handled by
-  whitening: explain g(u) = f(L u) at u0 = L^{-1} x0 with unit noise, then map
-  back T = L^{-T} SG_u (the chain rule: grad_u g = L^T grad_x f).
+  deviation per input tensor (``stdevs``: a float, or a tuple with one float per
+  input tensor; default 1.0, an absolute std), so a full covariance cov = L L^T
+  is handled by whitening: explain g(u) = f(L u) at u0 = L^{-1} x0 with unit
+  noise, then map back T = L^{-T} SG_u (the chain rule: grad_u g = L^T grad_x f).
+  ``stdevs="per_feature"`` is the other way for a diagonal cov: one input tensor
+  per feature and ``stdevs=(sqrt(cov_11), ..., sqrt(cov_dd))``, no mapping back.
+  NoiseTunnel's other modes (read in captum 0.9.0, ``noise_tunnel.py``):
+  ``nt_type="smoothgrad_sq"`` returns the mean of the squared attributions,
+  E[(grad f)^2]; ``"vargrad"`` returns E[a^2] - E[a]^2, the per-feature variance
+  of the gradient (ddof = 0). Both are negative controls; NoiseTunnel's own
+  defaults are ``nt_type="smoothgrad", nt_samples=5, stdevs=1.0`` and Saliency's
+  ``abs=True`` (:data:`LIBRARY_DEFAULTS`).
 * :func:`captum_limebase`: ``LimeBase`` with a Gaussian ``perturb_func`` in input
   space (x0 + L eps), identity interpretable representation, similarity 1 and
   ``SkLearnLinearRegression`` (least squares with intercept): exactly C-LIME.
@@ -30,9 +39,72 @@ from verify.validation import InputError
 from ..conformance.explainer import Explainer
 from ._common import validated
 
-__all__ = ["captum_lime", "captum_limebase", "captum_smoothgrad"]
+__all__ = ["LIBRARY_DEFAULTS", "captum_lime", "captum_limebase", "captum_smoothgrad"]
 
 _HINT = "captum is not installed: pip install 'xai-verify[captum]' (it pins torch==2.13.0)"
+
+#: NoiseTunnel's and Saliency's own defaults (``absolute=None`` leaves Saliency's abs=True).
+LIBRARY_DEFAULTS: dict[str, Any] = {
+    "absolute": None,
+    "nt_type": "smoothgrad",
+    "nt_samples": 5,
+    "stdevs": 1.0,
+}
+_NT_TYPES = ("smoothgrad", "smoothgrad_sq", "vargrad")
+
+# What each deviation from the conforming configuration fails, measured on the battery.
+_FAILS_ABS = {
+    "check_sign_and_scale": "abs=True: Saliency returns |grad f|, so SmoothGrad is E|grad f|",
+    "check_linearity": "abs=True: |grad f| is not linear in f",
+    "check_proportionality_affine": "abs=True: |w|, not w",
+    "check_proportionality_single_index": "abs=True: |grad f| loses the signs of w",
+    "check_convergence": "abs=True: E|grad f|, not E[grad f]",
+    "check_rate": "abs=True: E|grad f| is another limit (a bias)",
+    "check_anisotropic_covariance": "abs=True: E|grad f|",
+    "check_correlated_covariance": "abs=True: E|grad f|",
+    "check_small_sigma_limit": "abs=True: |grad f(x0)|",
+}
+_FAILS_NT_TYPE = {
+    "smoothgrad_sq": {
+        "check_proportionality_affine": "nt_type='smoothgrad_sq': E[(grad f)^2] is w^2 for "
+        "affine f, not w",
+        "check_proportionality_single_index": "nt_type='smoothgrad_sq': squares lose the "
+        "signs of w",
+        "check_linearity": "nt_type='smoothgrad_sq': quadratic in f",
+        "check_scale_equivariance": "nt_type='smoothgrad_sq': scales as 1/c^2, not 1/c",
+        "check_small_sigma_limit": "nt_type='smoothgrad_sq': (grad f(x0))^2",
+        "check_convergence": "nt_type='smoothgrad_sq': E[(grad f)^2], not E[grad f]",
+        "check_rate": "nt_type='smoothgrad_sq': another limit (a bias)",
+        "check_anisotropic_covariance": "nt_type='smoothgrad_sq': E[(grad f)^2]",
+        "check_sign_and_scale": "nt_type='smoothgrad_sq': E[(grad f)^2] >= 0",
+    },
+    "vargrad": {
+        "check_proportionality_affine": "nt_type='vargrad': the gradient of an affine f "
+        "has no variance: 0, not w",
+        "check_proportionality_single_index": "nt_type='vargrad': Var[grad f] >= 0 loses "
+        "the signs of w",
+        "check_linearity": "nt_type='vargrad': quadratic in f",
+        "check_scale_equivariance": "nt_type='vargrad': scales as 1/c^2, not 1/c",
+        "check_small_sigma_limit": "nt_type='vargrad': the variance vanishes with sigma: 0, "
+        "not grad f(x0)",
+        "check_convergence": "nt_type='vargrad': Var[grad f], not E[grad f]",
+        "check_rate": "nt_type='vargrad': another limit (a bias)",
+        "check_anisotropic_covariance": "nt_type='vargrad': Var[grad f]",
+        "check_sign_and_scale": "nt_type='vargrad': Var[grad f] >= 0",
+    },
+}
+_FAILS_FIXED_STDEVS = {
+    "check_small_sigma_limit": "stdevs is a fixed float: the noise std ignores cov",
+    "check_convergence": "stdevs is a fixed float: the noise std ignores cov",
+    "check_rate": "stdevs is a fixed float: a bias that does not shrink",
+    "check_anisotropic_covariance": "stdevs is a fixed float: one std for every feature",
+    "check_correlated_covariance": "stdevs is a fixed float: no correlation",
+    "check_sign_and_scale": "stdevs is a fixed float: the noise std ignores cov",
+    "check_scale_equivariance": "stdevs is a fixed float: it does not scale with the inputs",
+}
+_FAILS_NT_SAMPLES = {
+    "check_rate": "nt_samples is fixed: n is ignored, so the error does not shrink with n",
+}
 
 
 def _imports() -> tuple[Any, Any]:
@@ -68,7 +140,13 @@ def _torch_model(torch: Any, f: Any, factor: np.ndarray | None = None) -> Any:
 
 
 def captum_smoothgrad(
-    *, absolute: bool | None = False, batch_size: int | None = None, name: str | None = None
+    *,
+    absolute: bool | None = False,
+    nt_type: str = "smoothgrad",
+    stdevs: str | float | None = None,
+    nt_samples: int | None = None,
+    batch_size: int | None = None,
+    name: str | None = None,
 ) -> Explainer:
     """captum's NoiseTunnel(Saliency) SmoothGrad, any covariance, as an Explainer.
 
@@ -78,38 +156,115 @@ def captum_smoothgrad(
         Passed to Saliency as ``abs``. ``False`` (correct) explains E[grad f];
         ``None`` leaves captum's default ``abs=True`` (the negative control of
         CLIENTS.md: E|grad f|).
+    nt_type : {"smoothgrad", "smoothgrad_sq", "vargrad"}
+        NoiseTunnel's mode: E[grad f] (correct), E[(grad f)^2] or Var[grad f]
+        (negative controls).
+    stdevs : "whiten", "per_feature", float or None
+        How cov reaches captum's one-float-per-input-tensor ``stdevs``:
+        "whiten" (full cov: unit noise on u = L^{-1} x, mapped back by L^{-T});
+        "per_feature" (diagonal cov: one input tensor per feature, stdevs
+        sqrt(cov_jj); a correlated cov is refused); a float is passed to captum
+        as is and cov is ignored (captum's default is 1.0). None (default):
+        "whiten" for nt_type="smoothgrad", else "per_feature" (squares and
+        variances have no linear map back from whitened coordinates).
+    nt_samples : int, optional
+        captum's ``nt_samples``; None (default): n. A number: fixed, n ignored
+        (captum's default is 5).
     batch_size : int, optional
         ``nt_samples_batch_size`` (the noise depends on it; fixed per explainer).
+
+    Returns
+    -------
+    Explainer
+        With the attribute ``expected_failed_checks`` (check -> reason; empty for
+        the defaults).
     """
     torch, attr = _imports()
+    if nt_type not in _NT_TYPES:
+        raise InputError(f"nt_type must be one of {_NT_TYPES}, got {nt_type!r}")
+    if stdevs is None:
+        stdevs = "whiten" if nt_type == "smoothgrad" else "per_feature"
+    fixed = not isinstance(stdevs, str)
+    if fixed:
+        stdevs = float(stdevs)  # captum asserts a Python float
+        if not (np.isfinite(stdevs) and stdevs >= 0):
+            raise InputError(f"stdevs must be a finite float >= 0, got {stdevs!r}")
+    elif stdevs not in ("whiten", "per_feature"):
+        raise InputError(f"stdevs must be 'whiten', 'per_feature' or a float, got {stdevs!r}")
+    if stdevs == "whiten" and nt_type != "smoothgrad":
+        raise InputError(
+            f"nt_type={nt_type!r} is not linear in the gradient: whitened coordinates cannot be "
+            "mapped back; use stdevs='per_feature' (diagonal cov) or a float"
+        )
+    if nt_samples is not None and (isinstance(nt_samples, bool) or int(nt_samples) < 1):
+        raise InputError(f"nt_samples must be a positive int, got {nt_samples!r}")
+    kwargs: dict[str, Any] = {} if absolute is None else {"abs": bool(absolute)}
 
-    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n, seed = validated(f, x0, cov, n, seed)
-        chol = np.linalg.cholesky(cov)
-        u0 = solve_triangular(chol, x0, lower=True)
-        tunnel = attr.NoiseTunnel(attr.Saliency(_torch_model(torch, f, chol)))
-        kwargs: dict[str, Any] = {} if absolute is None else {"abs": bool(absolute)}
+    def attribute(forward: Any, inputs: Any, sds: Any, n: int, seed: int) -> Any:
+        tunnel = attr.NoiseTunnel(attr.Saliency(forward))
         torch.manual_seed(seed)
-        out = tunnel.attribute(
-            torch.tensor(u0[None, :], dtype=torch.float32),
-            nt_type="smoothgrad",
-            nt_samples=n,
-            stdevs=1.0,
+        return tunnel.attribute(
+            inputs,
+            nt_type=nt_type,
+            nt_samples=n if nt_samples is None else int(nt_samples),
+            stdevs=sds,
             nt_samples_batch_size=batch_size,
             **kwargs,
         )
-        sg_u = out.detach().double().numpy()[0]
-        return solve_triangular(chol.T, sg_u, lower=False)  # T = L^{-T} SG_u
 
-    label = "" if absolute is False else ("[abs=True]" if absolute else "[abs=default]")
-    return Explainer(
+    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n, seed = validated(f, x0, cov, n, seed)
+        if stdevs == "whiten":
+            chol = np.linalg.cholesky(cov)
+            u0 = solve_triangular(chol, x0, lower=True)
+            u = torch.tensor(u0[None, :], dtype=torch.float32)
+            out = attribute(_torch_model(torch, f, chol), u, 1.0, n, seed)
+            sg_u = out.detach().double().numpy()[0]
+            return solve_triangular(chol.T, sg_u, lower=False)  # T = L^{-T} SG_u
+        if fixed:
+            x = torch.tensor(x0[None, :], dtype=torch.float32)
+            out = attribute(_torch_model(torch, f), x, stdevs, n, seed)
+            return out.detach().double().numpy()[0]
+        if np.any(cov != np.diag(np.diag(cov))):
+            raise InputError(
+                "stdevs='per_feature' gives captum one standard deviation per feature and "
+                "cannot draw correlated noise: pass a diagonal cov, or use stdevs='whiten'"
+            )
+        model = _torch_model(torch, f)
+        columns = tuple(torch.tensor([[v]], dtype=torch.float32) for v in x0)
+        sds = tuple(float(v) for v in np.sqrt(np.diag(cov)))
+        out = attribute(lambda *cols: model(torch.cat(cols, dim=1)), columns, sds, n, seed)
+        return np.array([float(o.detach().double().reshape(-1)[0]) for o in out])
+
+    expected: dict[str, list[str]] = {}
+    parts = []
+    if absolute is not False:
+        parts.append("abs=True" if absolute else "abs=default")
+    if nt_type != "smoothgrad":
+        parts.append(f"nt_type={nt_type}")
+    if stdevs != "whiten":
+        parts.append(f"stdevs={stdevs}")
+    if nt_samples is not None:
+        parts.append(f"nt_samples={nt_samples}")
+    for given, fails, label in (
+        (absolute is not False, _FAILS_ABS, f"abs={absolute}"),
+        (nt_type != "smoothgrad", _FAILS_NT_TYPE.get(nt_type, {}), f"nt_type={nt_type!r}"),
+        (fixed, _FAILS_FIXED_STDEVS, f"stdevs={stdevs!r}"),
+        (nt_samples is not None, _FAILS_NT_SAMPLES, f"nt_samples={nt_samples}"),
+    ):
+        if given:
+            for check, reason in fails.items():
+                expected.setdefault(check, []).append(f"{label}: {reason}")
+    e = Explainer(
         explain,
         kind="gradient",
-        covariance="full",
+        covariance="diagonal" if stdevs == "per_feature" else "full",
         stochastic=True,
         precision="float32",
-        name=name or f"captum_smoothgrad{label}",
+        name=name or "captum_smoothgrad" + "".join(f"[{p}]" for p in parts),
     )
+    e.expected_failed_checks = {k: "; ".join(v) for k, v in expected.items()}
+    return e
 
 
 def captum_limebase(*, name: str | None = None) -> Explainer:

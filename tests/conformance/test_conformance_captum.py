@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 
 pytest.importorskip("captum", reason="captum is not installed: pip install 'xai-verify[captum]'")
 
 from properties.adapters import captum_lime, captum_limebase, captum_smoothgrad
+from properties.adapters.captum import LIBRARY_DEFAULTS
 from properties.conformance import Settings, check_explainer
 
 QUICK = Settings(replicates=12, n_convergence=1000, n_rate=(40, 2000))
@@ -69,4 +71,90 @@ def test_captum_clients_pass_at_full_size_over_seeds(make):
         for r in check_explainer(make(), on_fail=None, seed=seed):
             if r.status == "failed":
                 failures.append((seed, r.message[:300]))
+    assert not failures
+
+
+# -- NoiseTunnel's other modes, per-feature stdevs, captum's own defaults ---------------
+
+
+class _Affine:
+    dim = 3
+    w = np.array([1.0, -2.0, 0.5])
+
+    def __call__(self, x):
+        return np.atleast_2d(x) @ self.w + 1.0
+
+    def gradient(self, x):
+        return np.tile(self.w, (np.atleast_2d(x).shape[0], 1))
+
+
+def test_captum_per_feature_stdevs_passes_every_check_for_a_diagonal_cov():
+    e = captum_smoothgrad(stdevs="per_feature")
+    assert e.covariance == "diagonal" and e.expected_failed_checks == {}
+    results = check_explainer(e, on_fail=None, settings=QUICK)
+    assert not _failed(results)
+    corr = next(r for r in results if r.name == "check_correlated_covariance")
+    assert "refused" in corr.figures  # one float per input tensor: no correlation
+
+
+def test_captum_default_configuration_declares_no_failure():
+    assert captum_smoothgrad().expected_failed_checks == {}
+
+
+def test_smoothgrad_sq_and_vargrad_are_the_mean_square_and_the_variance():
+    # For affine f every gradient is w: E[g^2] = w^2 and Var[g] = 0, exactly.
+    x0, cov = np.array([0.2, -0.1, 0.4]), np.diag([0.3, 0.5, 0.2])
+    sq = captum_smoothgrad(nt_type="smoothgrad_sq")(_Affine(), x0, cov, 64, 0)
+    var = captum_smoothgrad(nt_type="vargrad")(_Affine(), x0, cov, 64, 0)
+    assert np.allclose(sq, _Affine.w**2, rtol=1e-5)
+    assert np.allclose(var, 0.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("nt_type", ["smoothgrad_sq", "vargrad"])
+def test_negative_control_nt_types_fail_proportionality_and_linearity(nt_type):
+    e = captum_smoothgrad(nt_type=nt_type)
+    assert e.covariance == "diagonal"  # per-feature stdevs: no linear map back from whitening
+    results = check_explainer(
+        e,
+        on_fail=None,
+        settings=QUICK,
+        checks=["check_proportionality_affine", "check_linearity"],
+    )
+    failed = _failed(results)
+    assert "check_proportionality_affine" in failed
+    assert "not linear in f" in failed["check_linearity"]
+
+
+def test_negative_control_fixed_stdevs_fails_small_sigma_naming_the_covariance():
+    e = captum_smoothgrad(stdevs=1.0)  # captum's default: an absolute std, cov ignored
+    results = check_explainer(e, on_fail=None, settings=QUICK, checks=["check_small_sigma_limit"])
+    assert "not scaled by the covariance" in _failed(results)["check_small_sigma_limit"]
+
+
+def test_negative_control_fixed_nt_samples_fails_rate():
+    e = captum_smoothgrad(nt_samples=5)
+    results = check_explainer(e, on_fail=None, settings=QUICK, checks=["check_rate"])
+    assert "n silently capped" in _failed(results)["check_rate"]
+
+
+def test_captum_library_defaults_fail_only_their_declared_checks():
+    e = captum_smoothgrad(**LIBRARY_DEFAULTS)
+    results = check_explainer(
+        e, expected_failed_checks=e.expected_failed_checks, on_fail="raise", settings=QUICK
+    )
+    xfail = {r.name for r in results if r.status == "xfail"}
+    assert {"check_linearity", "check_small_sigma_limit", "check_rate"} <= xfail
+
+
+@pytest.mark.slow
+def test_captum_per_feature_and_library_defaults_at_full_size():
+    failures = []
+    for seed in range(3):
+        for r in check_explainer(captum_smoothgrad(stdevs="per_feature"), on_fail=None, seed=seed):
+            if r.status == "failed":
+                failures.append((seed, r.message[:300]))
+        e = captum_smoothgrad(**LIBRARY_DEFAULTS)
+        check_explainer(
+            e, expected_failed_checks=e.expected_failed_checks, on_fail="raise", seed=seed
+        )
     assert not failures

@@ -1,0 +1,296 @@
+"""InterpretML's ``LimeTabular`` (package ``interpret-core``) as a conformance-battery explainer.
+
+What it computes (read in the installed source of interpret-core 0.7.8,
+``interpret/blackbox/_lime.py``; ``LimeTabular(model, data, feature_names=None,
+feature_types=None, **kwargs).explain_local(X, y=None, name=None, **kwargs)``):
+
+* It wraps lime's ``LimeTabularExplainer(data, **kwargs)`` (lime 0.2.0.1 here),
+  after *overwriting* ``mode="regression"`` and ``feature_names`` whatever the
+  user passed; every other constructor keyword goes to lime unchanged, with
+  lime's defaults: ``discretize_continuous=True``, ``sample_around_instance=False``,
+  ``kernel_width=None`` (0.75 sqrt(d)), ``feature_selection='auto'``,
+  ``random_state=None``.
+* The model: a scikit-learn classifier is reduced to ``predict_proba(x)[:, 1]``
+  (binary only; three or more classes are refused), a regressor to ``predict``,
+  and a plain callable is called as is (here f, one value per row: regression).
+* ``explain_local`` passes its keywords to lime's ``explain_instance``, with
+  lime's defaults ``num_features=10`` and ``num_samples=5000``: n is not
+  interpret's, it is lime's ``num_samples``. With ``feature_selection='auto'``
+  lime keeps ``num_features`` features (forward selection up to 6, the largest
+  |Ridge(alpha=0.01) coefficient x value| above), so for d > 10 the
+  explanation is *truncated*: the other features get no score and are left
+  out of the final fit. With ``feature_selection='none'`` every feature is kept
+  whatever ``num_features`` is. (For d <= 10 'auto' keeps all features and
+  equals 'none'.)
+* The scores are lime's Ridge coefficients (label 1 of ``as_map()``) on the
+  *standardised* features (x - mu) / s, in lime's order (by decreasing |score|),
+  named ``feature_0000``, ...; interpret does not divide them by s. They are
+  mapped back to feature indices here through ``feature_names_in_``.
+* Randomness: ``random_state=None`` makes lime draw from numpy's *global*
+  generator (``check_random_state(None)``); an int fixes lime's generator when
+  the explainer is *constructed*, so two calls on one explainer differ.
+
+So, as for :func:`properties.adapters.lime.lime_tabular` (CLIENTS.md, lime):
+with continuous features, samples around the instance, every feature kept, a
+fresh explainer per call with ``random_state=seed``, training data whose
+population std is sqrt(cov_jj) (the two rows mu +- s) and the scores divided by
+``lime_.scaler.scale_``, it estimates lime's C-LIME closed form: declared
+``kind='perturbation'``, ``covariance='diagonal'``, ``ridge_alpha=1``,
+``kernel_width=kw``, ``units='standardized'``; the default ``kernel_width=1e6``
+makes it T(x0, cov) up to lime's alpha = 1 ridge (lambda = 1 / n, declared).
+These are the adapter's defaults.
+
+interpret's defaults are :data:`LIBRARY_DEFAULTS`. Each deviation is declared
+in the returned explainer's ``expected_failed_checks`` (measured on the battery):
+
+* ``discretize_continuous=True``: ``check_scale_equivariance`` ("discretised
+  features (lime's discretize_continuous=True)");
+* ``sample_around_instance=False``: ``check_translation_equivariance``
+  ("lime's sample_around_instance=False");
+* ``random_state=None``: ``check_seed_reproducibility`` ("a global generator"),
+  and the exact identities that share a seed between calls;
+* ``num_samples`` given: ``check_rate`` (n is ignored);
+* ``to_raw_units=False`` (interpret's scores as they are):
+  ``check_sign_and_scale`` ("coefficients left in standardised units");
+* ``feature_selection='auto'`` with ``num_features`` < d: truncation, caught by
+  ``check_linearity`` (the kept features depend on f) once d > num_features
+  (``Settings(dim=12)`` for lime's num_features=10; the battery's default d = 3
+  cannot see it);
+* ``kernel_width=None`` is lime's kernel 0.75 sqrt(d), declared (for the
+  battery's d = 3), so it is not a failure: a different, declared closed form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from properties.conformance.explainer import Explainer
+from verify.validation import InputError, as_covariance, as_points
+
+__all__ = ["LIBRARY_DEFAULTS", "interpret_lime_tabular"]
+
+_HINT = (
+    "interpret is not installed: pip install 'xai-verify[interpret]' "
+    "(interpret-core, lime and scikit-learn)"
+)
+
+#: interpret's (that is, lime's) own defaults, and its scores left in standardised units.
+LIBRARY_DEFAULTS: dict[str, Any] = {
+    "kernel_width": None,
+    "discretize_continuous": True,
+    "sample_around_instance": False,
+    "feature_selection": "auto",
+    "random_state": None,
+    "num_features": 10,
+    "num_samples": 5000,
+    "to_raw_units": False,
+}
+
+_SEED = "seed"  # random_state sentinel: a fresh explainer per call with random_state=seed
+
+_FAILS_DISCRETIZE = {
+    "check_scale_equivariance": "discretize_continuous=True: binary quartile-bin features, "
+    "not slopes in input units",
+    "check_proportionality_affine": "discretize_continuous=True: bin indicators, not w",
+    "check_proportionality_single_index": "discretize_continuous=True: bin indicators",
+    "check_translation_equivariance": "discretize_continuous=True: bins from the training data",
+    "check_convergence": "discretize_continuous=True: another quantity",
+    "check_rate": "discretize_continuous=True: another quantity (a bias)",
+    "check_anisotropic_covariance": "discretize_continuous=True: another quantity",
+    "check_sign_and_scale": "discretize_continuous=True: another quantity",
+}
+_FAILS_AROUND_MEAN = {
+    "check_translation_equivariance": "sample_around_instance=False: samples around the "
+    "training mean, not x0",
+    "check_convergence": "sample_around_instance=False: the explanation at a point pulled "
+    "towards the training mean",
+    "check_rate": "sample_around_instance=False: a bias that does not shrink",
+    "check_anisotropic_covariance": "sample_around_instance=False: samples around the "
+    "training mean",
+    "check_proportionality_single_index": "sample_around_instance=False: samples around "
+    "the training mean",
+}
+_FAILS_GLOBAL_RNG = {
+    "check_seed_reproducibility": "random_state=None: lime draws from numpy's global "
+    "generator, so the seed is not used",
+    "check_linearity": "random_state=None: calls sharing a seed do not share the noise",
+    "check_translation_equivariance": "random_state=None: calls sharing a seed do not share "
+    "the noise",
+    "check_scale_equivariance": "random_state=None: calls sharing a seed do not share the noise",
+}
+_FAILS_NUM_SAMPLES = {
+    "check_rate": "num_samples is fixed: n is ignored, so the error does not shrink with n",
+    "check_proportionality_affine": "num_samples is fixed: lime's Ridge(alpha=1) penalty "
+    "is alpha / num_samples, not the declared alpha / n",
+}
+_FAILS_STANDARDISED = {
+    "check_sign_and_scale": "to_raw_units=False: interpret's scores are slopes on the "
+    "standardised features (x - mu) / s",
+    "check_scale_equivariance": "to_raw_units=False: standardised slopes do not scale",
+    "check_anisotropic_covariance": "to_raw_units=False: standardised slopes, s_j T_j",
+    "check_convergence": "to_raw_units=False: standardised slopes, s T",
+    "check_rate": "to_raw_units=False: standardised slopes (a bias)",
+    "check_proportionality_affine": "to_raw_units=False: s w, not w",
+    "check_proportionality_single_index": "to_raw_units=False: s_j w_j, not a multiple of w",
+}
+_FAILS_TRUNCATION = {
+    "check_linearity": "feature selection keeping num_features < d features: the kept "
+    "features depend on f",
+    "check_proportionality_affine": "truncation: the features left out get no score",
+    "check_proportionality_single_index": "truncation: the features left out get no score",
+    "check_translation_equivariance": "truncation: lime ranks features by coefficient x "
+    "(standardised) value, which a translation changes",
+    "check_convergence": "truncation: the features left out get no score",
+    "check_anisotropic_covariance": "truncation: the features left out get no score",
+    "check_sign_and_scale": "truncation: the features left out get no score",
+}
+
+
+def _import() -> Any:
+    try:
+        from interpret.blackbox import LimeTabular
+    except ImportError as exc:
+        raise ImportError(_HINT) from exc
+    return LimeTabular
+
+
+def _validated(f: Any, x0: Any, cov: Any, n: Any, seed: Any) -> tuple[Any, ...]:
+    dim = getattr(f, "dim", None)
+    if dim is None:
+        raise InputError("f must be a verify.functions.Function (it has no .dim)")
+    points, single = as_points(x0, dim)
+    if not single:
+        raise InputError(f"x0 must have shape ({dim},) for one point, got {np.shape(x0)}")
+    cov = as_covariance(cov, dim)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n (number of perturbations) must be a positive int, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(f"seed must be a non-negative int, got {seed!r}")
+    return points[0], cov, int(n), int(seed)
+
+
+def interpret_lime_tabular(
+    *,
+    kernel_width: float | None = 1e6,
+    discretize_continuous: bool = False,
+    sample_around_instance: bool = True,
+    feature_selection: str = "none",
+    random_state: Any = _SEED,
+    num_features: int | None = None,
+    num_samples: int | None = None,
+    to_raw_units: bool = True,
+    training_mean: Any = None,
+    name: str | None = None,
+    **lime_kwargs: Any,
+) -> Explainer:
+    """InterpretML's ``LimeTabular`` on continuous features, as an Explainer.
+
+    Parameters
+    ----------
+    kernel_width, discretize_continuous, sample_around_instance, feature_selection
+        Passed to lime through ``LimeTabular(model, data, **kwargs)``. The defaults
+        here estimate the closed form; lime's own (None, True, False, 'auto') are
+        in :data:`LIBRARY_DEFAULTS`.
+    random_state : "seed", None, int or RandomState
+        "seed" (default): a fresh ``LimeTabular`` per call with
+        ``random_state=seed``. Anything else is passed to lime as is (None, lime's
+        default: numpy's global generator).
+    num_features, num_samples : int, optional
+        Passed to ``explain_local`` (lime's ``explain_instance``); None: d and n.
+        lime's defaults are 10 and 5000.
+    to_raw_units : bool
+        Divide interpret's scores by ``lime_.scaler.scale_`` (True: raw input
+        units). interpret returns them in standardised units (False).
+    training_mean : array_like, optional
+        Mean mu of the two training rows mu +- s (default: the origin).
+    name : str, optional
+    **lime_kwargs
+        Other keywords for lime's ``LimeTabularExplainer``.
+
+    Returns
+    -------
+    Explainer
+        With the attribute ``expected_failed_checks`` (check -> reason; empty for
+        the defaults).
+    """
+    lime_tabular_class = _import()
+    if "mode" in lime_kwargs:
+        raise InputError("interpret overwrites mode with 'regression'; do not pass it")
+
+    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n, seed = _validated(f, x0, cov, n, seed)
+        d = f.dim
+        if np.any(cov != np.diag(np.diag(cov))):
+            raise InputError(
+                "lime scales each feature by its own standard deviation and cannot draw "
+                "correlated noise: pass a diagonal cov"
+            )
+        if n <= d + 1:
+            raise InputError(f"lime's surrogate needs n >= d + 2 = {d + 2} samples, got {n}")
+        s = np.sqrt(np.diag(cov))
+        mu = np.zeros(d) if training_mean is None else np.asarray(training_mean, dtype=float)
+        state = seed if isinstance(random_state, str) and random_state == _SEED else random_state
+        explainer = lime_tabular_class(
+            f,
+            np.stack([mu - s, mu + s]),
+            feature_types=["continuous"] * d,
+            kernel_width=kernel_width,
+            discretize_continuous=discretize_continuous,
+            sample_around_instance=sample_around_instance,
+            feature_selection=feature_selection,
+            random_state=state,
+            **lime_kwargs,
+        )
+        result = explainer.explain_local(
+            x0[None, :],
+            num_features=d if num_features is None else int(num_features),
+            num_samples=n if num_samples is None else int(num_samples),
+        )
+        local = result.data(0)
+        index = {str(nm): j for j, nm in enumerate(explainer.feature_names_in_)}
+        coef = np.zeros(d)
+        for nm, score in zip(local["names"], local["scores"], strict=True):
+            coef[index[str(nm)]] = float(score)
+        return coef / explainer.lime_.scaler.scale_ if to_raw_units else coef
+
+    expected: dict[str, list[str]] = {}
+    parts = []
+    own_seed = isinstance(random_state, str) and random_state == _SEED
+    truncating = feature_selection != "none" and num_features is not None
+    for given, fails, label in (
+        (discretize_continuous, _FAILS_DISCRETIZE, "discretized"),
+        (not sample_around_instance, _FAILS_AROUND_MEAN, "around_mean"),
+        (not own_seed, _FAILS_GLOBAL_RNG, f"random_state={random_state!r}"),
+        (num_samples is not None, _FAILS_NUM_SAMPLES, f"num_samples={num_samples}"),
+        (not to_raw_units, _FAILS_STANDARDISED, "standardized_scores"),
+        (truncating, _FAILS_TRUNCATION, f"{feature_selection}/num_features={num_features}"),
+    ):
+        if given:
+            parts.append(label)
+            for check, reason in fails.items():
+                if fails is _FAILS_TRUNCATION:
+                    reason += f" (when d > num_features = {num_features})"
+                expected.setdefault(check, []).append(f"{label}: {reason}")
+    if kernel_width != 1e6:
+        parts.insert(0, f"kw={'default' if kernel_width is None else f'{kernel_width:g}'}")
+    if random_state is not None and not own_seed:
+        # A fixed generator: same answer for every seed, and the same stream reused.
+        expected.setdefault("check_seed_sensitivity", []).append(
+            f"random_state={random_state!r}: lime's generator is fixed, the seed is ignored"
+        )
+    # lime's default width 0.75 sqrt(d) depends on d; declare it for the battery's d = 3.
+    width = 0.75 * np.sqrt(3) if kernel_width is None else float(kernel_width)
+    e = Explainer(
+        explain,
+        kind="perturbation",
+        covariance="diagonal",
+        stochastic=True,
+        ridge_alpha=1.0,
+        kernel_width=width,
+        units="standardized",
+        name=name or "interpret_lime_tabular" + "".join(f"[{p}]" for p in parts),
+    )
+    e.expected_failed_checks = {k: "; ".join(v) for k, v in expected.items()}
+    return e

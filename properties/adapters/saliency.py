@@ -1,0 +1,265 @@
+"""PAIR's ``saliency`` (framework-free core) SmoothGrad as a conformance-battery explainer.
+
+What it computes (read in the installed source of saliency 0.2.1,
+``saliency/core/base.py`` and ``saliency/core/gradients.py``):
+``GradientSaliency().GetSmoothedMask(x_value, call_model_function,
+call_model_args=None, stdev_spread=.15, nsamples=25, magnitude=True)``
+
+* **Noise scale.** ``stdev = stdev_spread * (np.max(x_value) - np.min(x_value))``:
+  a *fraction of the input's range* over all its entries, one scalar for every
+  feature. Not an absolute standard deviation; no per-feature or correlated
+  noise; an input whose entries are all equal (x0 = 0, say) gets no noise.
+* **Samples.** ``nsamples`` draws ``np.random.normal(0, stdev, x_value.shape)``,
+  every one noisy (no noise-free sample), one model call per sample: the
+  callback receives a batch of one, ``x_value[None]``, and returns
+  ``{INPUT_OUTPUT_GRADIENTS: gradient}`` of the same shape (the shape is checked).
+* **What is averaged.** ``magnitude=True`` (the default) adds ``grad * grad``:
+  the default mask is E[(grad f)^2] per feature, the mean *squared* gradient,
+  not SmoothGrad's E[grad f]; ``magnitude=False`` adds ``grad``: E[grad f].
+* **Randomness.** The *global* ``np.random`` generator, no seed argument. The
+  adapter seeds it with ``np.random.seed(seed)`` before each call and puts the
+  caller's global state back afterwards.
+* **Arithmetic.** The sum is kept in a float32 array
+  (``np.zeros_like(x_value, dtype=np.float32)``): the mask is float32 whatever
+  the model returns, hence ``precision="float32"``.
+
+How the adapter makes it estimate T(x0, cov) = E[grad f(x)], x ~ N(x0, cov)
+(its defaults): ``magnitude=False``, ``nsamples=n`` and whitening around an
+anchor, as for zennit: ``x_value`` is a = (1, 0, ..., 0) (range 1, so
+``stdev_spread=1.0`` is unit noise), the callback evaluates g(u) = f(x0 + L (u - a))
+and returns grad_u g = L^T grad f, and T = L^{-T} mask (cov = L L^T, any
+covariance; d = 1 has no range and is refused). ``x_value`` holds ``copies``
+rows of the anchor (saliency accepts any array: every entry gets its own noise
+and the range is still 1), ``nsamples = n / copies``, and the rows of the mask
+are averaged: n noisy gradients in n / copies callback calls. With ``magnitude=True`` the
+whitened mask E[(L^T grad f)^2] is divided by diag(L)^2, which is E[(grad f)^2]
+per feature for a diagonal cov; a correlated one is refused (and
+``covariance='diagonal'`` declared).
+
+The library's defaults are :data:`LIBRARY_DEFAULTS` (``stdev_spread=0.15,
+nsamples=25, magnitude=True``): the adapter then passes x0 itself, so the noise
+std is 0.15 (max x0 - min x0) whatever cov is, 25 samples whatever n is, and
+the mask is the mean squared gradient. Each deviation is declared in the
+returned explainer's ``expected_failed_checks`` (measured on the battery):
+
+* ``stdev_spread`` given: ``check_anisotropic_covariance`` ("the noise is not
+  drawn with the covariance's factor") and ``check_small_sigma_limit`` ("the
+  noise is not scaled by the covariance"), with translation, convergence, rate,
+  correlated, Lipschitz and sign-and-scale;
+* ``nsamples`` given: ``check_rate`` ("n silently capped"), and only it;
+* ``magnitude=True``: ``check_proportionality_affine`` (for affine f it returns
+  w^2, not w) and ``check_linearity`` ("not linear in f"), with most of the rest
+  (the battery has no hint for squared gradients: the message names a
+  per-feature or scale error).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.linalg import solve_triangular
+
+from properties.conformance.explainer import Explainer
+from verify.validation import InputError, as_covariance, as_points
+
+__all__ = ["LIBRARY_DEFAULTS", "saliency_smoothgrad"]
+
+_HINT = "saliency is not installed: pip install 'xai-verify[saliency]' (PAIR's saliency package)"
+
+#: saliency's own defaults of ``GetSmoothedMask``.
+LIBRARY_DEFAULTS: dict[str, Any] = {"stdev_spread": 0.15, "nsamples": 25, "magnitude": True}
+
+_MAX_COPIES = 200
+
+_FAILS_STDEV_SPREAD = {
+    "check_small_sigma_limit": "saliency's noise std is stdev_spread x (max x0 - min x0), "
+    "not the declared covariance",
+    "check_translation_equivariance": "the noise scale follows the range of x0, which a "
+    "translation changes",
+    "check_convergence": "noise of std stdev_spread x range(x0), not the declared cov",
+    "check_rate": "the noise is not the declared cov: the bias dominates the error",
+    "check_anisotropic_covariance": "one noise scale for every feature, set by range(x0)",
+    "check_correlated_covariance": "isotropic noise set by range(x0): no correlation",
+    "check_lipschitz_bound": "noise smaller than declared: less smoothing than the bound allows",
+    "check_sign_and_scale": "at x0 = 0 the range is 0: no noise at all",
+}
+_FAILS_NSAMPLES = {
+    "check_rate": "nsamples is fixed: n is ignored, so the error does not shrink with n",
+}
+_FAILS_MAGNITUDE = {
+    "check_proportionality_affine": "magnitude=True averages squared gradients: w^2 for "
+    "affine f, not w",
+    "check_proportionality_single_index": "magnitude=True: squared gradients lose the signs of w",
+    "check_linearity": "magnitude=True: the mean squared gradient is quadratic in f",
+    "check_scale_equivariance": "magnitude=True: squared gradients scale as 1/c^2, not 1/c",
+    "check_small_sigma_limit": "magnitude=True: (grad f(x0))^2, not grad f(x0)",
+    "check_convergence": "magnitude=True: E[(grad f)^2], not E[grad f]",
+    "check_rate": "magnitude=True: E[(grad f)^2] is another limit, a bias that does not shrink",
+    "check_anisotropic_covariance": "magnitude=True: E[(grad f)^2], not E[grad f]",
+    "check_sign_and_scale": "magnitude=True: E[(grad f)^2] >= 0, not E[grad f]",
+}
+
+
+def _import() -> Any:
+    try:
+        from saliency.core import base, gradients
+    except ImportError as exc:
+        raise ImportError(_HINT) from exc
+    return base, gradients
+
+
+def _validated(f: Any, x0: Any, cov: Any, n: Any, seed: Any) -> tuple[Any, ...]:
+    dim = getattr(f, "dim", None)
+    if dim is None:
+        raise InputError("f must be a verify.functions.Function (it has no .dim)")
+    points, single = as_points(x0, dim)
+    if not single:
+        raise InputError(f"x0 must have shape ({dim},) for one point, got {np.shape(x0)}")
+    cov = as_covariance(cov, dim)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n (number of perturbations) must be a positive int, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(f"seed must be a non-negative int, got {seed!r}")
+    return points[0], cov, int(n), int(seed)
+
+
+def _auto_copies(n: int) -> int:
+    """The largest divisor of n that is at most _MAX_COPIES."""
+    return max(b for b in range(1, min(n, _MAX_COPIES) + 1) if n % b == 0)
+
+
+def saliency_smoothgrad(
+    *,
+    stdev_spread: float | None = None,
+    nsamples: int | None = None,
+    magnitude: bool = False,
+    copies: int | None = None,
+    name: str | None = None,
+    **saliency_kwargs: Any,
+) -> Explainer:
+    """PAIR saliency's ``GradientSaliency().GetSmoothedMask`` (numpy) as an Explainer.
+
+    Parameters
+    ----------
+    stdev_spread : float, optional
+        saliency's ``stdev_spread`` (std = stdev_spread x (max - min) of the input).
+        None (default, conforming): whiten cov around an anchor of range 1 and use
+        ``stdev_spread=1.0`` (any covariance). A number: saliency sees x0 itself
+        and cov is ignored (saliency's default is 0.15).
+    nsamples : int, optional
+        saliency's ``nsamples``; None (default): n. A number: fixed, n ignored
+        (saliency's default is 25).
+    magnitude : bool
+        saliency's ``magnitude``: False (default here) averages gradients; True
+        (saliency's default) averages squared gradients.
+    copies : int, optional
+        Rows of one ``x_value`` (copies of the input, each with its own noise;
+        their masks are averaged); default: the largest divisor of n up to 200
+        when nsamples is the adapter's, else 1.
+    name : str, optional
+    **saliency_kwargs
+        Passed to ``GetSmoothedMask`` (``call_model_args`` is the adapter's).
+
+    Returns
+    -------
+    Explainer
+        ``kind='gradient'``, ``covariance='full'``, ``precision='float32'``; its
+        attribute ``expected_failed_checks`` maps each check the configuration
+        is known to fail to the reason (empty for the defaults).
+    """
+    base, gradients = _import()
+    key = base.INPUT_OUTPUT_GRADIENTS
+    if stdev_spread is not None and not (np.isfinite(stdev_spread) and stdev_spread >= 0):
+        raise InputError(f"stdev_spread must be a finite number >= 0, got {stdev_spread!r}")
+    if copies is not None and (isinstance(copies, bool) or int(copies) < 1):
+        raise InputError(f"copies must be a positive int, got {copies!r}")
+    if nsamples is not None and (isinstance(nsamples, bool) or int(nsamples) < 1):
+        raise InputError(f"nsamples must be a positive int, got {nsamples!r}")
+    if "call_model_args" in saliency_kwargs:
+        raise InputError("call_model_args is the adapter's (it carries f, x0 and cov)")
+
+    def call_model(x_batch: Any, call_model_args: Any = None, expected_keys: Any = None) -> Any:
+        f, x0, chol, anchor = call_model_args
+        z = np.asarray(x_batch, dtype=float)
+        rows = z.reshape(-1, z.shape[-1])
+        if chol is None:
+            grad = f.gradient(rows)
+        else:
+            grad = f.gradient(x0 + (rows - anchor) @ chol.T) @ chol  # grad_u = L^T grad_x
+        return {key: grad.reshape(z.shape)}
+
+    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n, seed = _validated(f, x0, cov, n, seed)
+        d = f.dim
+        if stdev_spread is None:
+            if d < 2:
+                raise InputError(
+                    "saliency scales its noise by the input's range (max - min), which is 0 "
+                    "for a single feature: d >= 2 is needed"
+                )
+            chol = np.linalg.cholesky(cov)
+            anchor = np.zeros(d)
+            anchor[0] = 1.0  # range 1: stdev_spread 1.0 is unit noise
+            x_value, spread = anchor.copy(), 1.0
+        else:
+            chol, anchor, x_value, spread = None, None, x0.copy(), float(stdev_spread)
+        if copies is not None:
+            rows = int(copies)
+        elif nsamples is None:
+            rows = _auto_copies(n)
+        else:
+            rows = 1
+        if nsamples is None and n % rows:
+            raise InputError(f"copies={rows} must divide n = {n}")
+        draws = n // rows if nsamples is None else int(nsamples)
+        state = np.random.get_state()  # noqa: NPY002 (saliency draws from the global RNG)
+        try:
+            np.random.seed(seed)  # noqa: NPY002
+            mask = gradients.GradientSaliency().GetSmoothedMask(
+                np.tile(x_value, (rows, 1)),
+                call_model,
+                call_model_args=(f, x0, chol, anchor),
+                stdev_spread=spread,
+                nsamples=draws,
+                magnitude=magnitude,
+                **saliency_kwargs,
+            )
+        finally:
+            np.random.set_state(state)  # noqa: NPY002
+        out = np.asarray(mask, dtype=float).mean(axis=0)
+        if chol is None:
+            return out
+        if not magnitude:
+            return solve_triangular(chol.T, out, lower=False)  # T = L^{-T} mask_u
+        # Squared whitened gradients (L^T grad f)^2 map back to raw units only for a
+        # diagonal L: E[(s_j df/dx_j)^2] / s_j^2 = E[(df/dx_j)^2].
+        if np.any(chol != np.diag(np.diag(chol))):
+            raise InputError(
+                "magnitude=True averages squared whitened gradients (L^T grad f)^2, which "
+                "have no raw-unit reading under a correlated cov"
+            )
+        return out / np.diag(chol) ** 2
+
+    expected: dict[str, list[str]] = {}
+    parts = []
+    for given, fails, label in (
+        (stdev_spread is not None, _FAILS_STDEV_SPREAD, f"stdev_spread={stdev_spread}"),
+        (nsamples is not None, _FAILS_NSAMPLES, f"nsamples={nsamples}"),
+        (bool(magnitude), _FAILS_MAGNITUDE, "magnitude=True"),
+    ):
+        if given:
+            parts.append(label)
+            for check, reason in fails.items():
+                expected.setdefault(check, []).append(f"{label}: {reason}")
+    e = Explainer(
+        explain,
+        kind="gradient",
+        # Squared whitened gradients map back to raw units for a diagonal cov only.
+        covariance="diagonal" if magnitude and stdev_spread is None else "full",
+        stochastic=True,
+        precision="float32",
+        name=name or "saliency_smoothgrad" + "".join(f"[{p}]" for p in parts),
+    )
+    e.expected_failed_checks = {k: "; ".join(v) for k, v in expected.items()}
+    return e

@@ -1,0 +1,337 @@
+"""zennit's ``SmoothGrad`` attributor as a conformance-battery explainer.
+
+What zennit computes (read in the installed source of zennit 0.5.1,
+``zennit/attribution.py``; ``SmoothGrad(model, composite=None, attr_output=None,
+create_graph=False, retain_graph=None, noise_level=0.1, n_iter=20)``, called as
+``output, attr = sg(x, attr_output=...)``):
+
+* **Noise scale.** ``std = noise_level * (x.amax(dims) - x.amin(dims))`` with
+  ``dims`` every axis but the batch axis: a *fraction of each input's own range*
+  (max - min over its features), one scalar per row of the batch, the same for
+  every feature. Not an absolute standard deviation, and no per-feature or
+  correlated noise. An input whose features are all equal (x0 = 0, say) gets no
+  noise at all. (zennit#201 is users misreading ``noise_level``.)
+* **A noise-free sample.** The loop runs ``n_iter`` times and the *last*
+  iteration uses epsilon = 0 ("so that SmoothGrad with n_iter = 1 is the
+  gradient"): ``attr = (sum of n_iter - 1 noisy gradients + grad(x)) / n_iter``,
+  whose expectation is ``((n_iter - 1) SG + grad f(x0)) / n_iter``, an
+  O(1/n_iter) bias ``(grad f(x0) - SG) / n_iter`` towards the plain gradient.
+* **What is averaged.** Each sample is the vector-Jacobian product of the model
+  with ``attr_output(output)``. zennit's default ``attr_output=None`` is the
+  *identity*, so for a scalar model every sample is ``f(x) grad f(x)`` and the
+  default attribution estimates E[f grad f] = E[grad (f^2)] / 2, not E[grad f].
+  ``attr_output=torch.ones_like`` gives E[grad f].
+* **Randomness.** ``torch.randn_like``: torch's global generator, no seed
+  argument. Each call here runs ``torch.manual_seed(seed)`` first.
+* **Arithmetic.** ``result += gradient / n_iter`` in the input's dtype; the
+  adapter feeds float64 tensors, so it works in float64.
+
+How the adapter makes zennit estimate T(x0, cov) = E[grad f(x)], x ~ N(x0, cov)
+(its defaults):
+
+* ``attr_output=torch.ones_like`` (the adapter's ``attr_output="ones"``);
+* any covariance cov = L L^T by whitening around an *anchor*: zennit explains
+  g(u) = f(x0 + L (u - a)) at u = a, a = (1, 0, ..., 0), whose range is 1, so
+  ``noise_level=1.0`` is unit noise and x = x0 + L eps ~ N(x0, cov); the chain
+  rule (grad_u g = L^T grad_x f) is undone by T = L^{-T} SG_u. The anchor keeps
+  the range at 1 whatever x0 is (x0 = 0 included); d = 1 has no range and is
+  refused;
+* ``debias=True``: ``n_iter = n / copies + 1`` so that there are exactly n noisy
+  gradients, and the noise-free one is removed with zennit's own ``Gradient``
+  attributor: SG = (n_iter attr - grad g(a)) / (n_iter - 1), exactly the mean of
+  the n noisy gradients;
+* ``copies``: the anchor is repeated ``copies`` times in one batch (zennit draws
+  independent noise for every row), ``copies`` the largest divisor of n up to
+  200, and the rows averaged: n noisy gradients in n / copies Python iterations
+  instead of n (zennit's loop costs about 0.4 ms per iteration).
+
+The library's own defaults are :data:`LIBRARY_DEFAULTS` (``noise_level=0.1,
+n_iter=20, attr_output=None, debias=False``): zennit then sees x0 itself, draws
+noise of std 0.1 (max x0 - min x0) whatever cov is, averages 19 noisy samples of
+f grad f and one noise-free one, whatever n is. Each deviation from the
+conforming configuration is declared in the returned explainer's
+``expected_failed_checks`` (check name -> reason), measured on the battery:
+
+* ``noise_level`` given: ``check_small_sigma_limit`` ("the noise is not scaled by
+  the covariance"; 7 of 8 battery seeds) and ``check_anisotropic_covariance``
+  ("the noise is not drawn with the covariance's factor"; every seed), with
+  translation, convergence, rate, correlated, Lipschitz and sign-and-scale;
+* ``n_iter`` given: ``check_rate`` ("n silently capped"), and only it;
+* ``attr_output=None``: ``check_linearity`` ("not linear in f") and
+  ``check_proportionality_affine`` (for affine f it is (w^T x + b) w, not w),
+  with the small-sigma, closed-form and covariance checks.
+
+``debias=False`` (zennit's n_iter = n with its noise-free sample) is *not*
+detected by the battery at its sizes: the bias (grad f(x0) - SG) / n is far
+below the replicate standard error sd(grad f) / sqrt(R n) (a factor
+sqrt(R / n), about 0.1 at R = 30, n = 2000); measured, the full battery passes
+with it (seeds 0 and 1), and so does ``n_iter=20`` apart from ``check_rate``
+(a 1/20 weight on grad f(x0)). It is declared no failure; the test suite
+measures the bias directly at n_iter = 2, where zennit's mean is
+(SG + grad f(x0)) / 2.
+
+zennit 0.5.1's package ``__init__`` imports ``zennit.torchvision``, which imports
+torchvision; PyPI's torchvision wheels are built against CUDA torch and do not
+import with torch 2.13.0+cpu ("operator torchvision::nms does not exist"). The
+attributors live in ``zennit/attribution.py``, which imports only torch: when
+``import zennit.attribution`` fails for that reason, the adapter loads that file
+of the installed zennit directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from typing import Any
+
+import numpy as np
+from scipy.linalg import solve_triangular
+
+from properties.conformance.explainer import Explainer
+from verify.validation import InputError, as_covariance, as_points
+
+__all__ = ["LIBRARY_DEFAULTS", "zennit_smoothgrad"]
+
+_HINT = (
+    "zennit is not installed: pip install 'xai-verify[zennit]' "
+    "(install torch==2.13.0 first and alone: any other torch spec pulls a CUDA build)"
+)
+
+#: zennit's own defaults, as a user calling ``SmoothGrad(model)(x)`` gets them.
+LIBRARY_DEFAULTS: dict[str, Any] = {
+    "noise_level": 0.1,
+    "n_iter": 20,
+    "attr_output": None,
+    "debias": False,
+}
+
+_MAX_COPIES = 200
+
+_FAILS_NOISE_LEVEL = {
+    "check_small_sigma_limit": "zennit's noise std is noise_level x (max x0 - min x0), "
+    "not the declared covariance",
+    "check_translation_equivariance": "the noise scale follows the range of x0, which a "
+    "translation changes",
+    "check_convergence": "noise of std noise_level x range(x0), not the declared cov",
+    "check_rate": "the noise is not the declared cov: the bias dominates the error",
+    "check_anisotropic_covariance": "one noise scale for every feature, set by range(x0)",
+    "check_correlated_covariance": "isotropic noise set by range(x0): no correlation",
+    "check_lipschitz_bound": "noise smaller than declared: less smoothing than the bound allows",
+    "check_sign_and_scale": "at x0 = 0 the range is 0: no noise at all",
+}
+_FAILS_N_ITER = {
+    "check_rate": "n_iter is fixed: n is ignored, so the error does not shrink with n",
+}
+_FAILS_ATTR_OUTPUT = {
+    "check_linearity": "attr_output=None (the identity) averages f(x) grad f(x), quadratic in f",
+    "check_proportionality_affine": "attr_output=None: for affine f each sample is "
+    "(w^T x + b) w, not w",
+    "check_small_sigma_limit": "attr_output=None: f(x0) grad f(x0), not grad f(x0)",
+    "check_convergence": "attr_output=None: E[f grad f], not E[grad f]",
+    "check_rate": "attr_output=None: E[f grad f] is another limit, a bias that does not shrink",
+    "check_anisotropic_covariance": "attr_output=None: E[f grad f], not E[grad f]",
+    "check_correlated_covariance": "attr_output=None: E[f grad f], not E[grad f]",
+    "check_sign_and_scale": "attr_output=None: E[f grad f], not E[grad f]",
+}
+
+
+def _load_attribution() -> Any:
+    """zennit's attribution module (see the module docstring for the torchvision fallback)."""
+    try:
+        import torch  # noqa: F401
+        import zennit.attribution as attribution
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in ("torch", "zennit"):
+            raise ImportError(_HINT) from exc
+        return _attribution_file()  # torchvision (or another of zennit's imports) missing
+    except (ImportError, RuntimeError, OSError):
+        return _attribution_file()  # torchvision built for another torch
+    return attribution
+
+
+@functools.cache
+def _attribution_file() -> Any:
+    """Load the installed zennit's ``attribution.py`` alone (it imports only torch)."""
+    spec = importlib.util.find_spec("zennit")
+    if spec is None or spec.origin is None:
+        raise ImportError(_HINT)
+    path = os.path.join(os.path.dirname(spec.origin), "attribution.py")
+    file_spec = importlib.util.spec_from_file_location("_xai_verify_zennit_attribution", path)
+    if file_spec is None or file_spec.loader is None:
+        raise ImportError(_HINT)
+    module = importlib.util.module_from_spec(file_spec)
+    file_spec.loader.exec_module(module)
+    return module
+
+
+def _validated(f: Any, x0: Any, cov: Any, n: Any, seed: Any) -> tuple[Any, ...]:
+    dim = getattr(f, "dim", None)
+    if dim is None:
+        raise InputError("f must be a verify.functions.Function (it has no .dim)")
+    points, single = as_points(x0, dim)
+    if not single:
+        raise InputError(f"x0 must have shape ({dim},) for one point, got {np.shape(x0)}")
+    cov = as_covariance(cov, dim)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n (number of perturbations) must be a positive int, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(f"seed must be a non-negative int, got {seed!r}")
+    return points[0], cov, int(n), int(seed)
+
+
+def _model(torch: Any, f: Any, x0: np.ndarray, chol: np.ndarray | None, anchor: np.ndarray) -> Any:
+    """u -> f(x0 + L (u - a)) (or f(u) when chol is None), backward = the exact numpy gradient."""
+
+    class _Model(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, u: Any) -> Any:
+            z = u.detach().cpu().double().numpy()
+            x = z if chol is None else x0 + (z - anchor) @ chol.T
+            grad = f.gradient(x)
+            if chol is not None:
+                grad = grad @ chol  # chain rule, row by row: grad_u = L^T grad_x
+            ctx.save_for_backward(torch.from_numpy(np.ascontiguousarray(grad)).to(u.dtype))
+            return torch.from_numpy(np.asarray(f(x), dtype=float)).to(u.dtype)
+
+        @staticmethod
+        def backward(ctx: Any, grad_out: Any) -> Any:
+            (grad,) = ctx.saved_tensors
+            return grad_out[:, None] * grad
+
+    return _Model.apply
+
+
+def _auto_copies(n: int) -> int:
+    """The largest divisor of n that is at most _MAX_COPIES."""
+    return max(b for b in range(1, min(n, _MAX_COPIES) + 1) if n % b == 0)
+
+
+def zennit_smoothgrad(
+    *,
+    noise_level: float | None = None,
+    n_iter: int | None = None,
+    attr_output: Any = "ones",
+    debias: bool = True,
+    copies: int | None = None,
+    name: str | None = None,
+    **zennit_kwargs: Any,
+) -> Explainer:
+    """zennit's ``SmoothGrad`` attributor (torch, CPU, float64) as an Explainer.
+
+    Parameters
+    ----------
+    noise_level : float, optional
+        zennit's ``noise_level`` (std = noise_level x (max - min) of the input).
+        None (default, conforming): whiten cov around an anchor of range 1 and use
+        ``noise_level=1.0`` (any covariance). A number: zennit sees x0 itself and
+        cov is ignored (zennit's default is 0.1).
+    n_iter : int, optional
+        zennit's ``n_iter``. None (default): derived from n (n noisy samples with
+        ``debias=True``, ``n_iter = n`` without). A number: fixed, n ignored
+        (zennit's default is 20).
+    attr_output : "ones", None or callable
+        zennit's ``attr_output``: "ones" (default, conforming) is
+        ``torch.ones_like`` (E[grad f]); None is zennit's default, the identity
+        (E[f grad f]); a callable or tensor is passed as is.
+    debias : bool
+        Remove zennit's noise-free sample (True, default) with one exact gradient
+        from zennit's ``Gradient`` attributor; False keeps zennit's estimator.
+    copies : int, optional
+        Rows of the batch explained at once (their noisy gradients are pooled);
+        default: the largest divisor of n up to 200 when n_iter and debias are
+        the adapter's, else 1.
+    name : str, optional
+    **zennit_kwargs
+        Passed to ``zennit.attribution.SmoothGrad`` (e.g. ``composite``,
+        ``create_graph``).
+
+    Returns
+    -------
+    Explainer
+        ``kind='gradient'``, ``covariance='full'``; its attribute
+        ``expected_failed_checks`` maps each check the configuration is known to
+        fail to the reason (empty for the defaults).
+    """
+    attribution = _load_attribution()
+    import torch
+
+    if attr_output == "ones":
+        output_fn: Any = torch.ones_like
+    else:
+        output_fn = attr_output
+    if noise_level is not None and not (np.isfinite(noise_level) and noise_level >= 0):
+        raise InputError(f"noise_level must be a finite number >= 0, got {noise_level!r}")
+    if n_iter is not None and (isinstance(n_iter, bool) or int(n_iter) < 1):
+        raise InputError(f"n_iter must be a positive int, got {n_iter!r}")
+    if copies is not None and (isinstance(copies, bool) or int(copies) < 1):
+        raise InputError(f"copies must be a positive int, got {copies!r}")
+
+    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n, seed = _validated(f, x0, cov, n, seed)
+        d = f.dim
+        if noise_level is None:
+            if d < 2:
+                raise InputError(
+                    "zennit scales its noise by the input's range (max - min), which is 0 "
+                    "for a single feature: d >= 2 is needed"
+                )
+            chol = np.linalg.cholesky(cov)
+            anchor = np.zeros(d)
+            anchor[0] = 1.0  # range 1: noise_level 1.0 is unit noise
+            start, level = anchor, 1.0
+        else:
+            chol, anchor, start, level = None, np.zeros(d), x0, float(noise_level)
+        if copies is not None:
+            rows = int(copies)
+        elif n_iter is None and debias:
+            rows = _auto_copies(n)
+        else:
+            rows = 1
+        if n_iter is not None:
+            iters = int(n_iter)
+        elif debias:
+            if n % rows:
+                raise InputError(f"copies={rows} must divide n = {n}")
+            iters = n // rows + 1  # n noisy gradients and one noise-free per row
+        else:
+            iters = max(1, n // rows)
+        model = _model(torch, f, x0, chol, anchor)
+        batch = torch.tensor(np.tile(start, (rows, 1)), dtype=torch.float64)
+        sg = attribution.SmoothGrad(model, noise_level=level, n_iter=iters, **zennit_kwargs)
+        torch.manual_seed(seed)
+        _, attr = sg(batch.clone(), attr_output=output_fn)
+        attr = attr.detach().double().numpy()
+        if debias:
+            if iters < 2:
+                raise InputError("debias=True needs n_iter >= 2 (one noise-free sample)")
+            grad = attribution.Gradient(model)
+            _, g0 = grad(batch[:1].clone(), attr_output=output_fn)
+            attr = (iters * attr - g0.detach().double().numpy()) / (iters - 1)
+        out = attr.mean(axis=0)
+        if chol is not None:
+            out = solve_triangular(chol.T, out, lower=False)  # T = L^{-T} SG_u
+        return out
+
+    expected: dict[str, list[str]] = {}
+    parts = []
+    for given, fails, label in (
+        (noise_level is not None, _FAILS_NOISE_LEVEL, f"noise_level={noise_level}"),
+        (n_iter is not None, _FAILS_N_ITER, f"n_iter={n_iter}"),
+        (attr_output is None, _FAILS_ATTR_OUTPUT, "attr_output=None"),
+    ):
+        if given:
+            parts.append(label)
+            for check, reason in fails.items():
+                expected.setdefault(check, []).append(f"{label}: {reason}")
+    if not debias:
+        parts.append("debias=False")
+    e = Explainer(
+        explain,
+        kind="gradient",
+        covariance="full",
+        stochastic=True,
+        name=name or "zennit_smoothgrad" + "".join(f"[{p}]" for p in parts),
+    )
+    e.expected_failed_checks = {k: "; ".join(v) for k, v in expected.items()}
+    return e

@@ -1,0 +1,156 @@
+"""PAIR saliency as a client: configured (whitened, magnitude=False, nsamples=n) it passes.
+
+What ``GetSmoothedMask`` computes is read from its installed source and
+documented in properties/adapters/saliency.py; the direct tests below measure
+the claims (noise std = stdev_spread x range of the input, squared gradients
+with magnitude=True, the global numpy generator) on functions with known
+expectations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip(
+    "saliency.core", reason="saliency is not installed: pip install 'xai-verify[saliency]'"
+)
+
+from properties.adapters.saliency import LIBRARY_DEFAULTS, saliency_smoothgrad
+from properties.conformance import Settings, check_explainer
+
+QUICK = Settings(replicates=12, n_convergence=1000, n_rate=(40, 2000))
+
+
+def _failed(results):
+    return {r.name: r.message for r in results if r.status == "failed"}
+
+
+class _Cubic:
+    """f(x) = sum_j x_j^3 / 3: E[grad f]_j = x0_j^2 + s_j^2 under noise of std s_j."""
+
+    dim = 3
+
+    def __call__(self, x):
+        return np.sum(np.atleast_2d(x) ** 3, axis=1) / 3
+
+    def gradient(self, x):
+        return np.atleast_2d(x) ** 2
+
+
+class _Affine:
+    dim = 3
+    w = np.array([1.0, -2.0, 0.5])
+
+    def __call__(self, x):
+        return np.atleast_2d(x) @ self.w + 1.0
+
+    def gradient(self, x):
+        return np.tile(self.w, (np.atleast_2d(x).shape[0], 1))
+
+
+def test_configured_saliency_passes_the_battery():
+    e = saliency_smoothgrad()
+    assert e.expected_failed_checks == {}
+    assert (e.kind, e.covariance, e.precision) == ("gradient", "full", "float32")
+    results = check_explainer(e, on_fail=None, settings=QUICK)
+    assert not _failed(results)
+    assert sum(r.status == "passed" for r in results) == 17
+
+
+def test_noise_std_is_stdev_spread_times_the_range_and_cov_is_ignored():
+    x0 = np.array([0.0, 1.0, 0.5])  # range 1
+    out = saliency_smoothgrad(stdev_spread=0.3)(_Cubic(), x0, 0.01 * np.eye(3), 40_000, 5)
+    assert np.allclose(out - x0**2, 0.3**2, rtol=0.15)
+    # Configured: the declared per-feature variances.
+    variances = np.array([0.04, 0.25, 0.09])
+    out = saliency_smoothgrad()(_Cubic(), x0, np.diag(variances), 40_000, 5)
+    assert np.allclose(out - x0**2, variances, rtol=0.15)
+
+
+def test_magnitude_true_averages_squared_gradients():
+    x0 = np.array([0.2, -0.1, 0.4])
+    squared = saliency_smoothgrad(magnitude=True)(_Affine(), x0, 0.3 * np.eye(3), 50, 0)
+    assert np.allclose(squared, _Affine.w**2, rtol=1e-4)
+    plain = saliency_smoothgrad()(_Affine(), x0, 0.3 * np.eye(3), 50, 0)
+    assert np.allclose(plain, _Affine.w, rtol=1e-4)
+
+
+def test_the_callers_global_numpy_generator_is_left_as_it_was():
+    # saliency draws from the legacy global generator; the adapter seeds it and restores it.
+    np.random.seed(123)  # noqa: NPY002
+    expected = np.random.random_sample()  # noqa: NPY002
+    np.random.seed(123)  # noqa: NPY002
+    saliency_smoothgrad()(_Cubic(), np.zeros(3), np.eye(3), 40, 9)
+    assert np.random.random_sample() == expected  # noqa: NPY002
+
+
+def test_stdev_spread_fails_the_checks_naming_the_noise_scale():
+    e = saliency_smoothgrad(stdev_spread=0.15)
+    results = check_explainer(
+        e,
+        on_fail=None,
+        settings=QUICK,
+        seed=1,
+        checks=["check_small_sigma_limit", "check_anisotropic_covariance"],
+    )
+    failed = _failed(results)
+    assert "not scaled by the covariance" in failed["check_small_sigma_limit"]
+    assert "not drawn with the covariance's factor" in failed["check_anisotropic_covariance"]
+
+
+def test_fixed_nsamples_fails_rate():
+    e = saliency_smoothgrad(nsamples=25)
+    assert set(e.expected_failed_checks) == {"check_rate"}
+    results = check_explainer(e, on_fail=None, settings=QUICK, checks=["check_rate"])
+    assert "n silently capped" in _failed(results)["check_rate"]
+
+
+def test_magnitude_true_fails_proportionality_and_linearity():
+    e = saliency_smoothgrad(magnitude=True)
+    assert e.covariance == "diagonal"  # squares map back to raw units for a diagonal cov only
+    results = check_explainer(
+        e,
+        on_fail=None,
+        settings=QUICK,
+        checks=["check_proportionality_affine", "check_linearity"],
+    )
+    failed = _failed(results)
+    assert "check_proportionality_affine" in failed
+    assert "not linear in f" in failed["check_linearity"]
+
+
+def test_library_defaults_fail_only_their_declared_checks():
+    e = saliency_smoothgrad(**LIBRARY_DEFAULTS)
+    declared = e.expected_failed_checks
+    results = check_explainer(e, expected_failed_checks=declared, on_fail="raise", settings=QUICK)
+    xfail = {r.name for r in results if r.status == "xfail"}
+    assert {"check_proportionality_affine", "check_linearity", "check_rate"} <= xfail
+    assert {"check_anisotropic_covariance", "check_small_sigma_limit"} <= xfail
+
+
+def test_missing_client_raises_import_error_with_install_hint(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "saliency.core", None)  # makes the import fail
+    with pytest.raises(ImportError, match=r"pip install 'xai-verify\[saliency\]'"):
+        saliency_smoothgrad()
+
+
+@pytest.mark.slow
+def test_configured_saliency_passes_the_full_battery_over_seeds():
+    failures = []
+    for seed in range(5):
+        for r in check_explainer(saliency_smoothgrad(), on_fail=None, seed=seed):
+            if r.status == "failed":
+                failures.append((seed, r.message[:300]))
+    assert not failures
+
+
+@pytest.mark.slow
+def test_library_defaults_fail_only_their_declared_checks_at_full_size():
+    e = saliency_smoothgrad(**LIBRARY_DEFAULTS)
+    for seed in range(3):
+        check_explainer(
+            e, expected_failed_checks=e.expected_failed_checks, on_fail="raise", seed=seed
+        )
