@@ -27,10 +27,15 @@ M1, M2 = sp.symbols("m1 m2", real=True)
 V1, V2 = sp.symbols("v1 v2", positive=True)
 
 POLYS = {
-    "fixed degree-4 polynomial": 3 * X1**4 - 2 * X1**3 * X2 + X1**2 * X2**2 / 2 + 5 * X1 * X2
-    - X2**3 + 7,
-    "generic degree-4 polynomial (15 symbolic coefficients)":
-        symbolic.generic_polynomial([X1, X2], 4)[0],
+    "fixed degree-4 polynomial": 3 * X1**4
+    - 2 * X1**3 * X2
+    + X1**2 * X2**2 / 2
+    + 5 * X1 * X2
+    - X2**3
+    + 7,
+    "generic degree-4 polynomial (15 symbolic coefficients)": symbolic.generic_polynomial(
+        [X1, X2], 4
+    )[0],
 }
 
 
@@ -54,13 +59,15 @@ def test_engine_vs_sympy_stats(benchmark, case):
     t_stats = time.perf_counter() - start
     ours = benchmark(_ours, poly)
     t_ours = benchmark.stats.stats.mean
-    benchmark.extra_info.update({
-        "sympy_stats_seconds": t_stats,
-        "engine_seconds_mean": t_ours,
-        "ratio": t_stats / t_ours,
-        "target_ratio": 100,
-        "same_result": sp.expand(ours - reference) == 0,
-    })
+    benchmark.extra_info.update(
+        {
+            "sympy_stats_seconds": t_stats,
+            "engine_seconds_mean": t_ours,
+            "ratio": t_stats / t_ours,
+            "target_ratio": 100,
+            "same_result": sp.expand(ours - reference) == 0,
+        }
+    )
     # correctness (not speed) is asserted: both routes must give the same polynomial
     assert sp.expand(ours - reference) == 0
 
@@ -71,17 +78,24 @@ TARGETS = {(4, 4): 1.0, (5, 5): 10.0}
 
 @pytest.mark.parametrize("d,k", CLASSES, ids=[f"d{d}-k{k}" for d, k in CLASSES])
 def test_theorem1_generic_class(benchmark, d, k):
-    rec = benchmark.pedantic(symbolic.prove_theorem1_generic, args=(d, k),
-                             kwargs={"keep_sides": 0}, rounds=3, iterations=1)
-    benchmark.extra_info.update({
-        "d": d,
-        "k": k,
-        "coefficients": rec.details["coefficients"],
-        "identities_checked": rec.details["identities_checked"],
-        "status": rec.status,
-        "seconds": benchmark.stats.stats.max,
-        "target_seconds": TARGETS.get((d, k)),
-    })
+    rec = benchmark.pedantic(
+        symbolic.prove_theorem1_generic,
+        args=(d, k),
+        kwargs={"keep_sides": 0},
+        rounds=3,
+        iterations=1,
+    )
+    benchmark.extra_info.update(
+        {
+            "d": d,
+            "k": k,
+            "coefficients": rec.details["coefficients"],
+            "identities_checked": rec.details["identities_checked"],
+            "status": rec.status,
+            "seconds": benchmark.stats.stats.max,
+            "target_seconds": TARGETS.get((d, k)),
+        }
+    )
     assert rec.status == "proved"
 
 
@@ -89,5 +103,6 @@ def test_prove_all(benchmark):
     """Every statement at the default sizes (what ``verify run`` calls)."""
     recs = benchmark.pedantic(symbolic.prove_all, rounds=1, iterations=1)
     benchmark.extra_info["records"] = len(recs)
-    benchmark.extra_info["statuses"] = {r.statement_id + ":" + r.function_class[:40]: r.status
-                                        for r in recs}
+    benchmark.extra_info["statuses"] = {
+        r.statement_id + ":" + r.function_class[:40]: r.status for r in recs
+    }

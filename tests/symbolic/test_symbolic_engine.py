@@ -32,6 +32,7 @@ def _zero(e) -> bool:
 
 # -- polynomial moments (MATH.md §8(a)) --------------------------------------------
 
+
 @pytest.mark.parametrize("i,j", [(0, 0), (0, 1), (1, 2)])
 def test_second_moment(i, j):
     got = gaussian_expectation(X[i] * X[j], X, MU3, S3)
@@ -107,14 +108,20 @@ def test_packed_arithmetic_against_sympy():
     assert padd(p, p, -1) == {}
 
 
-def test_rational_parameters_stay_exact():
+def test_float_parameters_become_the_binary_fractions_they_hold():
+    """0.1 is 3602879701896397 / 2**55, not 1/10: the engine works on what was written."""
     got = gaussian_expectation(X[0] ** 2 * X[1], X[:2], [0.5, -1], [[0.25, 0.1], [0.1, 2]])
     assert got.is_Rational
-    assert got == sp.Rational(1, 2) ** 2 * (-1) + sp.Rational(1, 4) * (-1) + 2 * sp.Rational(
-        1, 2) * sp.Rational(1, 10)
+    tenth = sp.Rational(3602879701896397, 2**55)
+    assert sp.Rational(0.1) == tenth
+    assert (
+        got
+        == sp.Rational(1, 2) ** 2 * (-1) + sp.Rational(1, 4) * (-1) + 2 * sp.Rational(1, 2) * tenth
+    )
 
 
 # -- exponentials, trig, probit ----------------------------------------------------
+
 
 def test_exp_linear_is_mgf():
     w = sp.Matrix(sp.symbols("w1:4", real=True))
@@ -129,7 +136,7 @@ def test_exp_quadratic_gaussian_product_1d():
     s, p = sp.symbols("s p", positive=True)
     got = gaussian_expectation(x * sp.exp(-p * x**2 / 2), [x], [m], [[s]])
     # direct integration as an independent route
-    dens = sp.exp(-(x - m) ** 2 / (2 * s)) / sp.sqrt(2 * sp.pi * s)
+    dens = sp.exp(-((x - m) ** 2) / (2 * s)) / sp.sqrt(2 * sp.pi * s)
     want = sp.integrate(x * sp.exp(-p * x**2 / 2) * dens, (x, -sp.oo, sp.oo), conds="none")
     assert _zero(got - want)
 
@@ -174,6 +181,7 @@ def test_covariance_vector_and_second_moment():
 
 
 # -- bad input --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "expr,culprit",

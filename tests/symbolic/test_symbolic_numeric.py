@@ -40,8 +40,8 @@ MC_CASES = {
     "polynomial": X1**3 * X2 - 2 * X1 * X2**2 + X2,
     "sin ridge": sp.sin(2 * X1 - X2 + sp.Rational(1, 4)),
     "probit ridge": Phi(X1 + 3 * X2 - 1),
-    "rbf": 2 * sp.exp(-(X1 - 1) ** 2 - (X1 - 1) * X2 / 2 - X2**2),
-    "exp-quadratic times poly": (1 + X1) * sp.exp(-X1**2 / 4 + X2 / 2),
+    "rbf": 2 * sp.exp(-((X1 - 1) ** 2) - (X1 - 1) * X2 / 2 - X2**2),
+    "exp-quadratic times poly": (1 + X1) * sp.exp(-(X1**2) / 4 + X2 / 2),
 }
 # per case: E f (1), E[grad f] (2), E[x f] (2)
 N_MC_ASSERTIONS = 5 * len(MC_CASES)
@@ -60,8 +60,10 @@ def _assert_mc(values: np.ndarray, exact: float, what: str) -> None:
     sd = values.std(ddof=1)
     tol = Z * sd / np.sqrt(values.size) + 1e-12
     err = abs(values.mean() - exact)
-    assert err <= tol, f"{what}: MC mean {values.mean():.6g} vs exact {exact:.6g}, " \
-                       f"|err| {err:.3g} > tol {tol:.3g} (z={Z:.2f}, n={values.size})"
+    assert err <= tol, (
+        f"{what}: MC mean {values.mean():.6g} vs exact {exact:.6g}, "
+        f"|err| {err:.3g} > tol {tol:.3g} (z={Z:.2f}, n={values.size})"
+    )
 
 
 @pytest.mark.parametrize("name", list(MC_CASES))
@@ -69,10 +71,8 @@ def test_monte_carlo_agrees_with_exact(name, samples):
     f = MC_CASES[name]
     grad = [sp.diff(f, x) for x in XS]
     exact_f = float(to_numeric(gaussian_expectation(f, XS, MEAN, COV), [])())
-    exact_g = np.asarray(to_numeric(expected_gradient(f, XS, MEAN, COV), [])(),
-                         dtype=float).ravel()
-    exact_xf = [float(to_numeric(gaussian_expectation(x * f, XS, MEAN, COV), [])())
-                for x in XS]
+    exact_g = np.asarray(to_numeric(expected_gradient(f, XS, MEAN, COV), [])(), dtype=float).ravel()
+    exact_xf = [float(to_numeric(gaussian_expectation(x * f, XS, MEAN, COV), [])()) for x in XS]
     fv = to_numeric(f, XS)
     gv = [to_numeric(g, XS) for g in grad]
     a, b = samples[:, 0], samples[:, 1]
@@ -113,6 +113,7 @@ def test_symbolic_parameters_lambdified_once():
 
 
 # -- (b) against the numeric ground-truth engine ---------------------------------------
+
 
 @pytest.fixture(scope="module")
 def engine():
@@ -156,8 +157,10 @@ def _ridge_case(functions, link):
 CASES = {
     "polynomial": _poly_case,
     "rbf mixture": _rbf_case,
-    **{f"ridge {k}": (lambda fn, k=k: _ridge_case(fn, k))
-       for k in ("identity", "probit", "sin", "exp")},
+    **{
+        f"ridge {k}": (lambda fn, k=k: _ridge_case(fn, k))
+        for k in ("identity", "probit", "sin", "exp")
+    },
 }
 
 
@@ -173,16 +176,28 @@ def test_against_closed_form_engine(name, engine):
     cov = COV
     np.testing.assert_allclose(
         float(_num(gaussian_expectation(expr, XS, mean, cov))[0]),
-        closed_form.expectation(f_num, X0_NUM, COV_NUM), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(_num(expected_gradient(expr, XS, mean, cov)),
-                               closed_form.smoothgrad(f_num, X0_NUM, COV_NUM),
-                               rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(_num(covariance_vector(expr, XS, mean, cov)),
-                               closed_form.covariance(f_num, X0_NUM, COV_NUM),
-                               rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(_num(stein_side(expr, XS, mean, cov)),
-                               closed_form.clime(f_num, X0_NUM, COV_NUM),
-                               rtol=1e-9, atol=1e-12)
+        closed_form.expectation(f_num, X0_NUM, COV_NUM),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        _num(expected_gradient(expr, XS, mean, cov)),
+        closed_form.smoothgrad(f_num, X0_NUM, COV_NUM),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        _num(covariance_vector(expr, XS, mean, cov)),
+        closed_form.covariance(f_num, X0_NUM, COV_NUM),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        _num(stein_side(expr, XS, mean, cov)),
+        closed_form.clime(f_num, X0_NUM, COV_NUM),
+        rtol=1e-9,
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("name", ["polynomial", "ridge sin", "rbf mixture"])
@@ -194,19 +209,18 @@ def test_ridge_and_kernel_clime_against_closed_form(name, engine):
     lam = sp.Rational(3, 10)
     covv = covariance_vector(expr, XS, mean, COV)
     w_ridge = (COV + lam * sp.eye(2)).LUsolve(covv)
-    np.testing.assert_allclose(_num(w_ridge), closed_form.clime(f_num, X0_NUM, COV_NUM,
-                                                                ridge=0.3),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        _num(w_ridge), closed_form.clime(f_num, X0_NUM, COV_NUM, ridge=0.3), rtol=1e-9, atol=1e-12
+    )
     # kernel LIME: solve the weighted normal equations built from exact weighted moments
     kw = sp.Rational(6, 5)
     pi = sp.exp(-((X1 - mean[0]) ** 2 + (X2 - mean[1]) ** 2) / (2 * kw**2))
     feats = [sp.S.One, X1, X2]
-    G = sp.Matrix(3, 3, lambda i, j: gaussian_expectation(pi * feats[i] * feats[j], XS, mean,
-                                                          COV))
+    G = sp.Matrix(3, 3, lambda i, j: gaussian_expectation(pi * feats[i] * feats[j], XS, mean, COV))
     r = sp.Matrix([gaussian_expectation(pi * feats[i] * expr, XS, mean, COV) for i in range(3)])
     Gn = np.asarray(to_numeric(G, [])(), dtype=float)
     rn = np.asarray(to_numeric(r, [])(), dtype=float).ravel()
     coef = np.linalg.solve(Gn, rn)
-    np.testing.assert_allclose(coef[1:], closed_form.clime(f_num, X0_NUM, COV_NUM,
-                                                           kernel_width=1.2),
-                               rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(
+        coef[1:], closed_form.clime(f_num, X0_NUM, COV_NUM, kernel_width=1.2), rtol=1e-8, atol=1e-12
+    )

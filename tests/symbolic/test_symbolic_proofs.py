@@ -38,8 +38,9 @@ def test_prove_all_covers_the_issue_classes(all_records):
     classes = " | ".join(r.function_class for r in all_records if r.statement_id == "theorem1")
     for needle in ("d=5, k=5", "sin(w'x + b)", "exp(w'x + b)", "probit", "RBF mixture"):
         assert needle in classes
-    links = {r.function_class.split(":")[0] for r in all_records
-             if r.statement_id == "proposition3"}
+    links = {
+        r.function_class.split(":")[0] for r in all_records if r.statement_id == "proposition3"
+    }
     assert links == {f"link {k}" for k in ("affine", "identity", "probit", "sin", "exp")}
 
 
@@ -79,7 +80,7 @@ def test_prove_equivalence_examples():
     rec = symbolic.prove_equivalence(sp.sin(X1 - 2 * X2) + X1**3 * X2, [X1, X2], [1, 0], cov)
     assert rec.status == "proved"
     assert any("cov^-1" in c["name"] for c in rec.checks)  # explicit inverse checked too
-    rec = symbolic.prove_equivalence(Phi(RIDGE) * sp.exp(-X1**2 / 2), [X1, X2])
+    rec = symbolic.prove_equivalence(Phi(RIDGE) * sp.exp(-(X1**2) / 2), [X1, X2])
     assert rec.status == "proved"
 
 
@@ -102,8 +103,7 @@ def test_decision_bites_on_a_wrong_identity():
 def test_lemma6_and_kernel_lime():
     f, _ = symbolic.generic_polynomial([X1, X2], 2)
     assert symbolic.prove_lemma6(f, [X1, X2]).status == "proved"
-    assert symbolic.prove_lemma6(sp.exp(RIDGE), [X1, X2], lam=sp.Rational(1, 3)).status == \
-        "proved"
+    assert symbolic.prove_lemma6(sp.exp(RIDGE), [X1, X2], lam=sp.Rational(1, 3)).status == "proved"
     assert symbolic.prove_kernel_lime(sp.sin(W1 * X1 + B), [X1]).status == "proved"
 
 
@@ -115,7 +115,7 @@ def test_kernel_lime_bites_with_wrong_kernel_width():
     f = X1**3
     w_wrong = symbolic.expected_gradient(f, [X1], [x0], [[s]])[0]
     w0 = symbolic.gaussian_expectation(f, [X1], [x0], [[s]]) - w_wrong * x0
-    weight = sp.exp(-(X1 - x0) ** 2 / (2 * kw**2))
+    weight = sp.exp(-((X1 - x0) ** 2) / (2 * kw**2))
     eq = symbolic.gaussian_expectation(weight * X1 * (f - w_wrong * X1 - w0), [X1], [x0], [[s]])
     assert decide_zero(eq).status == "disproved"
 
@@ -136,7 +136,7 @@ def test_proportionality_k_is_the_documented_closed_form():
     v = symbolic.symbolic_covariance(1)[0, 0]
     th, b = sp.Symbol("theta_1", real=True), sp.Symbol("b", real=True)
     r = sp.sqrt(1 + th**2 * v)
-    want = sp.exp(-((th * m + b) / r) ** 2 / 2) / sp.sqrt(2 * sp.pi) / r
+    want = sp.exp(-(((th * m + b) / r) ** 2) / 2) / sp.sqrt(2 * sp.pi) / r
     assert decide_zero(rec.details["k"] - want).status == "proved"
 
 
@@ -175,6 +175,7 @@ def test_stein_step_function_is_the_boundary():
 
 # -- undecided and timeouts ---------------------------------------------------------
 
+
 def test_undecided_when_canonicalisation_is_switched_off():
     x = sp.Symbol("x", real=True)
     dec = decide_zero(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1, canonicalise=False)
@@ -195,8 +196,9 @@ def test_undecided_when_normal_form_cannot_decide():
 def test_undecided_record_is_labelled_numeric():
     x = sp.Symbol("x", real=True)
     dec = decide_zero(sp.sin(2 * x) - 2 * sp.sin(x) * sp.cos(x), try_simplify=False)
-    rec = ProofRecord("theorem1", "demo", "demo", dec.status, numeric_evidence=dec.evidence,
-                      reason=dec.method)
+    rec = ProofRecord(
+        "theorem1", "demo", "demo", dec.status, numeric_evidence=dec.evidence, reason=dec.method
+    )
     assert "numeric evidence only (not a proof)" in str(rec)
     assert "not a proof" in rec.to_latex()
 

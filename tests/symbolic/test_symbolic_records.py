@@ -11,9 +11,23 @@ from verify import symbolic
 from verify.symbolic import ProofRecord
 
 KEYS = {
-    "statement_id", "statement", "function_class", "status", "relation", "lhs", "rhs",
-    "difference", "assumptions", "elapsed_seconds", "method", "witness", "numeric_evidence",
-    "reason", "checks", "details",
+    "statement_id",
+    "statement",
+    "function_class",
+    "status",
+    "relation",
+    "lhs",
+    "rhs",
+    "difference",
+    "assumptions",
+    "elapsed_seconds",
+    "method",
+    "witness",
+    "numeric_evidence",
+    "reason",
+    "checks",
+    "details",
+    "corroboration",
 }
 
 

@@ -5,24 +5,30 @@ expanded into terms, and every term is split into
 
 * a transcendental key: the exponent of its ``exp`` factors (a rational
   function, brought to ``p/q`` form with its additive numeric constant moved
-  out), its radicals ``B**e`` with ``B`` split into irreducible factors and ``e``
-  reduced to its fractional part, and its other function factors
+  out), its radicals ``B**e`` (``B`` in canonical form with its provably positive
+  factors split off, ``e`` reduced to its fractional part), and its other function factors
   (``sin``, ``cos``, ``Phi``, ...) with canonical arguments;
 * a coefficient that is a rational function of the symbols.
 
 Terms with equal keys are summed and cancelled. If every coefficient cancels,
-``D = 0`` is **proved**: the rewriting uses only field operations and
-``exp(a) exp(b) = exp(a+b)``, ``B**e = prod f_i**(m_i e)`` for the factors of a
-radicand (radicands in this package are determinants ``det(I + S A)`` and
-``1 + w'S w``, positive under the stated assumptions).
+``D = 0`` is **proved**. The rewriting uses only identities valid for every value of the
+symbols allowed by their declared assumptions: field operations,
+``exp(a) exp(b) = exp(a+b)``, ``B**(a+b) = B**a B**b`` for a radical's base B (true for
+the principal branch of any B != 0), and ``(P R)**e = P**e R**e`` only for factors P that
+SymPy proves positive from the symbols' assumptions. A radicand that is not provably
+positive is never split: it stays one canonical base, so an identity that holds only where
+its factors are positive (``sqrt(a b) = sqrt(a) sqrt(b)``) is never proved.
 
-Otherwise ``sympy.simplify`` is tried. If that also fails, ``D`` is evaluated at
-random rational parameter points with SymPy's error-controlled ``evalf``:
+Otherwise ``sympy.simplify`` is tried (it too respects the symbols' assumptions). If that
+also fails, ``D`` is evaluated at random rational parameter points (admissible ones: SPD
+covariances, positive symbols positive, and the integrability conditions of the proof in
+progress):
 
-* a value clearly away from zero is a witness: status **disproved**, with the
-  non-cancelled residual and the witness point;
-* values zero to the working precision give **undecided**, with the numbers
-  attached and labelled as numeric evidence, never as a proof.
+* a value whose sign is certain is a witness: status **disproved**, with the
+  non-cancelled residual, the point and the certificate (an exact rational value, or an
+  interval enclosure from :mod:`verify.symbolic.interval` that excludes 0);
+* otherwise **undecided**, with high-precision values attached and labelled as numeric
+  evidence, never as a proof or a disproof.
 """
 
 from __future__ import annotations
@@ -36,13 +42,17 @@ from functools import lru_cache
 import sympy as sp
 
 from ..deadline import check as check_deadline
+from .interval import certified_sign
 from .special import Phi
+from .trace import active
 
 __all__ = [
     "Decision",
+    "admissible_points",
     "decide_matrix",
     "decide_zero",
     "default_sampler",
+    "is_spd",
     "normal_form",
     "spd_sampler",
 ]
@@ -96,18 +106,37 @@ def _split_constant(arg: sp.Expr):
 
 @lru_cache(maxsize=8192)
 def _radical_split(base: sp.Expr, e: sp.Rational) -> tuple:
-    """``base**e`` as (numeric/coefficient part, ((irreducible factor, exponent), ...))."""
+    """``base**e`` as (coefficient, ((base factor, exponent), ...)), splitting soundly.
+
+    ``base = c * prod f_i**m_i / prod g_j**n_j`` (irreducible factors). A factor is split
+    off only when it is provably positive (a positive constant, or ``is_positive`` from
+    the symbols' assumptions): ``(P R)**e = P**e R**e`` needs ``P > 0``, nothing about R.
+    Everything else stays together as one canonical base ``R`` (expanded numerator over
+    expanded denominator), which is never split.
+    """
     base = _rational(base)
     num, den = sp.fraction(base)
     coeff = sp.S.One
     parts = []
+    rest_num, rest_den = sp.S.One, sp.S.One
     for part, sign in ((num, 1), (den, -1)):
-        if part.is_number:
-            coeff *= part ** (sign * e)
-            continue
-        c, factors = sp.factor_list(part)
-        coeff *= c ** (sign * e)
-        parts.extend((f, sign * mult * e) for f, mult in factors)
+        c, factors = (part, []) if part.is_number else sp.factor_list(part)
+        if c.is_positive:
+            coeff *= c ** (sign * e)
+        elif sign == 1:
+            rest_num *= c
+        else:
+            rest_den *= c
+        for f, mult in factors:
+            if f.is_positive:
+                parts.append((f, sign * mult * e))
+            elif sign == 1:
+                rest_num *= f**mult
+            else:
+                rest_den *= f**mult
+    rest = sp.expand(rest_num) / sp.expand(rest_den)
+    if rest != 1:
+        parts.append((rest, e))
     return coeff, tuple(parts)
 
 
@@ -229,10 +258,12 @@ def _from_normal_form(nf: dict) -> sp.Expr:
 
 
 def default_sampler(symbols, fixed: dict | None = None) -> Sampler:
-    """Random rational values: positive symbols in [1/4, 2], others in [-2, 2].
+    """Random rational values within each symbol's declared domain.
 
-    Covariance entries need an SPD point; proofs pass ``fixed`` values or their own
-    sampler for them (see :func:`spd_sampler`).
+    Positive symbols in [1/4, 2], non-negative ones in [0, 2], negative ones in
+    [-2, -1/4], non-positive ones in [-2, 0], others in [-2, 2]. Covariance entries need
+    an SPD point; proofs pass ``fixed`` values or their own sampler for them (see
+    :func:`spd_sampler`).
     """
     symbols = sorted(symbols, key=sp.default_sort_key)
 
@@ -242,65 +273,77 @@ def default_sampler(symbols, fixed: dict | None = None) -> Sampler:
             if s in point:
                 continue
             if s.is_positive:
-                point[s] = sp.Rational(rng.randint(25, 200), 100)
+                lo, hi = 25, 200
+            elif s.is_nonnegative:
+                lo, hi = 0, 200
+            elif s.is_negative:
+                lo, hi = -200, -25
+            elif s.is_nonpositive:
+                lo, hi = -200, 0
             else:
-                point[s] = sp.Rational(rng.randint(-200, 200), 100)
+                lo, hi = -200, 200
+            point[s] = sp.Rational(rng.randint(lo, hi), 100)
         return point
 
     return sample
+
+
+def is_spd(mat: sp.Matrix) -> bool:
+    """Sylvester's criterion on a numeric matrix (exact for Rational entries)."""
+    for k in range(1, mat.shape[0] + 1):
+        minor = mat[:k, :k].det()
+        if not (minor.is_number and bool(minor > 0)):
+            return False
+    return True
 
 
 def spd_sampler(cov: sp.Matrix, others=(), base: Sampler | None = None) -> Sampler:
     """Sampler giving a random rational SPD value to a symbolic covariance matrix.
 
-    ``cov = L L' + I/2`` with L lower triangular, small rational entries.
+    ``cov = L L' + I/2`` with L lower triangular, small rational entries, written into the
+    entries of ``cov`` that are plain symbols; a draw whose ``cov`` is not SPD (possible
+    when some entries are fixed numbers or expressions) is drawn again.
     """
     d = cov.shape[0]
     base = base or default_sampler(others)
 
     def sample(rng: random.Random) -> dict:
-        point = base(rng)
-        L = sp.Matrix(d, d, lambda i, j: sp.Rational(rng.randint(-10, 10), 10) if j <= i else 0)
-        val = L * L.T + sp.eye(d) / 2
-        for i in range(d):
-            for j in range(i, d):
-                if isinstance(cov[i, j], sp.Symbol):
-                    point[cov[i, j]] = val[i, j]
-        return point
+        for _ in range(_MAX_DRAWS):
+            point = base(rng)
+            L = sp.Matrix(d, d, lambda i, j: sp.Rational(rng.randint(-10, 10), 10) if j <= i else 0)
+            val = L * L.T + sp.eye(d) / 2
+            for i in range(d):
+                for j in range(i, d):
+                    if isinstance(cov[i, j], sp.Symbol):
+                        point[cov[i, j]] = val[i, j]
+            if is_spd(cov.xreplace(point)):
+                return point
+        raise ValueError(f"no SPD value of {cov} found in {_MAX_DRAWS} random draws")
 
     return sample
 
 
-def _numeric(expr, sampler: Sampler, n_points: int, dps: int, seed: int):
-    rng = random.Random(seed)
-    rows = []
-    tol = sp.Float(10) ** (-(dps // 2))
-    for _ in range(n_points):
-        point = sampler(rng)
-        val = sp.N(sp.sympify(expr).xreplace(point), dps)
-        val_hi = sp.N(sp.sympify(expr).xreplace(point), 2 * dps)
-        rows.append((point, val, val_hi))
-    return rows, tol
+_MAX_DRAWS = 50
 
 
-def _radicals_consistent(expr, sampler: Sampler, seed: int) -> bool:
-    """Guard for the one rewrite that needs a sign condition.
+def admissible_points(sampler: Sampler, n_points: int, seed: int) -> list[dict]:
+    """``n_points`` draws of ``sampler`` that satisfy the proof's integrability conditions.
 
-    Splitting ``B**e`` over the irreducible factors of B is valid when the
-    factors are positive. When symbolic radicands are present, a proof by normal
-    form is accepted only if the difference also vanishes (to 30 digits) at an
-    admissible random point; otherwise the decision falls through to the other
-    routes.
+    The conditions are those noted so far in the active :mod:`~verify.symbolic.trace`
+    (none outside a proof). A draw that violates one is drawn again, at most
+    ``_MAX_DRAWS`` times per point; fewer points are returned when none is found.
     """
-    has_radical = any(
-        p.exp.is_Rational and not p.exp.is_Integer and p.base.free_symbols
-        for p in expr.atoms(sp.Pow)
-    )
-    if not has_radical:
-        return True
-    point = sampler(random.Random(seed + 7919))
-    val = sp.N(expr.xreplace(point), 30)
-    return bool(val.is_number and abs(val) < sp.Float(10) ** -20)
+    trace = active()
+    conditions = list(trace.conditions) if trace is not None else []
+    rng = random.Random(seed)
+    points = []
+    for _ in range(n_points):
+        for _ in range(_MAX_DRAWS):
+            point = sampler(rng)
+            if all(c.holds_at(point) for c in conditions):
+                points.append(point)
+                break
+    return points
 
 
 def decide_zero(
@@ -328,7 +371,8 @@ def decide_zero(
         Set False to skip all symbolic canonicalisation (forces the numeric path;
         used to test the "undecided" branch).
     n_points, dps, seed :
-        Numeric evidence: number of random points, decimal digits, seed.
+        Witness search and numeric evidence: number of random points, decimal digits of
+        the evidence, seed.
     """
     expr = sp.sympify(expr)
     if expr == 0:
@@ -337,37 +381,51 @@ def decide_zero(
     sampler = sampler or default_sampler(expr.free_symbols)
     if canonicalise:
         nf = normal_form(expr)
-        if not nf and _radicals_consistent(expr, sampler, seed):
+        if not nf:
             return Decision(
                 "proved", sp.S.Zero, "normal form (grouped transcendental factors, cancelled)"
             )
-        residual = _from_normal_form(nf) if nf else expr
+        residual = _from_normal_form(nf)
         if try_simplify and sp.count_ops(residual) < 4000:
             simp = sp.simplify(residual)
             if simp == 0:
                 return Decision("proved", sp.S.Zero, "sympy.simplify of the normal-form residual")
             residual = simp
-    rows, tol = _numeric(expr, sampler, n_points, dps, seed)
-    for point, val, val_hi in rows:
-        if abs(val) > tol and abs(val - val_hi) < tol * abs(val):
+    rows = []
+    for point in admissible_points(sampler, n_points, seed):
+        check_deadline()
+        exact_value = expr.xreplace(point)
+        cert = certified_sign(exact_value)
+        if cert is not None and cert.sign != 0:
             return Decision(
                 "disproved",
                 residual,
-                "normal form did not cancel; nonzero value at a rational point "
-                f"(evalf at {dps} and {2 * dps} digits agree)",
-                witness={"point": point, "value": val},
+                "normal form did not cancel; certified nonzero value at a rational point "
+                f"({cert.method})",
+                witness={
+                    "point": point,
+                    "value": sp.N(exact_value, 30),
+                    "certificate": {
+                        "sign": cert.sign,
+                        "lower": cert.lower,
+                        "upper": cert.upper,
+                        "method": cert.method,
+                    },
+                },
             )
+        rows.append((point, sp.N(exact_value, dps)))
+    tol = sp.Float(10) ** (-(dps // 2))
     evidence = {
         "label": "numeric evidence only, not a proof",
         "dps": dps,
         "tolerance": tol,
-        "points": [{"point": p, "value": v} for p, v, _ in rows],
+        "points": [{"point": p, "value": v} for p, v in rows],
     }
     return Decision(
         "undecided",
         residual,
-        "canonicalisation could not decide; high-precision values at random rational "
-        "points are zero to the working precision",
+        "canonicalisation could not decide, and no random rational point gave a value of "
+        "certain sign",
         evidence=evidence,
     )
 

@@ -18,8 +18,14 @@ Supported classes (sums of such terms), all with symbolic parameters allowed:
   ``E[x Phi(s)] = mu Phi(m/r) + S a phi(m/r)/r`` (Gaussian conditioning on s and
   the truncated-normal mean ``E[(s-m) 1{s-U >= 0}] = v phi(m/r)/r``).
 
-Anything else raises :class:`UnsupportedExpression` naming the sub-expression.
-All arithmetic is exact; floats in the input are converted to Rationals.
+Anything else raises :class:`UnsupportedExpression` naming the sub-expression. An
+exponential of a quadratic is integrated only where the integral is finite (``cov^-1 + A``
+positive definite, :mod:`verify.symbolic.integrability`): a numeric divergent case raises
+:class:`~verify.symbolic.errors.NotIntegrable`, an open symbolic one becomes an assumption
+of the proof in progress. All arithmetic is exact; floats in the input are converted to the
+binary fractions they hold (:func:`~verify.symbolic.exact.exactify`). Inside a proof
+(:func:`verify.symbolic.trace.tracing`) every expectation taken is noted for the
+independent second route of :mod:`verify.symbolic.corroborate`.
 """
 
 from __future__ import annotations
@@ -31,9 +37,12 @@ import sympy as sp
 
 from ..deadline import check as check_deadline
 from .errors import UnsupportedExpression
+from .exact import exactify
+from .integrability import settle
 from .moments import moment_table
 from .params import as_covariance, as_mean, as_variables
 from .special import Phi, erf_to_phi, phi
+from .trace import Expectation, active
 
 __all__ = [
     "covariance_vector",
@@ -88,7 +97,7 @@ def gaussian_expectation(expr, xs, mean=None, cov=None) -> sp.Expr:
     E
     """
     xs, m, S = _prepare(xs, mean, cov)
-    return _expect(sp.sympify(expr), xs, m, S)
+    return _expect(exactify(expr), xs, m, S)
 
 
 def expected_gradient(expr, xs, mean=None, cov=None) -> sp.Matrix:
@@ -100,14 +109,14 @@ def expected_gradient(expr, xs, mean=None, cov=None) -> sp.Matrix:
         Column vector of length d.
     """
     xs, m, S = _prepare(xs, mean, cov)
-    expr = sp.sympify(expr)
+    expr = exactify(expr)
     return sp.Matrix([_expect(sp.diff(expr, x), xs, m, S) for x in xs])
 
 
 def covariance_vector(expr, xs, mean=None, cov=None) -> sp.Matrix:
     """``Cov(x, expr(x)) = E[x expr] - mean E[expr]`` as a column vector."""
     xs, m, S = _prepare(xs, mean, cov)
-    expr = sp.sympify(expr)
+    expr = exactify(expr)
     ef = _expect(expr, xs, m, S)
     return sp.Matrix([_expect(x * expr, xs, m, S) - m[i] * ef for i, x in enumerate(xs)])
 
@@ -161,23 +170,28 @@ def _freeze(expr, xs, table: dict):
 
 
 def _expect(expr, xs, mean, cov) -> sp.Expr:
+    integrand = expr
     expr = erf_to_phi(expr)
     if not expr.has(*xs):
         return expr
     frozen: dict = {}
     expr = _freeze(expr, xs, frozen)
     back = {v: k for k, v in frozen.items()}
-    return _expect_frozen(expr, xs, mean, cov).xreplace(back)
+    value = _expect_frozen(expr, xs, mean, cov, back).xreplace(back)
+    trace = active()
+    if trace is not None:
+        trace.expectations.append(Expectation(integrand, tuple(xs), mean, cov, value))
+    return value
 
 
-def _expect_frozen(expr, xs, mean, cov) -> sp.Expr:
+def _expect_frozen(expr, xs, mean, cov, back: dict) -> sp.Expr:
     if expr.is_polynomial(*xs):
         return _poly_moment(expr, xs, mean, cov)
     groups = _decompose(expr, xs)
     total = []
     for (qarg, trigs, probit), parts in groups.items():
         check_deadline()
-        total.append(_expect_group(sp.Add(*parts), qarg, trigs, probit, xs, mean, cov))
+        total.append(_expect_group(sp.Add(*parts), qarg, trigs, probit, xs, mean, cov, back))
     return sp.Add(*total)
 
 
@@ -307,12 +321,13 @@ def _reduce_iota(expr):
     return sp.Add(*re_), sp.Add(*im_)
 
 
-def _expect_group(P, qarg, trigs, probit, xs, mean, cov) -> sp.Expr:
+def _expect_group(P, qarg, trigs, probit, xs, mean, cov, back: dict) -> sp.Expr:
     A, b, c = (
         _quadratic_parts(qarg, xs)
         if qarg != 0
         else (sp.zeros(len(xs), len(xs)), sp.zeros(len(xs), 1), sp.S.Zero)
     )
+    settle(A.xreplace(back), cov)  # finite, or an assumption of the proof, or refused
     if not trigs:
         E, D, mean_t, cov_t = _tilt(A, b, c, mean, cov)
         K = sp.exp(E) * (D ** sp.Rational(-1, 2) if D != 1 else 1)

@@ -6,7 +6,7 @@ import sympy as sp
 
 from ..deadline import DeadlineExceeded
 
-__all__ = ["ProofTimeout", "UnsupportedExpression"]
+__all__ = ["IntegrabilityWarning", "NotIntegrable", "ProofTimeout", "UnsupportedExpression"]
 
 SUPPORTED_CLASSES = (
     "polynomials in x; exp of a polynomial of degree <= 2 in x (times a polynomial); "
@@ -39,3 +39,37 @@ class UnsupportedExpression(ValueError):
 #: Raised inside a derivation when its time budget is spent: the suite's one deadline
 #: exception (a ``BaseException``, so SymPy's ``except Exception`` blocks cannot swallow it).
 ProofTimeout = DeadlineExceeded
+
+
+class NotIntegrable(ValueError):
+    """A Gaussian expectation that diverges: ``exp(-x'Ax/2 + ...)`` with ``cov^-1 + A`` not PD.
+
+    Parameters
+    ----------
+    A, cov : sympy.Matrix
+        The quadratic part of the exponent (written ``-x'Ax/2``) and the covariance.
+    k : int
+        Size of the leading minor of ``cov + cov A cov`` that is not positive.
+    minor : sympy.Expr
+        Its value.
+    """
+
+    def __init__(self, A: sp.Matrix, cov: sp.Matrix, k: int, minor: sp.Expr) -> None:
+        self.A, self.cov, self.k, self.minor = A, cov, k, minor
+        super().__init__(
+            "the Gaussian expectation diverges: a factor exp(-x'Ax/2 + ...) with "
+            f"A = {sp.sstr(A.tolist())} is integrable against N(mean, cov) only when "
+            "cov^-1 + A is positive definite, but cov + cov A cov (same condition, no "
+            f"inverse) has leading {k}x{k} minor {minor} <= 0 for cov = "
+            f"{sp.sstr(cov.tolist())}. The integral is infinite; make the exponent's "
+            "quadratic part negative enough (e.g. exp(-x**2) rather than exp(x**2)) or use "
+            "a smaller covariance."
+        )
+
+
+class IntegrabilityWarning(UserWarning):
+    """An expectation was computed under an integrability condition nobody collected.
+
+    Raised as a warning by :func:`verify.symbolic.gaussian_expectation` outside a proof
+    (inside one, the condition goes into the record's assumptions instead).
+    """

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from ..deadline import check as check_deadline
 from .moments import MomentTable, padd, pmul, pmul_monom
+from .trace import active
 
 __all__ = ["GenericResult", "check_generic_polynomial", "monomial_exponents"]
 
@@ -103,6 +104,9 @@ def check_generic_polynomial(d: int, k: int, *, table: MomentTable | None = None
     """
     t0 = time.perf_counter()
     T = table if table is not None else MomentTable(d)
+    trace = active()
+    if trace is not None:
+        trace.add_table(T)  # its moments are corroborated after the proof
     es = [_e(d, i) for i in range(d)]
     # second moments E[x_i x_j] from the table (not assumed)
     second = [[T.raw(_add(es[i], es[j])) for j in range(d)] for i in range(d)]

@@ -166,6 +166,44 @@ class MomentTable:
         self._raw[beta] = out
         return out
 
+    def derived(self) -> dict[tuple[int, ...], PackedPoly]:
+        """Every raw moment derived so far: ``{beta: packed polynomial}`` (a copy)."""
+        return dict(self._raw)
+
+    def evaluate_modular(
+        self, poly: PackedPoly, values: list[int], prime: int, cache: dict | None = None
+    ) -> int:
+        """A packed polynomial at a point of Z/prime (``values`` in the table's variable order).
+
+        Terms are evaluated chunk by chunk (four variables per chunk, products cached in
+        ``cache``, which callers reuse for every polynomial at the same point), so a table
+        of thousands of terms costs a few dictionary look-ups per term.
+        """
+        chunk_bits = 4 * _BITS
+        n_chunks = -(-self.nvars // 4)
+        cache = {} if cache is None else cache
+        caches = [cache.setdefault(k, {}) for k in range(n_chunks)]
+        total = 0
+        for key, c in poly.items():
+            term = c % prime
+            for k in range(n_chunks):
+                part = (key >> (k * chunk_bits)) & ((1 << chunk_bits) - 1)
+                if not part:
+                    continue
+                val = caches[k].get(part)
+                if val is None:
+                    val = 1
+                    rest = part
+                    for v in values[4 * k : 4 * k + 4]:
+                        e = rest & _MASK
+                        if e:
+                            val = val * pow(v, e, prime) % prime
+                        rest >>= _BITS
+                    caches[k][part] = val
+                term = term * val % prime
+            total += term
+        return total % prime
+
     # -- conversion at the boundary --------------------------------------
     def evaluate(self, poly: PackedPoly, mean, cov) -> sp.Expr:
         """Substitute a mean vector and covariance matrix into a packed polynomial.

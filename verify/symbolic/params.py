@@ -1,13 +1,16 @@
 """Gaussian parameters: symbolic constructors and validation of user input.
 
 The engine accepts a mean vector and a covariance matrix whose entries are
-SymPy expressions (symbols, Rationals, ...). Floats are converted to exact
-Rationals at the door (``nsimplify(rational=True)``), so every later step is exact.
+SymPy expressions (symbols, Rationals, ...). Floats are converted at the door to
+exactly the binary fraction they hold (:func:`~verify.symbolic.exact.exactify`), so every
+later step is exact and works on the numbers the user wrote.
 """
 
 from __future__ import annotations
 
 import sympy as sp
+
+from .exact import exactify
 
 __all__ = [
     "as_covariance",
@@ -36,13 +39,6 @@ def symbolic_covariance(d: int, name: str = "s") -> sp.Matrix:
     return sp.Matrix(d, d, lambda i, j: entries[min(i, j), max(i, j)])
 
 
-def _exact(v) -> sp.Expr:
-    v = sp.sympify(v)
-    if v.has(sp.Float):
-        v = sp.nsimplify(v, rational=True)
-    return v
-
-
 def as_variables(xs) -> tuple[sp.Symbol, ...]:
     """Validate the integration variables: a non-empty sequence of distinct Symbols."""
     if isinstance(xs, sp.Symbol):
@@ -69,7 +65,7 @@ def as_mean(mean, d: int) -> sp.Matrix:
         raise ValueError(
             f"mean has shape {m.shape} but there are {d} variables: pass a length-{d} vector"
         )
-    return m.applyfunc(_exact)
+    return m.applyfunc(exactify)
 
 
 def as_covariance(cov, d: int, *, check_pd: bool = True) -> sp.Matrix:
@@ -91,7 +87,7 @@ def as_covariance(cov, d: int, *, check_pd: bool = True) -> sp.Matrix:
         raise ValueError(
             f"covariance has shape {c.shape} but there are {d} variables: pass a {d}x{d} matrix"
         )
-    c = c.applyfunc(_exact)
+    c = c.applyfunc(exactify)
     for i in range(d):
         for j in range(i + 1, d):
             if sp.expand(c[i, j] - c[j, i]) != 0:

@@ -3,12 +3,19 @@
 A :class:`ProofRecord` is data first: :meth:`ProofRecord.to_dict` gives a
 JSON-serialisable dict with a fixed set of keys (expressions as ``str``,
 ``srepr`` and LaTeX), and the text and LaTeX renderings are views of it.
+
+Serialisation is canonical: the same proof gives the same bytes in every process. SymPy's
+``Dummy`` symbols (the unknowns of a normal equation, a formal imaginary unit) carry a
+process-wide counter that ``srepr`` prints (``Dummy('w1', dummy_index=4711)``); before
+anything is printed they are renamed to plain symbols ``_w1`` (``_w1_1``, ``_w1_2``, ... when
+one name is used twice, numbered in creation order), so no counter reaches the record.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +25,7 @@ from ..catalogue import CATALOGUE
 from ..jsonable import to_json
 from ..status import PROOF_STATUSES
 
-__all__ = ["STATEMENT_IDS", "STATUSES", "ProofRecord"]
+__all__ = ["STATEMENT_IDS", "STATUSES", "ProofRecord", "canonical_expr"]
 
 STATUSES = PROOF_STATUSES
 
@@ -28,10 +35,42 @@ STATEMENT_IDS = tuple(s.id for s in CATALOGUE if s.proofs)
 _MAX_EXPR_CHARS = 20000  # larger expressions are summarised in reports, never truncated silently
 
 
+def canonical_expr(e: Any) -> Any:
+    """``e`` with every Dummy replaced by a stable plain Symbol (see the module docstring)."""
+    if not isinstance(e, sp.Basic | sp.MatrixBase):
+        return e
+    dummies = sorted(e.atoms(sp.Dummy), key=lambda x: (x.name, x.dummy_index))
+    if not dummies:
+        return e
+    taken = {s.name for s in e.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)}
+    uses = Counter(x.name for x in dummies)
+    seen: Counter = Counter()
+    mapping = {}
+    for x in dummies:
+        name = "_" + x.name
+        if uses[x.name] > 1:
+            seen[x.name] += 1
+            name += f"_{seen[x.name]}"
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        mapping[x] = sp.Symbol(name, **x.assumptions0)
+    return e.xreplace(mapping)
+
+
+def _canonical_data(value: Any) -> Any:
+    """Nested data with every SymPy object canonicalised, then as strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): _canonical_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical_data(v) for v in value]
+    return to_json(canonical_expr(value))
+
+
 def _expr_entry(e: Any) -> dict | None:
     if e is None:
         return None
-    e = sp.sympify(e)
+    e = canonical_expr(sp.sympify(e))
     text = sp.sstr(e)
     if len(text) > _MAX_EXPR_CHARS:
         return {
@@ -82,6 +121,10 @@ class ProofRecord:
         Sub-identities checked, each ``{"name", "status", "method"}``.
     details : dict
         Sizes and other facts (number of coefficients, moments, ...).
+    corroboration : dict, optional
+        The independent second route (:mod:`verify.symbolic.corroborate`): ``status``
+        (``agreed``, ``disagreed``, ``inconclusive``, ``none``), ``method``, points and
+        discrepancies. A record whose second route disagreed is never "proved".
     """
 
     statement_id: str
@@ -100,6 +143,7 @@ class ProofRecord:
     reason: str = ""
     checks: list = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    corroboration: dict | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -126,11 +170,12 @@ class ProofRecord:
             "assumptions": list(self.assumptions),
             "elapsed_seconds": float(self.elapsed),
             "method": self.method,
-            "witness": to_json(self.witness),
-            "numeric_evidence": to_json(self.numeric_evidence),
+            "witness": _canonical_data(self.witness),
+            "numeric_evidence": _canonical_data(self.numeric_evidence),
             "reason": self.reason,
-            "checks": to_json(self.checks),
-            "details": to_json(self.details),
+            "checks": _canonical_data(self.checks),
+            "details": _canonical_data(self.details),
+            "corroboration": _canonical_data(self.corroboration),
         }
 
     def to_json(self, **kwargs) -> str:
@@ -176,6 +221,9 @@ class ProofRecord:
             out.append(f"  rhs: {_short(self.rhs)}")
         for c in self.checks:
             out.append(f"  check {c.get('name')}: {c.get('status')}")
+        if self.corroboration:
+            corr = self.corroboration
+            out.append(f"  second route: {corr.get('status')} ({corr.get('method')})")
         if self.status == "disproved":
             if self.difference is not None:
                 out.append(f"  difference: {_short(self.difference)}")

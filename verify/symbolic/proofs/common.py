@@ -5,22 +5,31 @@ engine of :mod:`verify.symbolic.engine` (or, for the one-dimensional non-smooth
 examples, with ``sympy.integrate``), decides the difference with
 :func:`verify.symbolic.canonical.decide_zero`, and wraps the outcome in a
 :class:`~verify.symbolic.records.ProofRecord` through :func:`run_proof`, which
-enforces the time budget (a derivation past it is "undecided", never "proved").
+
+* enforces the time budget (a derivation past it is "undecided", never "proved");
+* traces the derivation (:mod:`verify.symbolic.trace`): every integrability condition the
+  engine could not settle becomes an assumption of the record, and every expectation and
+  moment the derivation used is recomputed by the independent second route of
+  :mod:`verify.symbolic.corroborate`; when that route disagrees, the verdict is withdrawn
+  ("undecided", with the disagreement as the reason).
 """
 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable, Sequence
 
 import sympy as sp
 
 from ...deadline import DeadlineExceeded, call_with_deadline
 from ..canonical import Decision, default_sampler, spd_sampler
+from ..corroborate import corroborate
 from ..generic import monomial_exponents
 from ..params import as_covariance, as_mean, as_variables
 from ..records import ProofRecord
 from ..special import Phi
+from ..trace import tracing
 
 __all__ = [
     "ALL_GENERIC_CLASSES",
@@ -56,10 +65,21 @@ def run_proof(
     timeout: float | None,
     body: Callable[[], dict],
 ) -> ProofRecord:
-    """Time ``body`` under the budget and wrap its result in a ProofRecord."""
+    """Time, trace and corroborate ``body`` under the budget; wrap it in a ProofRecord."""
     t0 = time.perf_counter()
+    seed = zlib.crc32(f"{statement_id}|{function_class}".encode())
+
+    def traced() -> dict:
+        with tracing() as trace:
+            out = body()
+        out["corroboration"] = corroborate(trace, seed=seed)
+        out["extra_assumptions"] = tuple(out.get("extra_assumptions", ())) + tuple(
+            c.text for c in trace.conditions
+        )
+        return out
+
     try:
-        out = call_with_deadline(body, timeout)
+        out = call_with_deadline(traced, timeout)
     except DeadlineExceeded as exc:
         return ProofRecord(
             statement_id=statement_id,
@@ -71,6 +91,7 @@ def run_proof(
             method="derivation interrupted",
             reason=f"timed out ({exc})",
         )
+    _overrule_on_disagreement(out)
     return ProofRecord(
         statement_id=statement_id,
         statement=statement,
@@ -79,6 +100,25 @@ def run_proof(
         elapsed=time.perf_counter() - t0,
         **out,
     )
+
+
+def _overrule_on_disagreement(out: dict) -> None:
+    """A verdict built on expectations the second route contradicts is withdrawn."""
+    corr = out["corroboration"]
+    if corr["status"] != "disagreed" or out["status"] == "undecided":
+        return
+    first = corr["disagreements"][0]
+    detail = ", ".join(
+        f"{k} {first[k]}" for k in ("engine", "independent", "wrong_moments") if k in first
+    )
+    out["details"] = {**out.get("details", {}), "verdict_before_second_route": out["status"]}
+    out["reason"] = (
+        f"the independent second route disagrees with the engine on {first['what']} "
+        f"({first['method']}: {detail}); the derivation's verdict "
+        f"'{out['status']}' rests on that expectation and is withdrawn"
+    )
+    out["method"] = out.get("method", "") + "; withdrawn: second route disagrees"
+    out["status"] = "undecided"
 
 
 def verdict(checks: list[tuple[str, Decision]]) -> dict:
