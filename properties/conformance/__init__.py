@@ -29,6 +29,8 @@ from .battery import (
     report,
     run_check,
 )
+from .checks_affine import check_proportionality_affine, check_small_sigma_limit
+from .checks_calls import check_repeated_calls, check_seed_independence
 from .checks_contract import (
     check_input_validation,
     check_no_mutation,
@@ -38,10 +40,8 @@ from .checks_contract import (
 )
 from .checks_exact import (
     check_linearity,
-    check_proportionality_affine,
     check_proportionality_single_index,
     check_scale_equivariance,
-    check_small_sigma_limit,
     check_translation_equivariance,
 )
 from .checks_statistical import (
@@ -81,7 +81,9 @@ __all__ = [
     "check_proportionality_affine",
     "check_proportionality_single_index",
     "check_rate",
+    "check_repeated_calls",
     "check_scale_equivariance",
+    "check_seed_independence",
     "check_seed_reproducibility",
     "check_seed_sensitivity",
     "check_sign_and_scale",

@@ -26,6 +26,16 @@ from verify.deprecation import moved_names
 from verify.jsonable import to_json
 from verify.status import CONFORMANCE_STATUSES, FAILED, PASSED, SKIPPED, XFAIL
 
+from .checks_affine import (
+    check_proportionality_affine,
+    check_small_sigma_limit,
+    small_sigma_not_applicable,
+)
+from .checks_calls import (
+    check_repeated_calls,
+    check_seed_independence,
+    seed_independence_not_applicable,
+)
 from .checks_contract import (
     check_input_validation,
     check_no_mutation,
@@ -35,13 +45,10 @@ from .checks_contract import (
 )
 from .checks_exact import (
     check_linearity,
-    check_proportionality_affine,
     check_proportionality_single_index,
     check_scale_equivariance,
-    check_small_sigma_limit,
     check_translation_equivariance,
     scale_equivariance_not_applicable,
-    small_sigma_not_applicable,
 )
 from .checks_statistical import (
     check_anisotropic_covariance,
@@ -83,6 +90,8 @@ CHECKS: tuple[tuple[CheckFunction, Callable[[Explainer], str | None]], ...] = (
     (check_input_validation, _applies),
     (check_seed_reproducibility, _applies),
     (check_seed_sensitivity, _applies),
+    (check_seed_independence, seed_independence_not_applicable),
+    (check_repeated_calls, _applies),
     (check_proportionality_affine, _applies),
     (check_proportionality_single_index, _applies),
     (check_linearity, _applies),

@@ -1,6 +1,9 @@
-"""Contract checks: output shape, no mutation, input validation, seeds.
+"""Contract checks: output type and shape, no mutation, input validation, seeds.
 
 None is statistical: each compares exact values (to the working precision).
+Every check searches drawn problems (:mod:`.search`): d from 1 to 8, points
+far from the origin, covariances of the declared structure, n odd and even,
+x0 and cov given as float64, float32 and integer arrays and as lists.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from . import problems as P
-from .common import fail, fmt, resolve
+from properties.strategies import battery as SB
+
+from .common import adjacent, case_options, fmt, resolve, tolerance
 from .explainer import Explainer
-from .runner import CheckTimeout, Settings, call_explainer, guarded
+from .runner import CheckTimeout, Settings, call_explainer, checked_output, guarded
+from .search import Finding, search
+from .tolerances import exact_tolerance
 
 __all__ = [
     "check_input_validation",
@@ -26,63 +32,147 @@ __all__ = [
 _ACCEPTED_ERRORS = (ValueError, TypeError)
 
 
+def _input_types(x0: np.ndarray, cov: np.ndarray) -> list[tuple[str, Any, Any]]:
+    """The same (integer-valued) x0 and cov as every input type a caller may pass."""
+    return [
+        ("x0 float32", x0.astype(np.float32), cov),
+        ("x0 int64", x0.astype(np.int64), cov),
+        ("x0 int32", x0.astype(np.int32), cov),
+        ("x0 a list of ints", [int(v) for v in x0], cov),
+        ("cov float32", x0, cov.astype(np.float32)),
+        ("cov int64", x0, cov.astype(np.int64)),
+        ("cov a nested list", x0, cov.tolist()),
+    ]
+
+
+def _raw_call(explainer: Explainer, case: Any, x0: Any, cov: Any, label: str, name: str) -> Any:
+    try:
+        return guarded(explainer, case.f, x0, cov, case.n, case.seed)
+    except CheckTimeout:
+        raise
+    except Exception as exc:
+        raise Finding(
+            f"the explainer raised {type(exc).__name__}: {exc} when given {label} (the same "
+            "values as a float64 call it answers)",
+            "an input type assumed (float64 arrays only): convert with np.asarray(x0, "
+            "dtype=float) and np.asarray(cov, dtype=float) first",
+            {"input": label, "exception": type(exc).__name__},
+        ) from exc
+
+
 def check_output_contract(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """A finite float array of shape (d,) for every dimension d in {2, dim, 5}.
+    """A floating array of shape (d,), the same values, for every input type tried.
 
-    Fails with the reason if the explainer raises, returns a batch axis, a
-    tensor that is not convertible, or NaN/inf.
+    x0 and cov hold integers (x0 up to 10^4 in size), passed as float64 (the
+    reference call), float32, int64 and int32 arrays and as lists; every answer
+    must be a floating array of shape (d,) equal to the float64 one (same seed)
+    to the working precision (float32 rounding allowed for float32 inputs).
+    Fails on a batch axis, a tensor that does not convert, NaN/inf, an integer
+    output (truncated) or an input type the explainer mishandles.
     """
     name = "check_output_contract"
     s = resolve(settings)
-    rng = P.check_rng(seed, name)
-    dims = sorted({2, s.dim, 5})
-    for d in dims:
-        f = P.rbf(rng, d)
-        cov = P.covariance(rng, d, explainer.covariance)
-        call_explainer(explainer, f, P.point(rng, d), cov, max(s.n_exact, 4 * d), seed, name)
-    return {"dims": dims}
+    options = case_options(explainer, s)
+    strategy = SB.integer_cases(
+        structure=explainer.covariance,
+        max_dim=s.max_dim,
+        n_range=(options["min_n_per_dim"] * s.max_dim + 2 if options["min_n_per_dim"] else 1, 96),
+    )
+
+    def judge(case: Any, alpha: float) -> dict[str, Any]:
+        ref = call_explainer(explainer, case.f, case.x0, case.cov, case.n, case.seed, name)
+        scale = max(float(np.max(np.abs(ref))), 1e-12)
+        worst = 0.0
+        for label, x0, cov in _input_types(case.x0, case.cov):
+            out = _raw_call(explainer, case, x0, cov, label, name)
+            arr = np.asarray(out)
+            if arr.dtype.kind in "iub":
+                raise Finding(
+                    f"given {label} it returned an array of dtype {arr.dtype} ({fmt(arr)}) "
+                    f"instead of floats ({fmt(ref)} for float64 inputs)",
+                    "the output array takes the input's dtype (np.zeros_like(x0), "
+                    "np.empty_like(x0), out[:] = ...), so integer inputs truncate the explanation; "
+                    "build it as np.zeros(d, dtype=float)",
+                    {"input": label, "dtype": str(arr.dtype), "observed": arr, "expected": ref},
+                )
+            got = checked_output(out, case.d, name, f"given {label}")
+            if arr.dtype.kind not in "f" and not isinstance(out, list | tuple):
+                raise Finding(
+                    f"given {label} it returned dtype {arr.dtype}, not a real floating array",
+                    "a complex or object array returned; return np.asarray(out, dtype=float)",
+                    {"input": label, "dtype": str(arr.dtype)},
+                )
+            single = label.endswith("float32") or explainer.precision == "float32"
+            rtol = 2e-3 if single else explainer.exact_rtol
+            eps = float(np.finfo(np.float32).eps) if single else explainer.eps
+            tol = exact_tolerance(rtol, eps, scale, case.distance, case.condition)
+            diff = float(np.max(np.abs(got - ref)))
+            worst = max(worst, diff / tol)
+            if diff > tol:
+                raise Finding(
+                    f"given {label} it returned {fmt(got)}, but {fmt(ref)} for the same values "
+                    f"as float64 arrays (same seed; max difference {diff:.3g} > tolerance "
+                    f"{tol:.3g})",
+                    "the input's dtype leaks into the arithmetic: integer inputs kept as integers "
+                    "(x0 + noise cast back to int, an integer buffer), or float32 inputs "
+                    "computed in float16; convert with np.asarray(x0, dtype=float)",
+                    {"input": label, "observed": got, "expected": ref, "difference": diff},
+                )
+        return {"worst": worst}
+
+    figures = search(name, seed, s, strategy, judge, examples=s.examples)
+    return {
+        **figures,
+        "input_types": [label for label, _, _ in _input_types(np.zeros(1), np.eye(1))],
+    }
 
 
 def check_no_mutation(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """The caller's ``x0`` and ``cov`` arrays are unchanged after the call."""
+    """The caller's ``x0`` and ``cov`` arrays (float64, float32, int64) are unchanged."""
     name = "check_no_mutation"
     s = resolve(settings)
-    rng = P.check_rng(seed, name)
-    d = s.dim
-    f = P.rbf(rng, d)
-    x0 = P.point(rng, d)
-    cov = P.covariance(rng, d, explainer.covariance)
-    x0_arg, cov_arg = x0.copy(), cov.copy()
-    call_explainer(explainer, f, x0_arg, cov_arg, s.n_exact, seed, name)
-    for label, before, after in (("x0", x0, x0_arg), ("cov", cov, cov_arg)):
-        if not np.array_equal(before, after):
-            raise fail(
-                name,
-                f"the explainer modified the caller's {label} in place: before {fmt(before)}, "
-                f"after {fmt(after)} (expected: unchanged, tolerance: exact equality)",
-                seed,
-                f"an in-place operation on the argument ({label} += noise, {label} -= mean, "
-                f"np.fill_diagonal); copy first with np.array({label}, dtype=float)",
-                {"argument": label, "before": before, "after": after},
-            )
-    return {"arguments": ["x0", "cov"]}
+    strategy = SB.integer_cases(
+        structure=explainer.covariance, max_dim=s.max_dim, n_range=(2 * s.max_dim + 2, 64)
+    )
+
+    def judge(case: Any, alpha: float) -> dict[str, Any]:
+        for dtype in (np.float64, np.float32, np.int64):
+            x0_arg, cov_arg = case.x0.astype(dtype), case.cov.astype(dtype)
+            x0, cov = x0_arg.copy(), cov_arg.copy()
+            call_explainer(explainer, case.f, x0_arg, cov_arg, case.n, case.seed, name)
+            for label, before, after in (("x0", x0, x0_arg), ("cov", cov, cov_arg)):
+                if not np.array_equal(before, after):
+                    raise Finding(
+                        f"the explainer modified the caller's {label} ({np.dtype(dtype).name}) "
+                        f"in place: before {fmt(before)}, after {fmt(after)} (expected: "
+                        "unchanged, tolerance: exact equality)",
+                        f"an in-place operation on the argument ({label} += noise, {label} -= "
+                        f"mean, np.fill_diagonal); copy first with np.array({label}, dtype=float)",
+                        {"argument": label, "before": before, "after": after},
+                    )
+        return {}
+
+    figures = search(name, seed, s, strategy, judge, examples=s.examples)
+    return {**figures, "arguments": ["x0", "cov"]}
 
 
-def _bad_inputs(
-    rng: np.random.Generator, d: int, structure: str
-) -> list[tuple[str, np.ndarray, np.ndarray, Any]]:
-    x0 = P.point(rng, d)
-    cov = P.covariance(rng, d, structure)
+def _bad_inputs(case: Any, structure: str) -> list[tuple[str, np.ndarray, np.ndarray, Any]]:
+    x0, cov, d = case.x0, case.cov, case.d
     asym = cov.copy()
     asym[0, 1] += 0.3 * cov[0, 0]
-    q, _ = np.linalg.qr(rng.normal(size=(d, d)))
-    eig = np.diag(cov).copy()
-    eig[-1] = -eig[-1]
-    indefinite = np.diag(eig) if structure != "full" else (q * eig) @ q.T
+    eig, q = np.linalg.eigh(cov)
+    eig = eig.copy()
+    eig[0] = -eig[-1]
+    indefinite = (
+        (q * eig) @ q.T
+        if structure == "full"
+        else np.diag(np.where(np.arange(d) == 0, -cov[0, 0], np.diag(cov)))
+    )
+    indefinite = (indefinite + indefinite.T) / 2
     nan_cov = cov.copy()
     nan_cov[0, 0] = np.nan
     nan_x0 = x0.copy()
@@ -110,109 +200,114 @@ def check_input_validation(
     """
     name = "check_input_validation"
     s = resolve(settings)
-    rng = P.check_rng(seed, name)
-    d = s.dim
-    f = P.rbf(rng, d)
-    problems = []
-    for label, x0, cov, n in _bad_inputs(rng, d, explainer.covariance):
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")  # garbage in: the verdict, not the noise, counts
-                out = guarded(explainer, f, x0, cov, s.n_exact if n is None else n, seed)
-        except _ACCEPTED_ERRORS:
-            continue
-        except CheckTimeout:
-            raise
-        except Exception as exc:
-            problems.append(f"{label}: raised {type(exc).__name__} ({exc})")
-            continue
-        problems.append(f"{label}: returned {fmt(np.asarray(out, dtype=float).ravel()[:6])}")
-    if problems:
-        raise fail(
-            name,
-            f"{len(problems)} bad input(s) were not refused with ValueError/TypeError: "
-            + "; ".join(problems),
-            seed,
-            "no validation of cov (symmetric, positive definite, (d, d)), x0 (shape (d,), "
-            "finite) and n (positive int) before use; raise ValueError naming the problem",
-            {"not_refused": problems},
-        )
-    return {"refused": len(_bad_inputs(rng, d, explainer.covariance))}
+    options = case_options(explainer, s, min_dim=max(2, s.min_dim), n_range=(1, 64))
+    options["max_dim"] = max(options["max_dim"], options["min_dim"])
+    strategy = SB.cases(**options)
+
+    def judge(case: Any, alpha: float) -> dict[str, Any]:
+        problems = []
+        for label, x0, cov, n in _bad_inputs(case, explainer.covariance):
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")  # garbage in: the verdict counts
+                    out = guarded(explainer, case.f, x0, cov, case.n if n is None else n, case.seed)
+            except _ACCEPTED_ERRORS:
+                continue
+            except CheckTimeout:
+                raise
+            except Exception as exc:
+                problems.append(f"{label}: raised {type(exc).__name__} ({exc})")
+                continue
+            shown = fmt(np.asarray(out, dtype=float).ravel()[:6]) if _numeric(out) else repr(out)
+            problems.append(f"{label}: returned {shown}")
+        if problems:
+            raise Finding(
+                f"{len(problems)} bad input(s) were not refused with ValueError/TypeError: "
+                + "; ".join(problems),
+                "no validation of cov (symmetric, positive definite, (d, d)), x0 (shape (d,), "
+                "finite) and n (positive int) before use; raise ValueError naming the problem",
+                {"not_refused": problems},
+            )
+        return {}
+
+    figures = search(name, seed, s, strategy, judge, examples=max(2, s.examples // 2))
+    return {**figures, "bad_inputs": 9}
 
 
-def _three_calls(explainer: Explainer, name: str, seed: int, s: Settings) -> tuple[Any, ...]:
-    rng = P.check_rng(seed, name)
-    d = s.dim
-    f = P.rbf(rng, d)
-    x0 = P.point(rng, d)
-    cov = P.covariance(rng, d, explainer.covariance)
-    seeds = P.explainer_seeds(rng, 3)
-    outs = [call_explainer(explainer, f, x0, cov, s.n_exact, k, name) for k in seeds]
-    return outs, seeds
+def _numeric(out: Any) -> bool:
+    try:
+        np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def check_seed_reproducibility(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """Same seed, same answer, even after a call with another seed in between."""
+    """Same seed, same answer, even after a call with the adjacent seed in between."""
     name = "check_seed_reproducibility"
     s = resolve(settings)
-    rng = P.check_rng(seed, name)
-    d = s.dim
-    f = P.rbf(rng, d)
-    x0 = P.point(rng, d)
-    cov = P.covariance(rng, d, explainer.covariance)
-    a, b = P.explainer_seeds(rng, 2)
-    first = call_explainer(explainer, f, x0, cov, s.n_exact, a, name)
-    call_explainer(explainer, f, x0, cov, s.n_exact, b, name)
-    again = call_explainer(explainer, f, x0, cov, s.n_exact, a, name)
-    tol = 1e-9 * max(float(np.max(np.abs(first))), 1e-12)
-    diff = float(np.max(np.abs(first - again)))
-    if diff > tol:
-        raise fail(
-            name,
-            f"two calls with seed {a} gave {fmt(first)} and {fmt(again)} (max difference "
-            f"{diff:.3g}, tolerance {tol:.3g})",
-            seed,
-            "the seed is not used to seed the noise: a global generator (np.random.*, "
-            "torch's global RNG without torch.manual_seed(seed)) or a generator created once "
-            "and reused across calls (lime's random_state fixed at construction)",
-            {"first": first, "again": again, "difference": diff, "tolerance": tol},
-        )
-    return {"difference": diff, "tolerance": tol}
+    strategy = SB.cases(**case_options(explainer, s))
+
+    def judge(case: Any, alpha: float) -> dict[str, Any]:
+        a, b = adjacent(case.seed, 2)
+        first = call_explainer(explainer, case.f, case.x0, case.cov, case.n, a, name)
+        call_explainer(explainer, case.f, case.x0, case.cov, case.n, b, name)
+        again = call_explainer(explainer, case.f, case.x0, case.cov, case.n, a, name)
+        tol = tolerance(explainer, case, max(float(np.max(np.abs(first))), 1e-12))
+        diff = float(np.max(np.abs(first - again)))
+        if diff > tol:
+            raise Finding(
+                f"two calls with seed {a} gave {fmt(first)} and {fmt(again)} (max difference "
+                f"{diff:.3g}, tolerance {tol:.3g})",
+                "the seed is not used to seed the noise: a global generator (np.random.*, "
+                "torch's global RNG without torch.manual_seed(seed)) or a generator created once "
+                "and reused across calls (lime's random_state fixed at construction)",
+                {"first": first, "again": again, "difference": diff, "tolerance": tol},
+            )
+        return {"worst": diff / tol}
+
+    return search(name, seed, s, strategy, judge, examples=s.examples)
 
 
 def check_seed_sensitivity(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """Stochastic: different seeds give different answers. Deterministic: they do not."""
+    """Stochastic: adjacent seeds give different answers. Deterministic: they do not."""
     name = "check_seed_sensitivity"
     s = resolve(settings)
-    outs, seeds = _three_calls(explainer, name, seed, s)
-    scale = max(float(np.max(np.abs(outs[0]))), 1e-12)
-    diffs = [float(np.max(np.abs(outs[i] - outs[j]))) for i, j in ((0, 1), (0, 2), (1, 2))]
-    if explainer.stochastic:
-        tol = 1e-12 * scale
-        if min(diffs) <= tol:
-            raise fail(
-                name,
-                f"seeds {seeds} gave identical explanations (smallest max difference "
-                f"{min(diffs):.3g} <= {tol:.3g}) although the explainer is declared stochastic",
-                seed,
-                "the seed argument is ignored (a hard-coded seed or random_state inside the "
-                "explainer); if the explainer is deterministic by design declare "
-                "stochastic=False",
-                {"outputs": outs, "seeds": seeds, "differences": diffs},
+    strategy = SB.cases(**case_options(explainer, s, n_range=(8, s.n_exact)))
+
+    def judge(case: Any, alpha: float) -> dict[str, Any]:
+        seeds = adjacent(case.seed, 3)
+        outs = [
+            call_explainer(explainer, case.f, case.x0, case.cov, case.n, k, name) for k in seeds
+        ]
+        scale = max(float(np.max(np.abs(outs[0]))), 1e-12)
+        diffs = [float(np.max(np.abs(outs[i] - outs[j]))) for i, j in ((0, 1), (0, 2), (1, 2))]
+        figures = {"outputs": outs, "seeds": seeds, "differences": diffs}
+        if explainer.stochastic:
+            tol = 1e-12 * scale
+            if min(diffs) <= tol:
+                raise Finding(
+                    f"adjacent seeds {seeds} gave identical explanations (smallest max "
+                    f"difference {min(diffs):.3g} <= {tol:.3g}) although the explainer is "
+                    "declared stochastic",
+                    "the seed argument is ignored (a hard-coded seed or random_state inside the "
+                    "explainer), or only its high bits are used (seed // k); if the explainer "
+                    "is deterministic by design declare stochastic=False",
+                    figures,
+                )
+            return {"worst": tol / max(min(diffs), 1e-300)}
+        tol = tolerance(explainer, case, scale)
+        if max(diffs) > tol:
+            raise Finding(
+                f"declared deterministic but adjacent seeds {seeds} gave {fmt(outs[0])}, "
+                f"{fmt(outs[1])}, {fmt(outs[2])} (max difference {max(diffs):.3g} > {tol:.3g})",
+                "the explainer draws random numbers: declare stochastic=True",
+                figures,
             )
-        return {"smallest_difference": min(diffs), "tolerance": tol}
-    tol = explainer.exact_rtol * scale
-    if max(diffs) > tol:
-        raise fail(
-            name,
-            f"declared deterministic but seeds {seeds} gave {fmt(outs[0])}, {fmt(outs[1])}, "
-            f"{fmt(outs[2])} (max difference {max(diffs):.3g} > {tol:.3g})",
-            seed,
-            "the explainer draws random numbers: declare stochastic=True",
-            {"outputs": outs, "seeds": seeds, "differences": diffs},
-        )
-    return {"largest_difference": max(diffs), "tolerance": tol}
+        return {"worst": max(diffs) / tol}
+
+    return search(name, seed, s, strategy, judge, examples=s.examples)

@@ -10,13 +10,17 @@ from verify.jsonable import to_json
 
 from .explainer import Explainer
 from .runner import DEFAULT_SETTINGS, CheckFailure, Settings, call_explainer
+from .tolerances import exact_tolerance
 
 __all__ = [
+    "adjacent",
+    "case_options",
     "diagnose_ratios",
     "fail",
     "fmt",
     "replicates",
     "resolve",
+    "tolerance",
 ]
 
 
@@ -36,6 +40,39 @@ def fail(check: str, what: str, seed: int, hint: str, figures: dict[str, Any]) -
     """A failure whose message reads: what went wrong, the seed, the usual causes."""
     return CheckFailure(
         f"{check} failed: {what} [seed={seed}]. Usual cause: {hint}", to_json(figures)
+    )
+
+
+def case_options(explainer: Explainer, s: Settings, **overrides: Any) -> dict[str, Any]:
+    """Options of :func:`properties.strategies.battery.cases` for this explainer.
+
+    The declared covariance structure and precision, the settings' dimensions,
+    and at least d + 2 draws for a perturbation explainer (a fit needs them).
+    """
+    options: dict[str, Any] = {
+        "structure": explainer.covariance,
+        "precision": explainer.precision,
+        "max_dim": s.max_dim,
+        "min_dim": s.min_dim,
+        "n_range": (1, s.n_exact),
+        "min_n_per_dim": 1 if explainer.kind == "perturbation" else 0,
+    }
+    if explainer.kind == "perturbation" and explainer.kernel_width and explainer.units == "raw":
+        # A width fixed in input units: noise far wider than it leaves no sample weight.
+        options["max_eigenvalue"] = (2 * explainer.kernel_width) ** 2
+    options.update(overrides)
+    return options
+
+
+def adjacent(seed: int, count: int) -> list[int]:
+    """``count`` adjacent explainer seeds from ``seed``."""
+    return [int(seed) + k for k in range(count)]
+
+
+def tolerance(explainer: Explainer, case: Any, scale: float) -> float:
+    """The tolerance of an exact identity between outputs of size ``scale`` on ``case``."""
+    return exact_tolerance(
+        explainer.exact_rtol, explainer.eps, scale, case.distance, case.condition
     )
 
 

@@ -20,7 +20,17 @@ import numpy as np
 
 from verify.validation import InputError
 
-__all__ = ["COVARIANCES", "KINDS", "PRECISIONS", "UNITS", "Explainer", "as_explainer"]
+__all__ = [
+    "COVARIANCES",
+    "EXAMPLE_TAGS",
+    "KINDS",
+    "PRECISIONS",
+    "UNITS",
+    "Explainer",
+    "as_explainer",
+    "missing_tags",
+    "tag_help",
+]
 
 KINDS = ("gradient", "perturbation")
 COVARIANCES = ("isotropic", "diagonal", "full")
@@ -28,7 +38,17 @@ UNITS = ("raw", "standardized")
 PRECISIONS = ("float64", "float32")
 
 _REQUIRED = ("kind", "covariance", "stochastic")
-_OPTIONAL = ("ridge_alpha", "ridge_lambda", "kernel_width", "units", "precision", "name")
+_OPTIONAL = (
+    "ridge_alpha",
+    "ridge_lambda",
+    "kernel_width",
+    "units",
+    "precision",
+    "exact",
+    "name",
+)
+#: Example values of the required tags, for the hints of a missing declaration.
+EXAMPLE_TAGS = {"kind": "gradient", "covariance": "full", "stochastic": True}
 _TAG_HELP = {
     "kind": "'gradient' (averages grad f, SmoothGrad) or 'perturbation' (fits a surrogate, LIME)",
     "covariance": "the noise it supports: 'isotropic' (sigma^2 I), 'diagonal' or 'full'",
@@ -39,6 +59,9 @@ _TAG_HELP = {
     "units": "'raw' or 'standardized': coordinates of the kernel distance and the ridge "
     "penalty ('standardized' = x_j / sqrt(cov_jj), as lime does)",
     "precision": "'float64' or 'float32': arithmetic the explainer works in",
+    "exact": "True if every call is exact on affine f (plain averages, least squares), False "
+    "if it is unbiased only in expectation (importance weights, Sigma^-1 times a sample "
+    "covariance), None to let the battery find out",
     "name": "a short name used in reports and test ids",
 }
 _MISSING = object()
@@ -46,6 +69,16 @@ _MISSING = object()
 
 def _fix_it(tag: str) -> str:
     return f"{tag}= {_TAG_HELP[tag]}"
+
+
+def tag_help(tag: str) -> str:
+    """What the tag ``tag`` declares and the values it takes."""
+    return _TAG_HELP[tag]
+
+
+def missing_tags(declared: Mapping[str, Any]) -> list[str]:
+    """The required tags (kind, covariance, stochastic) absent from ``declared``."""
+    return [t for t in _REQUIRED if t not in declared]
 
 
 def _choice(tag: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -96,7 +129,14 @@ class Explainer:
         Coordinates in which the kernel distance and the ridge penalty are
         measured: raw inputs, or x_j / sqrt(cov_jj) (lime's StandardScaler).
     precision : {"float64", "float32"}
-        Working precision; sets the tolerance of the exact identities.
+        Working precision; sets the tolerance of the exact identities, the
+        largest condition number and the farthest point the battery draws.
+    exact : bool or None
+        Whether the affine and small-sigma identities hold call by call (plain
+        averages and least squares: True) or only in expectation (importance
+        weighting, Sigma^-1 times a sample covariance: False). None (default):
+        the battery tests exactness and, where it fails, takes a second look in
+        expectation over replicates.
     name : str, optional
         Used in reports and pytest ids (default: the callable's name).
 
@@ -127,6 +167,7 @@ class Explainer:
         kernel_width: float | None = None,
         units: str = "raw",
         precision: str = "float64",
+        exact: bool | None = None,
         name: str | None = None,
         **unknown: Any,
     ):
@@ -165,6 +206,11 @@ class Explainer:
         self.kernel_width = _optional_number("kernel_width", kernel_width, positive=True)
         self.units = _choice("units", units, UNITS)
         self.precision = _choice("precision", precision, PRECISIONS)
+        if exact is not None and not isinstance(exact, bool | np.bool_):
+            raise InputError(
+                f"exact must be True, False or None, got {exact!r}; {_fix_it('exact')}"
+            )
+        self.exact = None if exact is None else bool(exact)
         if self.ridge_alpha is not None and self.ridge_lambda is not None:
             raise InputError(
                 "declare the ridge once: ridge_alpha (sklearn's sum-of-squares alpha) or "
@@ -203,6 +249,7 @@ class Explainer:
             "kernel_width": self.kernel_width,
             "units": self.units,
             "precision": self.precision,
+            "exact": self.exact,
             "name": self.name,
         }
 
@@ -214,6 +261,11 @@ class Explainer:
     def exact_rtol(self) -> float:
         """Relative tolerance of identities that hold exactly in exact arithmetic."""
         return 1e-7 if self.precision == "float64" else 2e-3
+
+    @property
+    def eps(self) -> float:
+        """Machine epsilon of the declared precision."""
+        return float(np.finfo(np.float64 if self.precision == "float64" else np.float32).eps)
 
     def supports(self, structure: str) -> bool:
         """Whether a covariance of this structure ('isotropic', 'diagonal', 'full') is declared."""

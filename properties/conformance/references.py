@@ -7,7 +7,12 @@
 * :func:`rqmc_smoothgrad` (scrambled Sobol) and :func:`antithetic_smoothgrad`:
   correct explainers that converge faster than plain Monte Carlo, which the
   battery must not mistake for wrong ones; ``rqmc_smoothgrad(fixed_scramble=k)``
-  is a correct *deterministic* one.
+  is a correct *deterministic* one;
+* :func:`importance_smoothgrad` and :func:`covariance_clime`: unbiased estimators
+  that are not plain averages or least squares (exact only in expectation);
+* :func:`lstsq_clime`: least squares on the raw, uncentred design, and
+  :func:`float32_smoothgrad`: float32 arithmetic, declared; both lose digits far
+  from the origin, as much as their precision allows and no more.
 """
 
 from __future__ import annotations
@@ -23,7 +28,17 @@ from verify.validation import InputError, as_covariance, as_points
 
 from .explainer import Explainer
 
-__all__ = ["antithetic_smoothgrad", "clime", "references", "rqmc_smoothgrad", "smoothgrad"]
+__all__ = [
+    "antithetic_smoothgrad",
+    "clime",
+    "covariance_clime",
+    "float32_smoothgrad",
+    "importance_smoothgrad",
+    "lstsq_clime",
+    "references",
+    "rqmc_smoothgrad",
+    "smoothgrad",
+]
 
 
 def _validated(f: Function, x0: Any, cov: Any, n: Any) -> tuple[np.ndarray, np.ndarray, int]:
@@ -77,12 +92,15 @@ def clime(
         scale = np.sqrt(np.diag(cov)) if units == "standardized" else np.ones(f.dim)
         u = z / scale  # the surrogate's coordinates
         if kernel_width is None:
-            pi = np.ones(n)
+            log_pi = np.zeros(n)
         else:
-            pi = np.exp(-np.sum(u * u, axis=1) / (2 * kernel_width**2))
+            log_pi = -np.sum(u * u, axis=1) / (2 * kernel_width**2)
+        # Normalised in log space (the raw weights may all underflow); sklearn's alpha
+        # acts on the raw weights, so lambda = alpha / sum(raw weights).
+        pi = np.exp(log_pi - log_pi.max())
         lam = ridge_lambda or 0.0
         if ridge_alpha is not None:
-            lam = ridge_alpha / pi.sum()
+            lam = ridge_alpha * np.exp(-log_pi.max()) / pi.sum()
         y = f(x0 + z)
         w = pi / pi.sum()
         uc = u - w @ u
@@ -115,7 +133,7 @@ def rqmc_smoothgrad(fixed_scramble: int | None = None) -> Explainer:
         x0, cov, n = _validated(f, x0, cov, n)
         scramble = seed if fixed_scramble is None else fixed_scramble
         z = sobol_normals(f.dim, n, scramble) @ np.linalg.cholesky(cov).T
-        return estimators.smoothgrad(f, x0, cov, None, noise=z)
+        return f.mean_gradient_near(x0[None], z[None])[0]
 
     return Explainer(
         explain,
@@ -132,11 +150,98 @@ def antithetic_smoothgrad() -> Explainer:
     def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
         x0, cov, n = _validated(f, x0, cov, n)
         half = estimators.draw_noise(cov, (n + 1) // 2, seed)
-        z = np.concatenate([half, -half])[:n]
-        return estimators.smoothgrad(f, x0, cov, None, noise=z)
+        z = np.concatenate([half, -half])[:n]  # an odd n keeps one unpaired draw
+        return f.mean_gradient_near(x0[None], z[None])[0]
 
     return Explainer(
         explain, kind="gradient", covariance="full", stochastic=True, name="antithetic_smoothgrad"
+    )
+
+
+def importance_smoothgrad(spread: float = 1.2) -> Explainer:
+    """SmoothGrad by importance sampling from N(x0, spread^2 cov) with the exact weights.
+
+    (1/n) sum_i p(z_i) / q(z_i) grad f(x0 + z_i) is unbiased but not exact on an
+    affine f (the weights average to 1 only in expectation): the battery must
+    judge it in expectation. The weights p/q <= spread^d stay bounded.
+    """
+
+    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n = _validated(f, x0, cov, n)
+        u = np.random.default_rng(seed).standard_normal((n, f.dim)) * spread
+        z = u @ np.linalg.cholesky(cov).T
+        log_w = f.dim * np.log(spread) - 0.5 * np.sum(u * u, axis=1) * (1 - 1 / spread**2)
+        grads = f.gradient(x0 + z)
+        return np.exp(log_w) @ grads / n
+
+    return Explainer(
+        explain,
+        kind="gradient",
+        covariance="full",
+        stochastic=True,
+        name="importance_smoothgrad",
+    )
+
+
+def covariance_clime() -> Explainer:
+    """Stein's form of C-LIME: Sigma^-1 times the sample covariance of (x, f(x)), Sigma known.
+
+    Unbiased (the sample covariance with n - 1 is), but not exact on an affine f
+    (Sigma^-1 S_xx w differs from w at any finite n).
+    """
+
+    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n = _validated(f, x0, cov, n)
+        if n < 2:
+            raise InputError(f"a sample covariance needs n >= 2 perturbations, got n = {n}")
+        z = estimators.draw_noise(cov, n, seed)
+        y = f(x0 + z)
+        s_xy = (z - z.mean(axis=0)).T @ (y - y.mean()) / (n - 1)
+        return np.linalg.solve(cov, s_xy)
+
+    return Explainer(
+        explain, kind="perturbation", covariance="full", stochastic=True, name="covariance_clime"
+    )
+
+
+def lstsq_clime() -> Explainer:
+    """C-LIME as most people write it: numpy's lstsq on the raw design [x, 1], no centring.
+
+    Correct (lstsq is backward stable), only less accurate far from the origin:
+    the battery's exact tolerances must allow what the conditioning costs it.
+    """
+
+    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n = _validated(f, x0, cov, n)
+        a = x0 + estimators.draw_noise(cov, n, seed)
+        design = np.column_stack([a, np.ones(n)])
+        return np.linalg.lstsq(design, f(a), rcond=None)[0][: f.dim]
+
+    return Explainer(
+        explain, kind="perturbation", covariance="full", stochastic=True, name="lstsq_clime"
+    )
+
+
+def float32_smoothgrad() -> Explainer:
+    """SmoothGrad computed in float32 (as a torch model does), declared precision='float32'.
+
+    The noise is added to x0 in float32 and the gradient is evaluated there, so
+    a far point costs |x0| eps32 of resolution: the battery must allow it.
+    """
+
+    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+        x0, cov, n = _validated(f, x0, cov, n)
+        z = estimators.draw_noise(cov, n, seed).astype(np.float32)
+        points = (x0.astype(np.float32) + z).astype(np.float64)
+        return f.gradient(points).astype(np.float32).mean(axis=0, dtype=np.float32)
+
+    return Explainer(
+        explain,
+        kind="gradient",
+        covariance="full",
+        stochastic=True,
+        precision="float32",
+        name="float32_smoothgrad",
     )
 
 
@@ -151,4 +256,8 @@ def references() -> list[Explainer]:
         rqmc_smoothgrad(),
         rqmc_smoothgrad(fixed_scramble=20261123),
         antithetic_smoothgrad(),
+        importance_smoothgrad(),
+        covariance_clime(),
+        lstsq_clime(),
+        float32_smoothgrad(),
     ]

@@ -27,12 +27,14 @@ from verify.deadline import DeadlineExceeded, call_with_deadline
 from .explainer import Explainer
 
 __all__ = [
+    "PROFILES",
     "CheckFailure",
     "CheckSkipped",
     "CheckTimeout",
     "Settings",
     "call_explainer",
     "call_time_limit",
+    "checked_output",
     "guarded",
 ]
 
@@ -41,50 +43,111 @@ __all__ = [
 class Settings:
     """Sizes and budgets of the battery.
 
-    The defaults keep a fast numpy explainer's whole battery to a few seconds
-    and a slow client's (captum LimeBase) to about a minute. The statistical
-    guarantees (false alarm <= ``false_alarm`` per check) hold at any size;
-    larger sizes only add power.
+    Every check is a seeded search over drawn problems
+    (:mod:`properties.strategies.battery`); these settings size it. The
+    statistical guarantee (false alarm <= ``false_alarm`` per check) holds at
+    any size; larger sizes only add power. :meth:`for_profile` gives the
+    presets of ``--profile dev|ci|thorough``; ``Settings()`` is ``ci``.
 
     Attributes
     ----------
-    dim : int
-        Dimension d of the test problems.
+    max_dim : int
+        Largest dimension d drawn (every check draws d from 1 to it).
     replicates : int
-        Independent seeds R per estimate (the spread of the explainer is
+        Adjacent explainer seeds R per estimate (the spread of the explainer is
         estimated from them).
     n_convergence : int
-        n at which the bias is tested.
+        Largest n of the bias checks (n is drawn up to it, odd, even and prime).
     n_rate : tuple of int
-        The two sample sizes compared by the rate check.
+        The smaller and the larger sample size of the rate check; the larger one
+        (2**16 by default) is the battery's large-n problem.
     n_exact : int
-        n for checks whose identities hold exactly at any n.
+        Largest n of the checks whose identities hold exactly at any n.
     false_alarm : float
         Probability that a correct explainer fails one check.
     time_limit : float or None
         Seconds allowed per call of the explainer (None: no limit). A call past it
         is interrupted and its check fails with "timed out after ... s"; the
         battery goes on with the next check.
+    examples : int
+        Problems drawn per exact or contract check.
+    statistical_examples : int
+        Problems drawn per statistical check (each costs R calls or more).
+    shrink_calls : int
+        Judged calls spent shrinking a failure to the minimal problem.
+    min_dim : int
+        Smallest dimension d drawn (default 1).
+    dim : int, optional
+        Fix the dimension: ``Settings(dim=k)`` means min_dim = max_dim = k (what
+        ``dim`` meant before the battery drew d).
     """
 
-    dim: int = 3
+    max_dim: int = 8
     replicates: int = 30
     n_convergence: int = 2000
-    n_rate: tuple[int, int] = (40, 4000)
-    n_exact: int = 40
+    n_rate: tuple[int, int] = (48, 65536)
+    n_exact: int = 512
     false_alarm: float = 1e-6
     time_limit: float | None = 120.0
+    examples: int = 8
+    statistical_examples: int = 3
+    shrink_calls: int = 24
+    min_dim: int = 1
+    dim: int | None = None
 
     def __post_init__(self) -> None:
-        if self.dim < 2:
-            raise ValueError("Settings.dim must be >= 2 (one feature cannot show sign errors)")
+        if self.dim is not None:
+            object.__setattr__(self, "max_dim", int(self.dim))
+            object.__setattr__(self, "min_dim", int(self.dim))
+        if not 1 <= self.min_dim <= self.max_dim:
+            raise ValueError(
+                f"Settings needs 1 <= min_dim <= max_dim, got {self.min_dim}, {self.max_dim}"
+            )
         if self.replicates < 8:
             raise ValueError("Settings.replicates must be >= 8 to estimate a spread")
         lo, hi = self.n_rate
-        if not lo < hi:
-            raise ValueError(f"Settings.n_rate must be increasing, got {self.n_rate}")
+        if not 8 <= lo < hi:
+            raise ValueError(f"Settings.n_rate must be increasing from >= 8, got {self.n_rate}")
+        if self.n_convergence < 32 or self.n_exact < 8:
+            raise ValueError("Settings.n_convergence must be >= 32 and n_exact >= 8")
         if not 0 < self.false_alarm < 0.5:
             raise ValueError("Settings.false_alarm must be in (0, 0.5)")
+        if self.examples < 1 or self.statistical_examples < 1 or self.shrink_calls < 0:
+            raise ValueError("Settings.examples and statistical_examples must be >= 1")
+
+    @classmethod
+    def for_profile(cls, profile: str, **overrides: Any) -> Settings:
+        """The battery's sizes for ``--profile dev|ci|thorough`` (``ci`` is ``Settings()``).
+
+        ``dev`` is quick (fewer problems and replicates, n up to 2**14); ``thorough``
+        draws many more problems, shrinks further and reaches n = 2**18.
+        """
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
+        return cls(**{**PROFILES[profile], **overrides})
+
+
+#: The presets of :meth:`Settings.for_profile`.
+PROFILES: dict[str, dict[str, Any]] = {
+    "dev": {
+        "replicates": 20,
+        "n_convergence": 1000,
+        "n_rate": (48, 2**14),
+        "examples": 4,
+        "statistical_examples": 2,
+        "shrink_calls": 8,
+    },
+    "ci": {},
+    "thorough": {
+        "replicates": 40,
+        "n_convergence": 4000,
+        "n_rate": (48, 2**18),
+        "n_exact": 2048,
+        "examples": 40,
+        "statistical_examples": 12,
+        "shrink_calls": 100,
+    },
+}
 
 
 DEFAULT_SETTINGS = Settings()
@@ -169,7 +232,14 @@ def call_explainer(
             "dependency in the explainer, or an input it wrongly refuses",
             {"exception": type(exc).__name__},
         ) from exc
-    d = np.shape(x0)[-1]
+    return checked_output(out, np.shape(x0)[-1], check, _describe(f, x0, cov, n, seed))
+
+
+def checked_output(out: Any, d: int, check: str, where: str) -> np.ndarray:
+    """``out`` as a finite float array of shape (d,), or a :class:`CheckFailure` saying why not.
+
+    ``where`` describes the call (f, x0, n, seed) for the message.
+    """
     try:
         arr = np.asarray(out, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -181,14 +251,14 @@ def call_explainer(
     if arr.shape != (d,):
         raise CheckFailure(
             f"{check} failed: the explainer returned shape {arr.shape}, expected ({d},) for "
-            f"one point in dimension {d} ({_describe(f, x0, cov, n, seed)}). Usual cause: a "
+            f"one point in dimension {d} ({where}). Usual cause: a "
             "batch axis left on (use out[0] or out.reshape(-1))",
             {"shape": list(arr.shape)},
         )
     if not np.all(np.isfinite(arr)):
         raise CheckFailure(
             f"{check} failed: the explainer returned non-finite values {arr.tolist()} on a "
-            f"valid input ({_describe(f, x0, cov, n, seed)}). Usual cause: a division by a "
+            f"valid input ({where}). Usual cause: a division by a "
             "zero variance or an overflow",
         )
     return arr

@@ -10,6 +10,17 @@ or control-variate explainer simply shows a smaller spread).
   close to normal). The two-sided threshold t_{R-1}(1 - alpha / (2 m))
   (Bonferroni over the m components) gives a false alarm <= alpha for the
   whole assertion.
+* Exact identities: the working precision of the declared arithmetic,
+  ``exact_rtol``, plus the rounding an explainer cannot avoid on the drawn
+  problem: 16 eps kappa, with kappa = (1 + |x0| / sigma_max) sqrt(cond(cov)),
+  the size of x0 in whitened units (adding a perturbation to a far point
+  rounds it at eps |x0|; a fit in those coordinates loses kappa eps).
+* Independence across seeds: under "outputs at distinct seeds are independent
+  and identically distributed", the differences of the outputs at m pairs of
+  adjacent seeds (s, s + 1) and at m pairs of unrelated seeds are 2m i.i.d.
+  values, so the Mann-Whitney rank-sum statistic of their sizes has its exact,
+  distribution-free null law: the two-sided test at level alpha has false alarm
+  <= alpha whatever the explainer's error distribution.
 * Rate: the mean squared errors at n1 < n2 from independent replicates are
   (weighted) chi-square sums with between R and R m degrees of freedom. For a
   correct explainer MSE(n2) n2 / (MSE(n1) n1) <= 1 (up to the small-n variance
@@ -23,12 +34,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from verify import statistics
 
-__all__ = ["mean_error_test"]
+__all__ = ["adjacent_seed_test", "exact_tolerance", "mean_error_test", "precision_pattern"]
 
-
+#: Rounding allowance per unit of conditioning (see the module docstring).
+_ROUNDING = 16.0
 
 
 def mean_error_test(
@@ -68,4 +81,67 @@ def mean_error_test(
         "tolerance": tol,
         "t": t,
         "replicates": R,
+    }
+
+
+def exact_tolerance(
+    rtol: float, eps: float, scale: float, distance: float = 0.0, condition: float = 1.0
+) -> float:
+    """Absolute tolerance of an exact identity between outputs of size ``scale``.
+
+    ``rtol`` is the working precision of the declared arithmetic, ``eps`` its
+    machine epsilon; ``distance`` = |x0| / sigma_max and ``condition`` = cond(cov)
+    of the problem (see the module docstring).
+    """
+    kappa = (1.0 + distance) * np.sqrt(condition)
+    return float(scale * (rtol + _ROUNDING * eps * kappa))
+
+
+def precision_pattern(relative_error: float, precision: str) -> str | None:
+    """A hint when an exact identity fails by about float32 rounding in a float64 explainer."""
+    if precision == "float64" and 1e-7 <= relative_error <= 1e-2:
+        return (
+            f"the error is at the level of float32 rounding (relative {relative_error:.2g}): if "
+            "the explainer computes in float32 (torch's default dtype, a float32 model), declare "
+            "precision='float32'"
+        )
+    return None
+
+
+def adjacent_seed_test(
+    adjacent: np.ndarray, unrelated: np.ndarray, false_alarm: float
+) -> dict[str, Any]:
+    """Are the outputs at adjacent seeds as different as at unrelated seeds?
+
+    Parameters
+    ----------
+    adjacent : ndarray, shape (m, d)
+        E(seed s_i) - E(seed s_i + 1) for m disjoint pairs of adjacent seeds.
+    unrelated : ndarray, shape (m, d)
+        E(t_i) - E(t'_i) for m pairs of unrelated seeds (all 4m seeds distinct).
+    false_alarm : float
+        Two-sided level of the exact Mann-Whitney test on the norms.
+
+    Returns
+    -------
+    dict
+        ``ok``, ``p_value``, the median norms, and ``ratio`` = median adjacent /
+        median unrelated (1 for independent seeds, near 0 when neighbouring seeds
+        share their noise, above 1 when they are anti-correlated).
+    """
+    a = np.linalg.norm(adjacent, axis=1)
+    u = np.linalg.norm(unrelated, axis=1)
+    if np.all(a == 0) and np.all(u == 0):  # no randomness at all: nothing to correlate
+        p = 1.0
+    else:
+        p = float(stats.mannwhitneyu(a, u, alternative="two-sided", method="exact").pvalue)
+    med_u = float(np.median(u))
+    return {
+        "ok": p > false_alarm,
+        "p_value": p,
+        "median_adjacent": float(np.median(a)),
+        "median_unrelated": med_u,
+        "ratio": float(np.median(a) / med_u) if med_u > 0 else float("inf"),
+        "pairs": len(a),
+        "worst": false_alarm / max(p, 1e-300),
     }

@@ -1,0 +1,191 @@
+"""Each check is a seeded Hypothesis search for a problem the explainer gets wrong.
+
+:func:`search` draws up to ``examples`` problems from a strategy of
+:mod:`properties.strategies.battery` and judges each with the check's
+``judge(problem, alpha)``. The first failure is shrunk (Hypothesis moves to
+smaller d, n, a simpler covariance, a point nearer the origin) and the check
+fails on the *minimal* problem found, with the seed that replays the search.
+
+False alarms: a judge that is statistical is given ``alpha = false_alarm /
+examples`` and at most ``examples`` problems are judged before the first
+failure (a counter enforces it whatever Hypothesis does), so a correct
+explainer fails the check with probability at most ``false_alarm``
+(Bonferroni). Shrinking starts only after a failure, so it cannot add false
+alarms; it is bounded by ``Settings.shrink_calls`` judged calls (every later
+candidate is passed at once), and each verdict is memoised so that Hypothesis'
+replay of the minimal problem sees the same verdict. A call past the time
+limit ends the search at once (no shrinking of a hang).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from properties.determinism import pin_local_constants
+from verify.jsonable import to_json
+
+from .runner import CheckFailure, CheckTimeout, Settings
+
+__all__ = ["Finding", "search"]
+
+
+class Finding(Exception):
+    """Raised by a judge: what went wrong, the usual cause, the figures behind it."""
+
+    def __init__(self, what: str, hint: str, figures: dict[str, Any] | None = None):
+        super().__init__(what)
+        self.what = what
+        self.hint = hint
+        self.figures = figures or {}
+
+
+class _Found(Exception):
+    pass
+
+
+class _Abort(BaseException):  # not an Exception: Hypothesis lets it through unshrunk
+    pass
+
+
+def _describe(problem: Any) -> str:
+    describe = getattr(problem, "describe", None)
+    return describe() if callable(describe) else repr(problem)
+
+
+def _key(problem: Any) -> Any:
+    key = getattr(problem, "key", None)
+    return key() if callable(key) else repr(problem)
+
+
+def search(
+    name: str,
+    seed: int,
+    settings: Settings,
+    strategy: st.SearchStrategy[Any],
+    judge: Callable[[Any, float], dict[str, Any] | None],
+    *,
+    examples: int,
+) -> dict[str, Any]:
+    """Run the check ``name`` as a seeded search; return its figures or raise CheckFailure.
+
+    Parameters
+    ----------
+    name : str
+        The check's name (it also salts the Hypothesis seed).
+    seed : int
+        The check's seed: the same seed replays the same search.
+    settings : Settings
+    strategy : SearchStrategy
+        Problems (a :class:`~properties.strategies.battery.Case`, or a tuple of them).
+    judge : callable
+        ``judge(problem, alpha) -> figures``; raises :class:`Finding` (or CheckFailure
+        from a guarded call) when the explainer is wrong on ``problem``. ``alpha`` is
+        the false-alarm budget of one problem.
+    examples : int
+        Problems judged at most before the first failure.
+
+    Returns
+    -------
+    dict
+        ``examples`` judged, the ``dims`` and ``n`` covered and the worst margin
+        (``worst``: the largest observed / tolerance ratio a judge reported).
+    """
+    pin_local_constants()
+    alpha = settings.false_alarm / examples
+    state: dict[str, Any] = {"judged": 0, "shrinks": 0, "failure": None, "worst": 0.0}
+    covered: dict[str, set] = {"dims": set(), "n": set()}
+    memo: dict[Any, BaseException | None] = {}
+
+    def verdict(problem: Any) -> BaseException | None:
+        key = _key(problem)
+        if key in memo:
+            return memo[key]
+        if state["failure"] is None:
+            if state["judged"] >= examples:
+                return None
+            state["judged"] += 1
+        else:
+            if state["shrinks"] >= settings.shrink_calls:
+                return None
+            state["shrinks"] += 1
+        outcome: BaseException | None = None
+        try:
+            figures = judge(problem, alpha) or {}
+            state["worst"] = max(state["worst"], float(figures.get("worst", 0.0)))
+            for label, attr in (("dims", "d"), ("n", "n")):
+                value = getattr(problem, attr, None)
+                if value is not None:
+                    covered[label].add(int(value))
+        except CheckTimeout as exc:
+            state["failure"] = (problem, exc)
+            raise _Abort() from None
+        except (Finding, CheckFailure) as exc:
+            outcome = exc
+        memo[key] = outcome
+        return outcome
+
+    @hypothesis_settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+    )
+    @hypothesis_seed(zlib.crc32(f"{name}/{int(seed)}".encode()))
+    @given(strategy)
+    def probe(problem: Any) -> None:
+        outcome = verdict(problem)
+        if outcome is not None:
+            state["failure"] = (problem, outcome)
+            raise _Found()
+
+    try:
+        probe()
+    except (_Found, _Abort, Flaky):
+        pass
+    if state["failure"] is not None:
+        raise _failure(name, seed, state, *state["failure"])
+    return {
+        "examples": state["judged"],
+        "dims": sorted(covered["dims"]),
+        "n": sorted(covered["n"]),
+        "worst": state["worst"],
+        "false_alarm_per_problem": alpha,
+    }
+
+
+def _failure(
+    name: str, seed: int, state: dict[str, Any], problem: Any, exc: BaseException
+) -> CheckFailure:
+    tried = f"{state['judged']} problem(s) drawn, {state['shrinks']} shrinking step(s)"
+    where = f"on the minimal problem found ({tried}): {_describe(problem)}"
+    replay = f"Replay: check_explainer(explainer, seed={seed}, checks=[{name!r}])"
+    if isinstance(exc, Finding):
+        figures = {**exc.figures, "problem": _describe(problem)}
+        return CheckFailure(
+            f"{name} failed: {exc.what}; {where} [seed={seed}]. Usual cause: {exc.hint}. {replay}",
+            to_json(figures),
+        )
+    assert isinstance(exc, CheckFailure)
+    message = str(exc)
+    prefix = f"{name} failed: "
+    body = message[len(prefix) :] if message.startswith(prefix) else message
+    if "Usual cause:" in body:
+        what, _, cause = body.partition(" Usual cause: ")
+        text = f"{prefix}{what.rstrip('. ')}; {where} [seed={seed}]. Usual cause: {cause}"
+    else:
+        text = f"{prefix}{body.rstrip('. ')}; {where} [seed={seed}]"
+    figures = {**exc.figures, "problem": _describe(problem)}
+    return type(exc)(f"{text} {replay}", to_json(figures))
