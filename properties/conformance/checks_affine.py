@@ -200,13 +200,16 @@ def _affine_cause(
     explainer: Explainer, case: Any, failures: list[tuple[Any, ...]], w: np.ndarray, stds: Any
 ) -> str:
     _, _, observed, _ = failures[0]
+    odd = all(k % 2 == 1 for k, *_ in failures)
     for m, _, out, _ in failures:
-        for label, factor in (("(n - 1) / n", (m - 1) / m), ("(n + 1) / n", (m + 1) / m)):
-            if np.allclose(out, factor * w, rtol=1e-9, atol=0):
-                odd = all(k % 2 == 1 for k, *_ in failures)
+        c = float(out @ w / (w @ w))
+        kept = c * m  # draws that entered a sum divided by m, if the answer is c w
+        if np.allclose(out, c * w, rtol=1e-9, atol=0) and abs(kept - round(kept)) < 1e-6:
+            kept = round(kept)
+            if kept != m:
                 return (
-                    f"an O(1/n) bias: the explanation is {label} x w at n = {m}: one draw "
-                    "counted but not summed, or summed but not counted (an off-by-one in the "
+                    f"an O(1/n) bias: the explanation is {kept}/{m} x w at n = {m}: {kept} "
+                    f"draws summed but the sum divided by n = {m} (an off-by-one in the "
                     "average, the last partial batch dropped"
                     + (", antithetic pairs that lose the unpaired draw of an odd n" if odd else "")
                     + ")"

@@ -137,7 +137,7 @@ def check_seed_independence(
     if reason:
         raise CheckSkipped(f"{name}: {reason}")
     s = resolve(settings)
-    options = case_options(explainer, s, n_range=(8, 256))
+    options = case_options(explainer, s, n_range=(64, 256))
     strategy = SB.cases(**options)
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:

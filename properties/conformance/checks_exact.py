@@ -65,8 +65,9 @@ def _single_index_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     case = draw(SB.cases(**{**options, "families": ("sine",)}))
     d = case.d
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    # More negative than positive entries: a single flipped sign never looks like |grad f|.
-    signs = np.where(np.arange(d) < min(d - 1, (d + 2) // 2), -1.0, 1.0) if d > 1 else -np.ones(1)
+    # At least two negative entries (and a positive one from d = 3 on): a single flipped
+    # sign never looks like |grad f| (in d = 1 the two cannot be told apart).
+    signs = np.where(np.arange(d) < max(2, min(d - 1, (d + 2) // 2)), -1.0, 1.0)
     w = rng.permutation(signs) * rng.uniform(0.4, 1.0, size=d) / _scale(case)
     f = RidgeFunction(w, float(0.3 - w @ case.x0), "sin")  # kappa = cos(0.3) e^{-v/2} > 0
     return SB.Case(f, case.x0, case.cov, case.n, case.seed, "sine", case.distance, {"w": w})
@@ -146,14 +147,18 @@ def _single_index_cause(out: np.ndarray, w: np.ndarray) -> str:
     """Read the mistake off out_j / w_j, which is one common kappa when nothing is wrong."""
     ratio = out / w
     generic = "a per-feature sign or scale error (a mirrored axis, a per-feature factor)"
+    if len(w) == 1 and ratio[0] < 0:
+        return (
+            "the sign of feature(s) [0] is flipped, or absolute values (|grad f|, e.g. captum "
+            f"Saliency's default abs=True): in d = 1 the two look alike; more generally: {generic}"
+        )
     if np.ptp(np.abs(ratio)) <= 1e-6 * np.max(np.abs(ratio)):
         if np.all(out >= 0):
             return (
                 "absolute values: the explanation is |grad f| (e.g. captum Saliency's default "
                 "abs=True; pass abs=False)"
             )
-        majority = np.sign(np.median(ratio))
-        flipped = np.flatnonzero(np.sign(ratio) != majority).tolist()
+        flipped = np.flatnonzero(ratio < 0).tolist()  # kappa > 0 by the choice of b
         return f"the sign of feature(s) {flipped} is flipped; more generally: {generic}"
     return generic
 
@@ -247,19 +252,25 @@ def check_translation_equivariance(
 ) -> dict[str, Any]:
     """E(f(. - t), x0 + t) = E(f, x0) with the seed shared: the noise is centred at x0.
 
-    t is drawn from one sigma to far from the origin (10^4 sigma in float64), so
-    this is also where precision lost on large coordinates shows.
+    t is drawn (from 0.1 sigma to far), and every problem is also moved to the
+    farthest point the declared precision is held to (10^4 sigma_max in float64,
+    10^3 in float32), so this is where precision lost on large coordinates shows.
     """
     name = "check_translation_equivariance"
     s = resolve(settings)
     strategy = _shift_cases(case_options(explainer, s), SB.FAR[explainer.precision])
 
+    far = SB.FAR[explainer.precision]
+
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
-        t = case.extras["t"]
-        moved = Translated(case.f, -t)
-        distance = float(np.linalg.norm(case.x0 + t)) / _scale(case) + case.distance
+        drawn = case.extras["t"]
+        # The drawn shift, and the farthest point the declared precision is held to.
+        farthest = far * _scale(case) * drawn / np.linalg.norm(drawn)
         worst = 0.0
-        for n, k in zip(sizes(case.n), adjacent(case.seed, 3), strict=True):
+        shifts = (drawn, farthest, drawn)
+        for n, k, t in zip(sizes(case.n), adjacent(case.seed, 3), shifts, strict=True):
+            moved = Translated(case.f, -t)
+            distance = float(np.linalg.norm(case.x0 + t)) / _scale(case) + case.distance
             base = call_explainer(explainer, case.f, case.x0, case.cov, n, k, name)
             out = call_explainer(explainer, moved, case.x0 + t, case.cov, n, k, name)
             worst = max(

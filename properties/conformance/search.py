@@ -12,9 +12,12 @@ failure (a counter enforces it whatever Hypothesis does), so a correct
 explainer fails the check with probability at most ``false_alarm``
 (Bonferroni). Shrinking starts only after a failure, so it cannot add false
 alarms; it is bounded by ``Settings.shrink_calls`` judged calls (every later
-candidate is passed at once), and each verdict is memoised so that Hypothesis'
-replay of the minimal problem sees the same verdict. A call past the time
-limit ends the search at once (no shrinking of a hang).
+candidate is passed at once), only failures of the first failure's kind (the
+check's verdict, or the same complaint about a call) count while shrinking, so
+the minimal problem shows the mistake first found and not another one met on
+the way, and each verdict is memoised so that Hypothesis' replay of the minimal
+problem sees the same verdict. A call past the time limit ends the search at
+once (no shrinking of a hang).
 """
 
 from __future__ import annotations
@@ -53,6 +56,15 @@ class _Found(Exception):
 
 class _Abort(BaseException):  # not an Exception: Hypothesis lets it through unshrunk
     pass
+
+
+def _kind(exc: BaseException) -> str:
+    """What kind of failure: the check's own verdict, or the guarded call's complaint
+    (the explainer raised, returned the wrong shape or non-finite values)."""
+    if isinstance(exc, Finding):
+        return "verdict"
+    body = str(exc).partition(" failed: ")[2] or str(exc)
+    return body.partition(":")[0][:40] if "raised" not in body[:40] else body[:30]
 
 
 def _describe(problem: Any) -> str:
@@ -129,6 +141,9 @@ def search(
             raise _Abort() from None
         except (Finding, CheckFailure) as exc:
             outcome = exc
+            first = state["failure"]
+            if first is not None and _kind(exc) != _kind(first[1]):
+                outcome = None  # another mistake: not a smaller instance of the first one
         memo[key] = outcome
         return outcome
 
