@@ -11,9 +11,13 @@ a property check       ``verified`` (held on the inputs tried: evidence, not
                        proof), ``falsified`` (a counterexample) or
                        ``not_applicable`` (the input is outside the statement)
 a conformance check    ``passed``, ``failed``, ``skipped`` (does not apply),
-                       ``xfail`` (a declared, known failure)
+                       ``xfail`` (a declared, known failure), ``xpass`` (declared
+                       to fail, but passed)
+an experimental claim  ``passed``, ``failed`` or ``inconclusive`` (the measurement
+                       does not decide it at the stated false-alarm level)
 the runner             ``error`` (the task crashed: nothing was judged) and
-                       ``not_run`` (outside the selection of a partial run)
+                       ``not_run`` (a statement outside the selection of a
+                       partial run: no evidence was sought)
 =====================  =======================================================
 
 A statement's status merges its records (:func:`merge`): a falsification wins
@@ -27,11 +31,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "CLAIM_STATUSES",
     "CONFORMANCE_STATUSES",
     "DISPROVED",
     "ERROR",
     "FAILED",
     "FALSIFIED",
+    "INCONCLUSIVE",
     "MEANINGS",
     "NOT_APPLICABLE",
     "NOT_RUN",
@@ -45,6 +51,7 @@ __all__ = [
     "UNDECIDED",
     "VERIFIED",
     "XFAIL",
+    "XPASS",
     "as_record_status",
     "merge",
 ]
@@ -59,16 +66,22 @@ PASSED = "passed"
 FAILED = "failed"
 SKIPPED = "skipped"
 XFAIL = "xfail"
+XPASS = "xpass"
+INCONCLUSIVE = "inconclusive"
 ERROR = "error"
 NOT_RUN = "not_run"
 
 PROOF_STATUSES: tuple[str, ...] = (PROVED, DISPROVED, UNDECIDED)
 PROPERTY_STATUSES: tuple[str, ...] = (VERIFIED, FALSIFIED, NOT_APPLICABLE)
 CONFORMANCE_STATUSES: tuple[str, ...] = (PASSED, FAILED, SKIPPED, XFAIL)
-#: What a statement of the catalogue can be, once its records are merged.
-STATEMENT_STATUSES: tuple[str, ...] = (PROVED, VERIFIED, FALSIFIED, UNDECIDED, ERROR)
+#: What the replication says of one of the paper's experimental claims.
+CLAIM_STATUSES: tuple[str, ...] = (PASSED, FAILED, INCONCLUSIVE)
+_JUDGED: tuple[str, ...] = (PROVED, VERIFIED, FALSIFIED, UNDECIDED, ERROR)
+#: What a statement of the catalogue can be, once its records are merged (``not_run``:
+#: no task of the run gave it evidence).
+STATEMENT_STATUSES: tuple[str, ...] = (*_JUDGED, NOT_RUN)
 #: What a record of results.json can carry.
-RECORD_STATUSES: tuple[str, ...] = STATEMENT_STATUSES + CONFORMANCE_STATUSES
+RECORD_STATUSES: tuple[str, ...] = (*_JUDGED, *CONFORMANCE_STATUSES, XPASS, INCONCLUSIVE)
 
 MEANINGS: dict[str, str] = {
     PROVED: "an exact symbolic derivation, for exactly the stated class and assumptions",
@@ -81,8 +94,10 @@ MEANINGS: dict[str, str] = {
     FAILED: "the explainer failed the check",
     SKIPPED: "the check does not apply to this explainer",
     XFAIL: "a declared, known failure",
+    XPASS: "declared as a known failure, but passed (remove the declaration)",
+    INCONCLUSIVE: "the measurement does not decide the claim at the stated false-alarm level",
     ERROR: "the task crashed; nothing was judged",
-    NOT_RUN: "outside the selection of a partial run",
+    NOT_RUN: "outside the selection of a partial run: no evidence was sought",
 }
 
 # A falsification beats a proof (both are exact evidence, and a true statement has no

@@ -54,6 +54,8 @@ def test_check_passes_a_correct_explainer(user_module, tmp_path, capsys):
 def test_check_fails_absolute_gradients_and_names_the_cause(user_module, tmp_path, capsys):
     out = tmp_path / "bad"
     assert main(["check", f"{user_module}:absolute", "--output", str(out)]) == 1
+    progress = capsys.readouterr().err
+    assert "check_sign_and_scale: failed (1 of 1: check_sign_and_scale)" in progress
     failed = {
         r["title"]: r["message"] for r in load_results(out)["records"] if r["status"] == "failed"
     }
@@ -90,6 +92,28 @@ def test_check_usage_errors_exit_2(user_module, tmp_path, capsys):
     assert "cannot import" in capsys.readouterr().err
     assert main(["check", f"{user_module}:untagged", "--output", str(tmp_path / "b")]) == 2
     assert not (tmp_path / "b").exists()  # refused before any report was started
+    err = capsys.readouterr().err
+    assert "missing tag" in err and "--tag kind=gradient" in err and "Explainer(" not in err
+    bad = ["--expected-fail", "check_nonsense=x", "--output", str(tmp_path / "c")]
+    assert main(["check", f"{user_module}:good", *bad]) == 2
+    assert "unknown check(s) check_nonsense" in capsys.readouterr().err
+    for limit in ("0", "-1", "soon"):
+        with pytest.raises(SystemExit) as exc:
+            main(["check", f"{user_module}:good", "--time-limit", limit])
+        assert exc.value.code == 2
+
+
+def test_check_honours_workers_with_the_serial_verdicts(user_module, tmp_path):
+    """One task per check: --workers 2 spreads them, each check keeps the battery's seed."""
+    runs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        args = ["check", f"{user_module}:absolute", "--workers", workers, "--quiet"]
+        assert main([*args, "--output", str(out)]) == 1
+        runs.append(load_results(out)["records"])
+    strip = [[{k: v for k, v in r.items() if k != "elapsed_seconds"} for r in rs] for rs in runs]
+    assert strip[0] == strip[1] and len(strip[0]) == 17
+    assert len({r["seed"] for r in runs[0]}) == 1
 
 
 def test_run_checks_an_extra_explainer(user_module, tmp_path):

@@ -12,7 +12,7 @@ pytest.importorskip(
 )
 
 
-def test_replicate_reports_claims_and_carries_on_past_missing_uci_files(tmp_path):
+def test_replicate_reports_claims_and_carries_on_past_missing_uci_files(tmp_path, capsys):
     out = tmp_path / "rep"
     code = main(
         [
@@ -23,9 +23,9 @@ def test_replicate_reports_claims_and_carries_on_past_missing_uci_files(tmp_path
             str(tmp_path / "no-data"),
             "--output",
             str(out),
-            "--quiet",
         ]
     )
+    console = capsys.readouterr().out
     results = load_results(out)
     validate_results(results)
     status = {t["name"]: t["status"] for t in results["tasks"]}
@@ -39,3 +39,9 @@ def test_replicate_reports_claims_and_carries_on_past_missing_uci_files(tmp_path
     assert "Equivalence" in report
     assert list(out.glob("figure_replicate_*_simulated.png"))
     assert "verify replicate --profile dev" in results["command"]
+    # The console shows every claim's verdict, as the report does (a failed claim plainly).
+    claims = [r for r in results["records"] if r["figures"].get("claim")]
+    assert claims and "the paper's experimental claims" in console
+    for r in claims:
+        verdict = r["status"] if r["status"] == "passed" else r["status"].upper()
+        assert f"{verdict:<12} {r['figures']['claim']}" in console

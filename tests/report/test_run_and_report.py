@@ -69,9 +69,10 @@ def test_run_writes_a_complete_valid_report(experiments_run):
     for name in ("report.md", "report.html", "figure_convergence.png", "figure_lipschitz.png"):
         assert (out / name).stat().st_size > 0, name
     assert "verify run --profile ci --seed 3" in (out / "report.md").read_text()
-    # Only the experiments ran: no statement has evidence, none is judged, exit 0.
+    # Only the experiments ran: no statement was sought, none is judged, exit 0.
     assert code == 0
-    assert all(s["status"] == "undecided" for s in results["statements"])
+    assert {s["status"] for s in results["statements"]} == {"not_run"}
+    assert {s["as_expected"] for s in results["statements"]} == {None}
     assert "Statements of the paper" not in (out / "report.md").read_text()
 
 

@@ -15,18 +15,30 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EXPERIMENTS", "experiment_convergence", "experiment_lipschitz"]
+__all__ = [
+    "EXPERIMENTS",
+    "counterexample_data",
+    "experiment_convergence",
+    "experiment_lipschitz",
+]
 
 
 def _trace_terms(f, x0: np.ndarray, cov: np.ndarray, seed: int, n: int):
     """tr Cov(grad f) (SmoothGrad's n*MSE, Monte Carlo) and tr V (C-LIME's sandwich variance)."""
     from verify.asymptotics import sandwich_variance
 
-
     z = np.random.default_rng(seed).standard_normal((n, x0.size)) @ np.linalg.cholesky(cov).T
     tr_sg = float(np.sum(np.var(f.gradient(x0 + z), axis=0)))
     V, _ = sandwich_variance(f, x0, cov, seed=seed)
     return tr_sg, float(np.trace(V))
+
+
+def _rmse_with_se(squared_errors: np.ndarray) -> tuple[float, float]:
+    """RMSE over replicates and its standard error (delta method: se(MSE) / (2 RMSE))."""
+    mse = float(np.mean(squared_errors))
+    se_mse = float(np.std(squared_errors, ddof=1) / np.sqrt(squared_errors.size))
+    rmse = float(np.sqrt(mse))
+    return rmse, se_mse / (2 * rmse) if rmse > 0 else 0.0
 
 
 def experiment_convergence(seed: int, profile: str) -> dict[str, Any]:
@@ -46,18 +58,24 @@ def experiment_convergence(seed: int, profile: str) -> dict[str, Any]:
     cov = 0.25 * np.eye(d)
     truth = closed_form.smoothgrad(f, x0, cov)
     batch = np.tile(x0, (replicates, 1))
-    rows = {"smoothgrad_rmse": [], "clime_rmse": [], "sg_clime_distance": []}
+    keys = ("smoothgrad_rmse", "clime_rmse", "sg_clime_distance")
+    rows: dict[str, list[float]] = {k: [] for k in (*keys, *(f"{k}_se" for k in keys))}
     for i, n in enumerate(grid):
         sg = estimators.smoothgrad(f, batch, cov, n, seed=seed + i)
         cl = estimators.clime(f, batch, cov, n, seed=seed + i)  # same seed: shared samples
-        rows["smoothgrad_rmse"].append(float(np.sqrt(np.mean(np.sum((sg - truth) ** 2, 1)))))
-        rows["clime_rmse"].append(float(np.sqrt(np.mean(np.sum((cl - truth) ** 2, 1)))))
-        rows["sg_clime_distance"].append(float(np.mean(np.linalg.norm(sg - cl, axis=1))))
+        for key, est in (("smoothgrad_rmse", sg), ("clime_rmse", cl)):
+            rmse, se = _rmse_with_se(np.sum((est - truth) ** 2, axis=1))
+            rows[key].append(rmse)
+            rows[f"{key}_se"].append(se)
+        distance = np.linalg.norm(sg - cl, axis=1)
+        rows["sg_clime_distance"].append(float(np.mean(distance)))
+        rows["sg_clime_distance_se"].append(float(np.std(distance, ddof=1) / np.sqrt(replicates)))
     tr_sg, tr_v = _trace_terms(f, x0, cov, seed, 400_000)
     grid_arr = np.array(grid, dtype=float)
     figures = {
         "convergence": {
             "setup": f"{f!r}, x0 ~ N(0, I), Sigma = 0.25 I, {replicates} replicates per n",
+            "replicates": replicates,
             "n": grid,
             **rows,
             "smoothgrad_theory": list(np.sqrt(tr_sg / grid_arr)),
@@ -75,7 +93,7 @@ def experiment_convergence(seed: int, profile: str) -> dict[str, Any]:
 
 
 def experiment_lipschitz(seed: int, profile: str) -> dict[str, Any]:
-    """Local slope of SmoothGrad for the two counterexamples of MATH.md section 3.1.
+    """Local slope of SmoothGrad for the two counterexamples of docs/math.md (Theorem 2).
 
     f = |x| (grad_max = 1) and f = sigma sin(x / sigma) (grad_max = 1), d = 1,
     sigma = 0.5; the slope of SG is compared with the published, Pinsker and
@@ -117,6 +135,53 @@ def experiment_lipschitz(seed: int, profile: str) -> dict[str, Any]:
         }
     }
     return {"records": [], "figures": figures}
+
+
+def counterexample_data(record: dict | None) -> dict[str, Any] | None:
+    """Figure data for a Theorem 2 counterexample found by the property search, in its own sigma.
+
+    The exact SmoothGrad along the line through the counterexample's x and y
+    (closed form, cov = sigma^2 I), projected on SG(y) - SG(x), against the cones
+    that the published and the sharp constants allow around SG(x). None when
+    the record has no counterexample whose function the engine can rebuild (a
+    ridge function).
+    """
+    from verify import closed_form
+    from verify.bounds import lipschitz_published, lipschitz_sharp
+    from verify.functions import RidgeFunction
+
+    from .counterexamples import parse_ridge
+
+    ce = (record or {}).get("counterexample") or {}
+    ridge = parse_ridge(str(ce.get("f", "")))
+    if ridge is None or not {"sigma", "x", "y"} <= set(ce):
+        return None
+    w, b, link = ridge
+    f = RidgeFunction(w, b, link)
+    sigma = float(ce["sigma"])
+    x, y = np.asarray(ce["x"], float), np.asarray(ce["y"], float)
+    cov = sigma**2 * np.eye(x.size)
+    length = float(np.linalg.norm(y - x))
+    t = np.linspace(-1.0, 2.0, 301)
+    sg = closed_form.smoothgrad(f, x + t[:, None] * (y - x), cov)
+    sg_x, sg_y = closed_form.smoothgrad(f, x, cov), closed_form.smoothgrad(f, y, cov)
+    direction = (sg_y - sg_x) / max(float(np.linalg.norm(sg_y - sg_x)), 1e-300)
+    bound = float(ce.get("gradient_bound", f.gradient_bound))
+    return {
+        "record": record["id"],
+        "function": repr(f),
+        "sigma": sigma,
+        "x": list(x),
+        "y": list(y),
+        "distance": list(t * length),
+        "projection": list((sg - sg_x) @ direction),
+        "gap": float(np.linalg.norm(sg_y - sg_x)),
+        "length": length,
+        "gradient_bound": bound,
+        "published": lipschitz_published(bound, sigma),
+        "sharp": float(lipschitz_sharp(bound, cov)),
+        "ratio": float(np.linalg.norm(sg_y - sg_x)) / (lipschitz_published(bound, sigma) * length),
+    }
 
 
 #: Experiment name -> task function (``verify run`` runs each once).

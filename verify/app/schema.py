@@ -1,7 +1,39 @@
 """The documented JSON schema of ``results.json`` and its validator.
 
 ``schema_version`` changes whenever a field is added, removed or changes
-meaning, so that ``verify compare`` and users' CI can refuse a mismatch.
+meaning, so that ``verify compare`` and users' CI can tell versions apart.
+
+Version 2 (this one) differs from version 1 in the statements only:
+
+* each statement carries ``headline`` (one sentence: what holds, and for what)
+  and ``scope``, the evidence sorted by kind:
+
+  ============  ==============================================================
+  ``proved``    each class a symbolic proof covers: ``class``, ``assumptions``
+                (list), ``method``, ``record`` (the record id)
+  ``verified``  each Hypothesis property run: ``inputs``, ``examples``,
+                ``regimes`` (label -> count, or null), ``families`` and
+                ``dimensions`` drawn, ``false_alarm`` (budget spent), ``record``
+  ``falsified`` each counterexample: ``summary`` (readable), ``source``,
+                ``class``, ``record``
+  ``undecided`` proofs without a verdict: ``class``, ``reason``, ``record``
+  ``discounted`` records not counted as evidence: ``record``, ``status``,
+                ``why`` (a falsification without a counterexample, a
+                verification on no example)
+  ``errors``    records of crashed tasks: ``record``, ``message``
+  ``open``      what the catalogue declares the run cannot show (strings)
+  ============  ==============================================================
+
+* a statement no task of a partial run sought evidence on has status
+  ``not_run`` and ``as_expected`` null (it is not judged);
+* ``reference`` is the statement's anchor in docs/math.md
+  (``docs/math.md#theorem-1``);
+* record statuses add ``xpass`` (a conformance check declared to fail that
+  passed) and ``inconclusive`` (an experimental claim the measurement does not
+  decide).
+
+Records, figures and tasks are unchanged; :func:`verify.app.compare.load_results`
+reads both versions.
 """
 
 from __future__ import annotations
@@ -9,11 +41,53 @@ from __future__ import annotations
 from typing import Any
 
 from verify.catalogue import STATEMENTS
-from verify.status import CONFORMANCE_STATUSES, STATEMENT_STATUSES
+from verify.status import RECORD_STATUSES, STATEMENT_STATUSES
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "validate_results"]
+__all__ = ["READABLE_VERSIONS", "SCHEMA", "SCHEMA_VERSION", "validate_results"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The versions ``verify compare`` reads.
+READABLE_VERSIONS = (1, 2)
+
+_ENTRIES = {"type": "array", "items": {"type": "object", "required": ["record"]}}
+_SCOPE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["proved", "verified", "falsified", "undecided", "discounted", "errors", "open"],
+    "properties": {
+        "proved": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["record", "class", "assumptions", "method"],
+                "properties": {
+                    "class": {"type": "string"},
+                    "assumptions": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "verified": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["record", "inputs", "examples", "regimes", "false_alarm"],
+                "properties": {
+                    "examples": {"type": ["integer", "null"]},
+                    "regimes": {"type": ["object", "null"]},
+                    "false_alarm": {"type": ["number", "null"]},
+                },
+            },
+        },
+        "falsified": {
+            "type": "array",
+            "items": {"type": "object", "required": ["record", "source", "summary"]},
+        },
+        "undecided": _ENTRIES,
+        "discounted": _ENTRIES,
+        "errors": _ENTRIES,
+        "open": {"type": "array", "items": {"type": "string"}},
+    },
+}
 
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _RECORD = {
@@ -43,7 +117,7 @@ _RECORD = {
         "statement": {"enum": [*STATEMENTS, None]},
         "source": {"enum": ["symbolic", "properties", "conformance", "experiments", "runner"]},
         "title": {"type": "string"},
-        "status": {"enum": list(STATEMENT_STATUSES + CONFORMANCE_STATUSES)},
+        "status": {"enum": list(RECORD_STATUSES)},
         "message": {"type": "string"},
         "figures": {"type": "object"},
         "bound": _NUMBER_OR_NULL,
@@ -106,11 +180,15 @@ SCHEMA: dict[str, Any] = {
                     "expected",
                     "status",
                     "as_expected",
+                    "headline",
+                    "scope",
                 ],
                 "properties": {
                     "id": {"enum": list(STATEMENTS)},
                     "status": {"enum": list(STATEMENT_STATUSES)},
-                    "as_expected": {"type": "boolean"},
+                    "as_expected": {"type": ["boolean", "null"]},
+                    "headline": {"type": "string"},
+                    "scope": _SCOPE,
                 },
             },
         },

@@ -1,7 +1,8 @@
 """Matplotlib figures drawn from the ``figures`` data of ``results.json``.
 
 Each function takes the stored data and returns PNG bytes, so a report can be
-re-rendered from a saved run without recomputing anything.
+re-rendered from a saved run without recomputing anything. Every caption says
+what each axis plots and what any error bar means.
 """
 
 from __future__ import annotations
@@ -15,104 +16,150 @@ from ..plotting import new_axes, png
 __all__ = ["FIGURES", "render_figures"]
 
 
+def _legend_below(ax: Any, ncol: int = 2) -> None:
+    """The legend under the axes, where it cannot cover a line."""
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, frameon=False)
+
+
+def _with_errors(ax: Any, n: list, data: dict, key: str, fmt: str, label: str) -> None:
+    se = data.get(f"{key}_se")
+    yerr = None if se is None else 2 * np.asarray(se, float)
+    ax.errorbar(n, data[key], yerr=yerr, fmt=fmt, ms=4, capsize=2, label=label)
+
+
 def convergence_figure(data: dict[str, Any]) -> bytes:
     """Estimator error vs n, log-log, with the n^-1/2 theory and the Proposition 1 radius."""
-    plt, fig, (ax,) = new_axes(height=4.0)
+    plt, fig, (ax,) = new_axes(height=5.0)
     n = data["n"]
-    ax.loglog(n, data["smoothgrad_rmse"], "o-", label="SmoothGrad$_n$ RMSE")
-    ax.loglog(n, data["clime_rmse"], "s-", label="C-LIME$_n$ RMSE")
-    ax.loglog(
+    _with_errors(ax, n, data, "smoothgrad_rmse", "o-", "SmoothGrad$_n$ RMSE")
+    _with_errors(ax, n, data, "clime_rmse", "s-", "C-LIME$_n$ RMSE")
+    ax.plot(
         n, data["smoothgrad_theory"], "k--", lw=1, label=r"$\sqrt{\mathrm{tr\,Cov}(\nabla f)/n}$"
     )
-    ax.loglog(n, data["clime_theory"], "k:", lw=1, label=r"$\sqrt{\mathrm{tr}\,V/n}$ (sandwich)")
-    ax.loglog(
+    ax.plot(n, data["clime_theory"], "k:", lw=1, label=r"$\sqrt{\mathrm{tr}\,V/n}$ (sandwich)")
+    ax.plot(
         n,
         data["proposition1_radius_delta_0.05"],
         "r-.",
         lw=1,
         label=r"Prop. 1 radius, $\delta=0.05$",
     )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xlabel("perturbations n")
-    ax.set_ylabel(r"$\|\hat E - E\|_2$")
+    ax.set_ylabel(r"RMSE $\|\hat E_n - E\|_2$ against the closed form")
     ax.set_title("Convergence to the exact explanation")
-    ax.legend(fontsize=8)
+    _legend_below(ax)
     return png(plt, fig)
 
 
 def distance_figure(data: dict[str, Any]) -> bytes:
     """Mean distance between SmoothGrad_n and C-LIME_n on shared samples, vs n."""
-    plt, fig, (ax,) = new_axes(height=4.0)
-    ax.loglog(
-        data["n"], data["sg_clime_distance"], "o-", label=r"$\|SG_n - \mathrm{C\text{-}LIME}_n\|$"
+    plt, fig, (ax,) = new_axes(height=4.6)
+    _with_errors(
+        ax, data["n"], data, "sg_clime_distance", "o-", r"$\|SG_n - \mathrm{C\text{-}LIME}_n\|$"
     )
     ref = data["sg_clime_distance"][0] * np.sqrt(data["n"][0] / np.asarray(data["n"], float))
-    ax.loglog(data["n"], ref, "k--", lw=1, label=r"$\propto n^{-1/2}$")
+    ax.plot(data["n"], ref, "k--", lw=1, label=r"$\propto n^{-1/2}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xlabel("perturbations n")
-    ax.set_ylabel("mean distance")
+    ax.set_ylabel(r"mean $\|SG_n - \mathrm{C\text{-}LIME}_n\|_2$, shared samples")
     ax.set_title("SmoothGrad vs C-LIME (Theorem 1, empirically)")
-    ax.legend(fontsize=8)
+    _legend_below(ax)
     return png(plt, fig)
 
 
 def lipschitz_figure(data: dict[str, Any]) -> bytes:
     """Local slope of SmoothGrad for the counterexamples against the three constants."""
-    plt, fig, (ax,) = new_axes(height=4.0)
+    plt, fig, (ax,) = new_axes(height=5.0)
     for name, curve in data["curves"].items():
         label = {"abs": "f = |x|", "sin": r"f = $\sigma\sin(x/\sigma)$"}.get(name, name)
-        ax.plot(data["x"], curve["slope"], label=f"|d SG/dx|, {label}")
-    for key, style in (("published", "r--"), ("pinsker", "g:"), ("sharp", "k-.")):
-        ax.axhline(
-            data[key], color=style[0], ls=style[1:], lw=1, label=f"{key} constant {data[key]:.3f}"
-        )
-    ax.set_xlabel("x")
-    ax.set_ylabel("Lipschitz ratio")
-    ax.set_title(rf"Theorem 2: $\nabla f_{{max}}=1$, $\sigma={data['sigma']}$")
-    ax.legend(fontsize=7)
+        ax.plot(data["x"], curve["slope"], label=f"{label}")
+    for key, style, words in (
+        ("published", "r--", "published"),
+        ("pinsker", "g:", "Pinsker, factor 2 kept"),
+        ("sharp", "k-.", "sharp"),
+    ):
+        ax.axhline(data[key], color=style[0], ls=style[1:], lw=1, label=f"{words}: {data[key]:.3f}")
+    ax.set_xlabel(rf"point $x_0$ (d = 1, $\sigma$ = {data['sigma']:g})")
+    ax.set_ylabel(r"local Lipschitz ratio $|d\,SG/dx_0|$")
+    ax.set_title(r"Theorem 2: slope of SmoothGrad, $\nabla f_{max} = 1$")
+    _legend_below(ax, ncol=3)
     return png(plt, fig)
 
 
 def counterexample_figure(data: dict[str, Any]) -> bytes:
-    """The counterexample f = |x| and its SmoothGrad, with the published slope bound."""
-    plt, fig, (ax,) = new_axes(height=4.0)
-    curve = data["curves"]["abs"]
-    x = data["x"]
-    ax.plot(x, curve["f"], label="f(x) = |x|")
-    ax.plot(x, curve["smoothgrad"], label="SmoothGrad (exact)")
-    ax.plot(
-        x,
-        [data["published"] * t for t in x],
-        "r--",
-        lw=1,
-        label=f"slope {data['published']:.2f} (published bound)",
+    """The found counterexample in its own sigma: SG against the cones each constant allows."""
+    from ..counterexamples import format_function
+
+    plt, fig, (ax,) = new_axes(height=5.0)
+    t = np.asarray(data["distance"], float)
+    ax.fill_between(
+        t,
+        -data["published"] * np.abs(t),
+        data["published"] * np.abs(t),
+        color="tab:red",
+        alpha=0.15,
+        label=f"allowed by the published constant {data['published']:.3g}",
     )
-    ax.set_ylim(-1.5, 1.5)
-    ax.set_xlabel("x")
-    ax.set_title("Counterexample to the published Theorem 2")
-    ax.legend(fontsize=8)
+    for sign in (1, -1):
+        ax.plot(
+            t,
+            sign * data["sharp"] * np.abs(t),
+            "k-.",
+            lw=1,
+            label=f"sharp constant {data['sharp']:.3g}" if sign == 1 else None,
+        )
+    ax.plot(t, data["projection"], "tab:blue", lw=2, label="SmoothGrad (exact)")
+    ax.plot([data["length"]], [data["gap"]], "o", color="tab:red", ms=8, zorder=5)
+    ax.annotate(
+        f"SG(y): {data['ratio']:.3f} × the published bound",
+        (data["length"], data["gap"]),
+        xytext=(10, -18),
+        textcoords="offset points",
+        fontsize=9,
+        color="tab:red",
+    )
+    ax.set_xlabel(r"distance from x along the segment x $\to$ y")
+    ax.set_ylabel(r"$SG(\cdot) - SG(x)$ along $SG(y) - SG(x)$")
+    ax.set_title(
+        f"Counterexample: f(x) = {format_function(data['function'])}, σ = {data['sigma']:g}"
+    )
+    _legend_below(ax)
     return png(plt, fig)
 
+
+_EXACT = "Exact closed forms: no sampling, hence no error bars."
 
 # figure name -> (data key, renderer, caption)
 FIGURES = {
     "convergence": (
         "convergence",
         convergence_figure,
-        "Estimator error against n with the n^-1/2 theory and Proposition 1's radius.",
+        "RMSE of SmoothGrad_n and C-LIME_n against the closed-form explanation, over n, with "
+        "the n^-1/2 theory (sqrt(tr Cov(grad f)/n) and the sandwich sqrt(tr V/n)) and "
+        "Proposition 1's radius at delta = 0.05. Error bars: ±2 standard errors of the RMSE "
+        "over the replicates (delta method).",
     ),
     "distance": (
         "convergence",
         distance_figure,
-        "Distance between SmoothGrad and C-LIME on shared samples against n.",
+        "Mean distance between SmoothGrad_n and C-LIME_n computed on the same samples, over n. "
+        "Error bars: ±2 standard errors of the mean over the replicates.",
     ),
     "lipschitz": (
         "lipschitz",
         lipschitz_figure,
-        "Lipschitz ratio of SmoothGrad against the published, Pinsker and sharp constants.",
+        "Local Lipschitz ratio |d SG/dx0| of SmoothGrad for f = |x| and f = σ sin(x/σ) "
+        "against the published, Pinsker and sharp constants (horizontal lines). " + _EXACT,
     ),
     "counterexample": (
-        "lipschitz",
+        "counterexample",
         counterexample_figure,
-        "The counterexample function and its SmoothGrad.",
+        "The counterexample the property search found, in its own σ: SmoothGrad along the "
+        "segment from x to y (component along SG(y) - SG(x)) leaves the cone the published "
+        "constant allows (shaded) and stays inside the sharp one. " + _EXACT,
     ),
 }
 

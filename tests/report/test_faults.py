@@ -1,0 +1,247 @@
+"""Runs that survive faults, with real processes: a sleeping explainer, dying workers, Ctrl-C.
+
+Each test starts the `verify` command (or the runner's worker processes) for real and
+checks what a user would see: the run ends, the fault is one record, the rest ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import verify
+from verify.app import load_results, validate_results
+from verify.app.run import run_tasks
+from verify.app.runner import Task
+
+ROOT = Path(verify.__file__).resolve().parents[1]
+
+EXPLAINERS = textwrap.dedent(
+    """
+    import ctypes
+    import os
+    import time
+
+    import numpy as np
+
+    TAGS = {"kind": "gradient", "covariance": "full", "stochastic": True}
+
+    def sleepy(f, x0, cov, n, seed):  # never returns
+        time.sleep(3600)
+        return np.zeros(np.shape(x0)[-1])
+
+    def segfault(f, x0, cov, n, seed):  # native code crashing the process
+        ctypes.string_at(0)
+
+    sleepy.__explainer_tags__ = segfault.__explainer_tags__ = TAGS
+    """
+)
+
+
+def verify_cli(*args: str, cwd: Path, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """`verify ARGS` in a fresh interpreter, with this checkout first on the path."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(cwd)])}
+    return subprocess.run(
+        [sys.executable, "-m", "verify.app.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kw,
+    )
+
+
+@pytest.fixture
+def user_dir(tmp_path) -> Path:
+    (tmp_path / "faulty_explainers.py").write_text(EXPLAINERS)
+    return tmp_path
+
+
+# -- an explainer that never returns ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_sleeping_explainer_times_out_and_every_check_still_runs(user_dir, workers):
+    start = time.perf_counter()
+    proc = verify_cli(
+        "check",
+        "faulty_explainers:sleepy",
+        "--time-limit",
+        "0.5",
+        "--workers",
+        str(workers),
+        "--output",
+        "out",
+        cwd=user_dir,
+        timeout=240,
+    )
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 1, proc.stderr
+    results = load_results(user_dir / "out")
+    validate_results(results)
+    assert results["complete"] and len(results["records"]) == len(results["tasks"]) == 17
+    judged = [r for r in results["records"] if r["status"] != "skipped"]
+    assert judged and all(r["status"] == "failed" for r in judged)
+    assert all("timed out after 0.5 s" in r["message"] for r in judged)
+    assert "--time-limit 0.5" in results["command"]
+    assert "failed" in proc.stderr and "Traceback" not in proc.stderr
+    print(f"sleeping explainer, workers={workers}: {len(judged)} checks timed out, {elapsed:.1f} s")
+
+
+def test_run_explainer_takes_a_time_limit(user_dir):
+    proc = verify_cli(
+        "run",
+        "--only",
+        "experiments",
+        "--explainer",
+        "faulty_explainers:sleepy",
+        "--time-limit",
+        "0.5",
+        "--output",
+        "out",
+        "--quiet",
+        cwd=user_dir,
+        timeout=240,
+    )
+    assert proc.returncode == 1
+    results = load_results(user_dir / "out")
+    mine = [r for r in results["records"] if r["source"] == "conformance"]
+    assert len(mine) == 17 and all(r["status"] in ("failed", "skipped") for r in mine)
+    assert all("timed out after 0.5 s" in r["message"] for r in mine if r["status"] == "failed")
+    assert {t["status"] for t in results["tasks"]} == {"ok"}  # the experiments ran too
+
+
+# -- workers that die --------------------------------------------------------------------------
+
+
+def _quick(seed: int, profile: str) -> dict:
+    return {"records": [], "figures": {f"quick_{seed}": seed}}
+
+
+def _exits(seed: int, profile: str) -> dict:
+    os._exit(3)
+
+
+def _segfaults(seed: int, profile: str) -> dict:
+    import ctypes
+
+    ctypes.string_at(0)
+    return {}
+
+
+def test_a_dying_worker_is_an_error_record_for_its_task_and_the_run_goes_on(tmp_path):
+    tasks = [
+        Task("before", _quick),
+        Task("exits", _exits),
+        Task("middle", _quick),
+        Task("segfaults", _segfaults),
+        Task("after", _quick),
+    ]
+    results = run_tasks(
+        tasks, output=tmp_path, run_id="r", seed=0, profile="ci", command="t", workers=2
+    )
+    validate_results(results)
+    status = {t["name"]: t["status"] for t in results["tasks"]}
+    assert status == {
+        "before": "ok",
+        "exits": "error",
+        "middle": "ok",
+        "segfaults": "error",
+        "after": "ok",
+    }
+    errors = {t["name"]: t["error"] for t in results["tasks"] if t["error"]}
+    assert "exited with code 3" in errors["exits"]
+    assert "SIGSEGV" in errors["segfaults"]
+    assert len(results["figures"]) == 3 and results["complete"]
+
+
+def test_a_client_that_segfaults_under_workers_loses_only_its_battery(user_dir):
+    proc = verify_cli(
+        "run",
+        "--only",
+        "experiments",
+        "--explainer",
+        "faulty_explainers:segfault",
+        "--workers",
+        "2",
+        "--output",
+        "out",
+        "--quiet",
+        cwd=user_dir,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    results = load_results(user_dir / "out")
+    status = {t["name"]: t["status"] for t in results["tasks"]}
+    assert status.pop("conformance faulty_explainers:segfault") == "error"
+    assert set(status.values()) == {"ok"}
+    (error,) = [r for r in results["records"] if r["source"] == "runner"]
+    assert "SIGSEGV" in error["message"] and "without --workers" in error["message"]
+    assert {"convergence", "lipschitz"} <= set(results["figures"])
+
+
+# -- Ctrl-C ------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_with_workers_keeps_every_finished_record_and_exits_promptly(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "verify.app.cli",
+            "run",
+            "--only",
+            "properties",
+            "experiments",
+            "--workers",
+            "2",
+            "--output",
+            "out",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's job
+    )
+    finished = []
+    try:
+        for line in proc.stderr:
+            if line.startswith("["):
+                finished.append(line.split("] ", 1)[1].split(":")[0])
+            if len(finished) >= 3:
+                break
+        sent = time.perf_counter()
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
+        rest = proc.communicate(timeout=60)[1]
+        took = time.perf_counter() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, rest
+    assert took < 10, took
+    assert "interrupted" in rest and "Traceback" not in rest
+    partial = json.loads((tmp_path / "out" / "results.json").read_text())
+    validate_results(partial)
+    assert partial["complete"] is False
+    done = {t["name"] for t in partial["tasks"] if t["status"] != "pending"}
+    assert set(finished) <= done
+    kept = {r["id"] for r in partial["records"]}
+    for name in finished:
+        if name.startswith("property "):
+            assert f"properties/{name.split()[1]}" in kept
+    assert "PARTIAL RUN" in (tmp_path / "out" / "report.md").read_text()
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # no worker left behind
+    print(f"Ctrl-C: exit 130 after {took:.2f} s, {len(done)} finished tasks kept")

@@ -1,0 +1,262 @@
+"""The report as one self-contained HTML page (``report.html``): figures inline, no requests."""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+from . import views as V
+
+__all__ = ["render_html"]
+
+_COLOURS = {
+    "proved": "#1a7f37",
+    "verified": "#2f81f7",
+    "falsified": "#cf222e",
+    "undecided": "#9a6700",
+    "error": "#6e7781",
+    "not_run": "#8c959f",
+    "passed": "#1a7f37",
+    "failed": "#cf222e",
+    "skipped": "#8c959f",
+    "xfail": "#8250df",
+    "xpass": "#bf8700",
+    "inconclusive": "#9a6700",
+}
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#1f2328}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}
+th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa}.badge{color:#fff;border-radius:8px;padding:1px 8px;font-size:12px}
+.partial{background:#fff8c5;border:1px solid #d4a72c;padding:8px}
+.figures{display:flex;flex-wrap:wrap;gap:1em}
+figure{margin:0;flex:0 1 auto;max-width:100%}
+figure img{display:block;max-width:100%;height:auto}
+figcaption{font-size:13px;color:#57606a;max-width:660px}
+code,pre{background:#f6f8fa;padding:2px 4px}pre{white-space:pre-wrap}
+.matrix th.check{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;
+ font-weight:normal;padding:6px 2px}
+.matrix td.cell{text-align:center;color:#fff;font-size:12px;min-width:2.2em;cursor:help}
+.matrix tr.details td{background:#fafbfc}
+.scope li{margin:2px 0}.scope{font-size:14px}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _badge(status: str) -> str:
+    colour = _COLOURS.get(status, "#6e7781")
+    return f'<span class="badge" style="background:{colour}">{_e(status)}</span>'
+
+
+def _table(header: list[str], rows: list[list[str]], cls: str = "") -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in rows)
+    attr = f" class='{cls}'" if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _list(label: str, items: list[str]) -> str:
+    if not items:
+        return ""
+    return f"<p><b>{_e(label)}</b></p><ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+
+
+def _statement_details(s: V.StatementView) -> str:
+    parts = [f"<p>{_e(s.claim)}</p>"]
+    for assumptions, classes in s.proved:
+        under = "; ".join(assumptions) or "no stated assumption"
+        parts.append(
+            f"<p><b>Proved symbolically</b> under: {_e(under)}</p><ul>"
+            + "".join(f"<li>{_e(c)}</li>" for c in classes)
+            + "</ul>"
+        )
+    parts += [
+        _list("Verified numerically (evidence, not proof)", s.verified),
+        _list("Falsified", s.falsified),
+        _list("Undecided", s.undecided),
+        _list("Not counted as evidence", s.discounted),
+        _list("Open (neither proved nor shown by this run)", s.open),
+    ]
+    return (
+        f"<details id='scope-{_e(s.id)}' class='scope'><summary><code>{_e(s.id)}</code>: "
+        f"what was proved, verified and left open</summary>{''.join(parts)}</details>"
+    )
+
+
+def _statements(results: dict, spec_href: str | None) -> list[str]:
+    rows, details = [], []
+    for s in V.statements(results, spec_href):
+        name = f"<code>{_e(s.id)}</code>"
+        if s.link:
+            name = f"<a href='{_e(s.link)}'>{name}</a>"
+        judged = {True: "yes", False: "<b>NO</b>", None: "not judged"}[s.as_expected]
+        rows.append([name, _e(s.title), _badge(s.status), _e(s.expected), judged, _e(s.headline)])
+        details.append(_statement_details(s))
+    return [
+        "<h2>Statements of the paper</h2>",
+        _table(["id", "statement", "status", "expected", "as expected", "what holds"], rows),
+        *details,
+    ]
+
+
+def _counterexamples(results: dict) -> list[str]:
+    found = V.counterexamples(results)
+    if not found:
+        return []
+    out = ["<h2>Counterexamples</h2>"]
+    for ce in found:
+        out.append(
+            f"<h3><code>{_e(ce['statement'])}</code>: {_e(ce['kind'])} "
+            f"<small>(<code>{_e(ce['record'])}</code>)</small></h3>"
+        )
+        out.append(_table(["", ""], [[_e(k), f"<code>{_e(v)}</code>"] for k, v in ce["items"]]))
+    return out
+
+
+def _claims(results: dict) -> list[str]:
+    rows = V.claims(results)
+    if not rows:
+        return []
+    return [
+        "<h2>The paper's experimental claims</h2>",
+        "<p>Verdicts on our data: passed (the claim holds), failed (it does not: a finding), "
+        "inconclusive (the measurement does not decide it at the stated false-alarm level).</p>",
+        _table(
+            ["data set", "claim", "verdict", "measured"],
+            [
+                [_e(r["dataset"]), _e(r["claim"]), _badge(r["status"]), _e(r["measured"])]
+                for r in rows
+            ],
+        ),
+    ]
+
+
+def _figures(figures: dict[str, tuple[bytes, str]]) -> list[str]:
+    if not figures:
+        return []
+    out = ["<h2>Figures</h2>", "<div class='figures'>"]
+    for name, (png, caption) in figures.items():
+        data = base64.b64encode(png).decode("ascii")
+        out.append(
+            f"<figure id='fig-{_e(name)}'><img alt='{_e(name)}' "
+            f"src='data:image/png;base64,{data}'><figcaption>{_e(caption)}</figcaption></figure>"
+        )
+    out.append("</div>")
+    return out
+
+
+def _conformance(results: dict) -> list[str]:
+    m = V.conformance_matrix(results)
+    if m is None:
+        return []
+    head = "<th>explainer</th>" + "".join(
+        f"<th class='check' title='{_e(c)}'>{_e(m.short(c))}</th>" for c in m.checks
+    )
+    body = []
+    for e in m.explainers:
+        cells = []
+        for c in m.checks:
+            r = m.cells.get((e, c))
+            if r is None:
+                cells.append("<td></td>")
+                continue
+            colour = _COLOURS.get(r["status"], "#6e7781")
+            cells.append(
+                f"<td class='cell' style='background:{colour}' title='{_e(V.cell_detail(r))}'>"
+                f"{_e(V.CELL_WORDS.get(r['status'], '?'))}</td>"
+            )
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(m.counts(e).items()))
+        body.append(
+            f"<tr><th><code>{_e(e)}</code><br><small>{_e(counts)}</small></th>"
+            + "".join(cells)
+            + "</tr>"
+        )
+        rows = [
+            [
+                _e(m.short(c)),
+                _badge(m.cells[(e, c)]["status"]),
+                _e(V.figure_text(m.cells[(e, c)]["figures"])),
+                _e(m.cells[(e, c)]["seed"]),
+            ]
+            for c in m.checks
+            if (e, c) in m.cells
+        ]
+        body.append(
+            f"<tr class='details'><td colspan='{len(m.checks) + 1}'><details><summary>the "
+            f"figures behind each verdict</summary>"
+            f"{_table(['check', 'verdict', 'figures', 'seed'], rows)}</details></td></tr>"
+        )
+    out = [
+        "<h2>Conformance</h2>",
+        "<p>Each explainer against each check: pass, FAIL, skip (does not apply), xfail (a "
+        "declared failure), xpass (declared but passed). Hover over a cell for the figures "
+        "behind it (observed error, tolerance, n, seed), or open the row's details.</p>",
+        f"<table class='matrix'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
+        "</tbody></table>",
+    ]
+    problems = m.problems()
+    if problems:
+        out.append("<h3>Failures and skips</h3><ul>")
+        out += [
+            f"<li><code>{_e(r['explainer'])}</code> / <code>{_e(r['title'])}</code>: "
+            f"{_badge(r['status'])} <pre>{_e(r['message'])}</pre></li>"
+            for r in problems
+        ]
+        out.append("</ul>")
+    return out
+
+
+def render_html(
+    results: dict,
+    figures: dict[str, tuple[bytes, str]] | None = None,
+    *,
+    spec_href: str | None = None,
+) -> str:
+    """A self-contained HTML report; ``figures`` (name -> (PNG, caption)) are drawn if None."""
+    if figures is None:
+        from .figures import render_figures
+
+        figures = render_figures(results.get("figures", {})) if results["complete"] else {}
+    env = results["environment"]
+    spec = "docs/math.md"
+    if spec_href:
+        spec = f"<a href='{_e(spec_href)}'>docs/math.md</a>"
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>xai-verify report {_e(results['run_id'])}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>xai-verify report <code>{_e(results['run_id'])}</code></h1>",
+    ]
+    if not results["complete"]:
+        parts.append(
+            "<p class='partial'><b>PARTIAL RUN</b>: only finished tasks are shown; figures "
+            "are drawn when a run completes.</p>"
+        )
+    parts.append(
+        f"<p>Profile <code>{_e(results['profile'])}</code>, seed {results['seed']}, "
+        f"{results['elapsed_seconds']:.1f} s, git <code>{_e(env.get('git_commit'))}</code>, "
+        f"Python {_e(env['python'])} on {_e(env['platform'])}.</p>"
+        f"<p>The mathematical specification this run checks (the statements, the corrected "
+        f"constants, the conventions): {spec}.</p>"
+    )
+    if V.has_statements(results):
+        parts += _statements(results, spec_href)
+    parts += _counterexamples(results)
+    parts += _claims(results)
+    parts += _figures(figures)
+    parts += _conformance(results)
+    errors = V.errors(results)
+    if errors:
+        parts.append("<h2>Errors</h2><ul>")
+        parts += [
+            f"<li>task <code>{_e(e['task'])}</code>:<pre>{_e(e['error'])}</pre></li>"
+            for e in errors
+        ]
+        parts.append("</ul>")
+    parts += ["<h2>Reproduce</h2>", f"<pre>{_e(results['command'])}</pre>", "</body></html>"]
+    return "\n".join(parts)

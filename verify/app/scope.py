@@ -1,0 +1,269 @@
+"""What a run showed about each statement: proved for which classes, verified on what, open.
+
+A statement's status merges its records (:func:`verify.status.merge`), so one
+word cannot say how far the evidence reaches. :func:`statement_entry` lists it
+separately:
+
+* ``proved``: each function class a symbolic proof covers, with its assumptions;
+* ``verified``: each Hypothesis property run, with the number of examples, the
+  regimes drawn and the false-alarm budget spent;
+* ``falsified``: each counterexample, readable;
+* ``undecided``: proofs that reached no verdict, with the reason;
+* ``discounted``: records not counted as evidence, with why (a "falsified" record
+  without a counterexample, a "verified" record on no example);
+* ``open``: what the catalogue declares the run cannot show;
+
+and a ``headline`` that says what holds ("proved for polynomials (d ≤ 5, k ≤ 5),
+ridge functions (...); verified on 20 generated inputs (networks, ...)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from verify.catalogue import Statement
+from verify.status import (
+    ERROR,
+    FALSIFIED,
+    NOT_RUN,
+    PROVED,
+    UNDECIDED,
+    VERIFIED,
+    merge,
+)
+
+from .counterexamples import summary
+
+__all__ = ["evidence_status", "headline", "proof_groups", "statement_entry", "statement_scope"]
+
+_FAMILY_WORDS = {
+    "Polynomial": "polynomials",
+    "RidgeFunction": "ridge functions",
+    "RBFMixture": "RBF mixtures",
+    "Network": "networks",
+    "LinearCombination": "linear combinations",
+}
+
+
+def evidence_status(record: dict) -> tuple[str, str | None]:
+    """The status a record contributes to its statement, and why it was discounted (or None).
+
+    A falsification counts only with its counterexample, a numeric verification
+    only on at least one example: a check that never fired is no evidence.
+    """
+    status = record["status"]
+    if status == FALSIFIED and not record.get("counterexample"):
+        return UNDECIDED, "falsified without a counterexample: not counted"
+    if status == VERIFIED and record["source"] == "properties" and not record.get("examples"):
+        return UNDECIDED, "verified on no example: not counted"
+    return status, None
+
+
+# -- proved classes, grouped for the headline ------------------------------------------
+
+
+def _ints(pattern: str, text: str) -> list[int]:
+    return [int(v) for v in re.findall(pattern, text)]
+
+
+def _proof_family(title: str) -> tuple[str, dict[str, Any]] | None:
+    """(family, parameters) of a proof's function class, or None if it is not a known family."""
+    low = title.lower()
+    d = _ints(r"\bd\s*=\s*(\d+)", low)
+    params: dict[str, Any] = {"d": d[0]} if d else {}
+    kinds = []
+    if re.search(r"polynomial|quadratic|cubic", low):
+        kinds.append("polynomials")
+        k = _ints(r"\bk\s*=\s*(\d+)", low)
+        if k:
+            params["k"] = k[0]
+        elif "cubic" in low:
+            params["k"] = 3
+        elif "quadratic" in low:
+            params["k"] = 2
+    link = re.search(r"ridge function (\w+)\(|link (\w+):", low)
+    if link or "ridge" in low:
+        kinds.append("ridge functions")
+        if link:
+            params["link"] = link.group(1) or link.group(2)
+    if "rbf" in low:
+        kinds.append("RBF mixtures")
+    if len(kinds) != 1:
+        return None
+    return kinds[0], params
+
+
+def _range(values: set[int], name: str) -> str:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return f"{name} = {ordered[0]}"
+    if ordered == list(range(1, ordered[-1] + 1)):
+        return f"{name} ≤ {ordered[-1]}"
+    return f"{name} ∈ {{{', '.join(map(str, ordered))}}}"
+
+
+def _describe_group(family: str, members: list[dict[str, Any]]) -> str:
+    ds = {m["d"] for m in members if "d" in m}
+    ks = {m["k"] for m in members if "k" in m}
+    links = sorted({m["link"] for m in members if "link" in m})
+    parts = []
+    if links:
+        parts.append(", ".join(links) + (" links" if len(links) > 1 else " link"))
+    if ds and ks and len(ds) * len(ks) == len({(m.get("d"), m.get("k")) for m in members}):
+        parts.append(f"{_range(ds, 'd')}, {_range(ks, 'k')}")  # the full grid was proved
+    elif ds and ks:
+        pairs = sorted({(m["d"], m["k"]) for m in members if "d" in m and "k" in m})
+        parts.append("(d, k) ∈ {" + ", ".join(f"({d}, {k})" for d, k in pairs) + "}")
+    elif ds:
+        parts.append(_range(ds, "d"))
+    return f"{family} ({'; '.join(parts)})" if parts else family
+
+
+def proof_groups(titles: Iterable[str]) -> list[str]:
+    """The proved classes, grouped by family in first-seen order (other classes verbatim)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for title in titles:
+        found = _proof_family(title)
+        if found is None:
+            groups.setdefault(title, [])
+        else:
+            groups.setdefault(found[0], []).append(found[1])
+    return [_describe_group(name, members) if members else name for name, members in groups.items()]
+
+
+# -- verified: what the generated inputs covered -----------------------------------------
+
+
+def _regime_summary(events: dict[str, int] | None) -> tuple[list[str], list[int]]:
+    """The families and dimensions named by a property's regime labels (``d=2, Network``)."""
+    families: list[str] = []
+    links: list[str] = []
+    dims: set[int] = set()
+    for label in events or {}:
+        for token in re.split(r",\s*|\s+\+\s+", label):
+            token = token.strip()
+            if token in _FAMILY_WORDS and _FAMILY_WORDS[token] not in families:
+                families.append(_FAMILY_WORDS[token])
+            elif token.startswith("link ") and token[5:] not in links:
+                links.append(token[5:])
+            elif re.fullmatch(r"d=\d+", token):
+                dims.add(int(token[2:]))
+    if links:
+        families.append(f"ridge functions with {', '.join(links)} links")
+    return families, sorted(dims)
+
+
+def _verified_entry(record: dict) -> dict[str, Any]:
+    families, dims = _regime_summary(record.get("events"))
+    return {
+        "record": record["id"],
+        "inputs": record["title"],
+        "examples": record.get("examples"),
+        "regimes": record.get("events"),
+        "families": families,
+        "dimensions": dims,
+        "false_alarm": record.get("false_alarm"),
+    }
+
+
+# -- the scope and its headline ---------------------------------------------------------
+
+
+def statement_scope(statement: Statement, records: list[dict]) -> dict[str, Any]:
+    """The evidence on ``statement`` in ``records`` (its own records), sorted by kind."""
+    scope: dict[str, Any] = {
+        "proved": [],
+        "verified": [],
+        "falsified": [],
+        "undecided": [],
+        "discounted": [],
+        "errors": [],
+        "open": list(statement.open),
+    }
+    for r in records:
+        status, why = evidence_status(r)
+        if why:
+            scope["discounted"].append({"record": r["id"], "status": r["status"], "why": why})
+        if status == PROVED:
+            figures = r.get("figures") or {}
+            scope["proved"].append(
+                {
+                    "record": r["id"],
+                    "class": r["title"],
+                    "assumptions": list(figures.get("assumptions") or []),
+                    "method": figures.get("method", ""),
+                }
+            )
+        elif status == VERIFIED:
+            scope["verified"].append(_verified_entry(r))
+        elif status == FALSIFIED:
+            scope["falsified"].append(
+                {
+                    "record": r["id"],
+                    "source": r["source"],
+                    "class": r["title"],
+                    "summary": summary(r["counterexample"]),
+                }
+            )
+        elif status == ERROR:
+            scope["errors"].append({"record": r["id"], "message": r["message"]})
+        elif not why:
+            scope["undecided"].append(
+                {"record": r["id"], "class": r["title"], "reason": r["message"]}
+            )
+    return scope
+
+
+def _verified_phrase(entries: list[dict[str, Any]]) -> str:
+    examples = sum(e["examples"] or 0 for e in entries)
+    families = [f for e in entries for f in e["families"]]
+    dims = sorted({d for e in entries for d in e["dimensions"]})
+    detail = ", ".join(dict.fromkeys(families))
+    if dims:
+        detail += ("; " if detail else "") + _range(set(dims), "d")
+    text = f"verified on {examples} generated inputs"
+    return f"{text} ({detail})" if detail else text
+
+
+def headline(status: str, scope: dict[str, Any]) -> str:
+    """One sentence that says what holds, and for what (or what fails, and where)."""
+    if status == NOT_RUN:
+        return "not run: outside this run's selection"
+    if status == ERROR:
+        return "error: a task that gives evidence on it crashed; nothing was judged"
+    if status == FALSIFIED:
+        found = []
+        for c in scope["falsified"]:
+            where = c["summary"]
+            if c["source"] == "symbolic" and not where.startswith("f"):
+                where = f"{c['class']}, {where}"  # the witness names no function: the class does
+            kind = "an exact witness" if c["source"] == "symbolic" else "a counterexample"
+            found.append(f"{kind} ({where})")
+        return "falsified by " + " and ".join(found)
+    parts = []
+    if scope["proved"]:
+        parts.append("proved for " + ", ".join(proof_groups(p["class"] for p in scope["proved"])))
+    if scope["verified"]:
+        parts.append(_verified_phrase(scope["verified"]))
+    if not parts:
+        return "undecided: no proof and no numeric verification"
+    return "; ".join(parts)
+
+
+def statement_entry(statement: Statement, records: list[dict], ran: bool) -> dict[str, Any]:
+    """The statement's entry in results.json: catalogue data, merged status, scope, headline.
+
+    ``ran`` is False when no task of the run sought evidence on it (status ``not_run``,
+    ``as_expected`` None: a partial run does not judge it).
+    """
+    own = [r for r in records if r["statement"] == statement.id]
+    scope = statement_scope(statement, own)
+    status = merge(evidence_status(r)[0] for r in own) if ran or own else NOT_RUN
+    entry = statement.as_dict()
+    entry["status"] = status
+    entry["as_expected"] = None if status == NOT_RUN else status in statement.expected
+    entry["headline"] = headline(status, scope)
+    entry["scope"] = scope
+    return entry
