@@ -16,17 +16,26 @@ networks) are integrated by quadrature or randomised QMC;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from .functions import Function, as_function
+from .functions import Function, as_function, checked_moments
 from .moments import GaussianMoments
-from .validation import as_covariance, as_kernel_width, as_points, as_ridge
+from .validation import (
+    as_covariance,
+    as_flag,
+    as_kernel_width,
+    as_points,
+    as_ridge,
+    check_resolution,
+)
 
 __all__ = [
+    "KERNEL_COVARIANCE",
+    "KERNEL_FIX",
     "GroundTruth",
     "clime",
     "covariance",
@@ -36,6 +45,11 @@ __all__ = [
     "kernel_covariance",
     "smoothgrad",
 ]
+
+
+#: How :func:`ground_truth` and the kernel-weighted estimator name Sigma' in messages.
+KERNEL_COVARIANCE = "the kernel-weighted covariance (cov^-1 + (kw^2 P)^-1)^-1"
+KERNEL_FIX = "widen kernel_width (or pass kernel_width=None)"
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,15 @@ class GroundTruth:
     @property
     def method(self) -> str:
         return self.moments.method
+
+    def point(self, i: int = 0) -> GroundTruth:
+        """The figures at the i-th point alone, unbatched (clime shape (d,), mean shape ())."""
+        return replace(
+            self,
+            moments=self.moments.point(i),
+            clime=self.clime[i],
+            clime_error=self.clime_error[i],
+        )
 
 
 def _metric(metric: Any, dim: int) -> np.ndarray | None:
@@ -121,6 +144,7 @@ def ground_truth(
     ridge: float = 0.0,
     kernel_width: float | None = None,
     metric: Any = None,
+    batched: bool = True,
 ) -> GroundTruth:
     """All exact figures of f at x0 under N(x0, cov), with the method used.
 
@@ -138,26 +162,43 @@ def ground_truth(
         are measured in: the kernel is exp(-z^T (kw^2 P)^{-1} z / 2) and the
         penalty lambda w^T P w (default P = I; lime's standardised features are
         P = diag(cov)).
+    batched : bool
+        ``True`` (the default, kept for compatibility): every array has a leading axis
+        of length m, even for a single point (``truth.clime[0]``). ``False``: shapes
+        follow x0's rank as in :func:`smoothgrad` and :func:`clime`, so one point of
+        shape (d,) gives ``clime`` of shape (d,) and ``moments.mean`` of shape ().
+        ``GroundTruth.point(i)`` gives the same unbatched view of any point.
 
     Returns
     -------
     GroundTruth
-        Batched (leading axis m) even for a single point.
+
+    Raises
+    ------
+    InputError
+        For bad arguments, a covariance (or kernel-weighted covariance) too small for
+        double precision, or moments that overflow: the estimators refuse the same
+        inputs with the same messages.
     """
     f = as_function(f)
-    X0, _ = as_points(x0, f.dim)
+    X0, single = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
     lam = as_ridge(ridge)
+    batched = as_flag(batched, "batched")
     P = _metric(metric, f.dim)
+    check_resolution(cov, X0)
     eff = kernel_covariance(cov, kernel_width, P)
-    moments = f.moments(X0, eff)
+    if kernel_width is not None:
+        check_resolution(eff, X0, KERNEL_COVARIANCE, KERNEL_FIX)
+    moments = checked_moments(f.moments(X0, eff))
     system = eff + lam * (np.eye(f.dim) if P is None else P)
     factor = cho_factor(system)
     slope = cho_solve(factor, moments.covariance.T).T
     # Error propagation through the linear solve: |A^{-1}| |err| bounds each entry.
     inv_abs = np.abs(cho_solve(factor, np.eye(f.dim)))
     slope_error = moments.covariance_error @ inv_abs.T
-    return GroundTruth(moments, slope, slope_error, eff, lam, kernel_width)
+    truth = GroundTruth(moments, slope, slope_error, eff, lam, kernel_width)
+    return truth.point(0) if single and not batched else truth
 
 
 def _shaped(values: np.ndarray, x0: Any) -> np.ndarray:

@@ -1,8 +1,7 @@
-"""Reference empirical SmoothGrad and C-LIME (MATH.md section 1).
+"""Reference empirical SmoothGrad and C-LIME (docs/math.md, the estimators).
 
 Both are vectorised over points and samples: ``x0`` of shape (m, d) gives an
-(m, d) answer, computed with one batch of model evaluations on an (m, n, d)
-array of perturbed points. The randomness is an input: a ``seed`` (int or
+(m, d) answer. The randomness is an input: a ``seed`` (int or
 ``numpy.random.Generator``) or the perturbation offsets themselves
 (``noise``), so that two estimators or two functions can share common random
 numbers (Proposition 2 then holds exactly).
@@ -12,72 +11,147 @@ an intercept. It is solved in whitened coordinates u = L^{-1}(a - x0),
 cov = L L^T, where the Gram matrix of a Gaussian sample is close to the
 identity whatever the conditioning of cov; the slope is mapped back by a
 triangular solve. No ill-conditioned matrix is ever inverted.
+
+Memory stays bounded whatever n and m: f is evaluated on blocks of at most
+``chunk_size`` perturbed points (default 2**22 floats of f's
+``evaluation_width``, 32 MiB per intermediate array). A block holds whole
+points (all n samples of each) whenever n fits, and the results are then
+bit-identical to evaluating everything at once: every point's arithmetic is the
+same. Only when one point's n samples do not fit are its sums accumulated over
+blocks of samples, which reorders floating-point additions (agreement to about
+1e-15 relative, tested to 1e-12). The random stream is consumed in the same
+order either way (numpy fills a C-order array from one stream, point by point,
+sample by sample), so a seed means the same sample whatever the block size.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from scipy.linalg import solve_triangular
 
+from .closed_form import KERNEL_COVARIANCE, KERNEL_FIX, kernel_covariance
 from .functions import Function, as_function
 from .validation import (
     InputError,
+    as_array,
+    as_count,
     as_covariance,
+    as_flag,
     as_generator,
     as_kernel_width,
     as_points,
     as_ridge,
     as_sample_size,
     check_finite_output,
+    check_resolution,
 )
 
 __all__ = ["clime", "draw_noise", "ridge_from_sklearn_alpha", "smoothgrad"]
 
 SeedLike = int | np.random.Generator | None
 
+_BLOCK_FLOATS = 2**24  # floats per block of perturbed points: 128 MiB
+
 
 def draw_noise(cov: Any, n: int, seed: SeedLike = 0, m: int | None = None) -> np.ndarray:
     """Perturbation offsets z ~ N(0, cov): shape (n, d), or (m, n, d) if ``m`` is given."""
     cov = as_covariance(cov)
     n = as_sample_size(n)
-    shape = (n, cov.shape[0]) if m is None else (int(m), n, cov.shape[0])
+    shape = (n, cov.shape[0]) if m is None else (as_count(m, "m", 0), n, cov.shape[0])
     return as_generator(seed).standard_normal(shape) @ np.linalg.cholesky(cov).T
 
 
-def _perturb(
-    X0: np.ndarray,
-    cov: np.ndarray,
-    n: int | None,
-    seed: SeedLike,
-    noise: Any,
-    shared_noise: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (offsets z, whitened offsets u, Cholesky factor L), z and u of shape (m|1, n, d)."""
-    m, d = X0.shape
-    chol = np.linalg.cholesky(cov)
-    if noise is None:
-        n = as_sample_size(n)
-        shape = (1 if shared_noise else m, n, d)
-        u = as_generator(seed).standard_normal(shape)
-        return u @ chol.T, u, chol
-    z = np.array(noise, dtype=float)
-    if z.ndim == 2:
-        z = z[None]
-    if z.ndim != 3 or z.shape[-1] != d or z.shape[0] not in (1, m):
-        raise InputError(
-            f"noise must have shape (n, {d}) (shared by all points) or ({m}, n, {d}), "
-            f"got {np.shape(noise)}"
-        )
-    if n is not None and z.shape[1] != n:
-        raise InputError(
-            f"noise holds {z.shape[1]} perturbations but n = {n}; pass n=None or match them"
-        )
-    if not np.all(np.isfinite(z)):
-        raise InputError("noise contains NaN or infinite values")
-    u = solve_triangular(chol, z.reshape(-1, d).T, lower=True).T.reshape(z.shape)
-    return z, u, chol
+class _Offsets:
+    """The offsets z = L u (u ~ N(0, I), cov = L L^T) of k in {1, m} points, block by block.
+
+    Drawn blocks must come in the order one draw of the whole (k, n, d) array
+    consumes the generator (point by point, samples in order); given ``noise`` is
+    sliced in any order.
+    """
+
+    def __init__(
+        self, X0: np.ndarray, cov: np.ndarray, n: Any, seed: Any, noise: Any, shared: bool
+    ):
+        m, d = X0.shape
+        self.chol = np.linalg.cholesky(cov)
+        self.noise: np.ndarray | None = None
+        if noise is None:
+            self.n = as_sample_size(n)
+            self.k = 1 if shared else m
+            self._rng = as_generator(seed)
+            self._next = (0, 0)
+            return
+        if n is not None:
+            n = as_sample_size(n)
+        z = as_array(noise, "noise", copy=False)  # read, never written
+        if z.ndim == 2:
+            z = z[None]
+        if z.ndim != 3 or z.shape[-1] != d or z.shape[0] not in (1, m) or z.shape[1] == 0:
+            raise InputError(
+                f"noise must have shape (n, {d}) (shared by all points) or ({m}, n, {d}) "
+                f"with n >= 1, got {np.shape(noise)}"
+            )
+        if n is not None and z.shape[1] != n:
+            raise InputError(
+                f"noise holds {z.shape[1]} perturbations but n = {n}; pass n=None or match them"
+            )
+        self.noise, self.k, self.n = z, z.shape[0], z.shape[1]
+
+    def block(self, points: range, samples: range) -> tuple[np.ndarray, np.ndarray]:
+        """z and u for ``points`` (indices into the k offset sets) x ``samples``."""
+        d = self.chol.shape[0]
+        if self.noise is not None:
+            z = np.ascontiguousarray(
+                self.noise[points.start : points.stop, samples.start : samples.stop]
+            )
+            u = solve_triangular(self.chol, z.reshape(-1, d).T, lower=True).T.reshape(z.shape)
+            return z, u
+        assert (points.start, samples.start) == self._next, "blocks must follow the stream"
+        u = self._rng.standard_normal((len(points), len(samples), d))
+        last = samples.stop == self.n
+        self._next = (points.stop, 0) if last else (points.start, samples.stop)
+        return u @ self.chol.T, u
+
+
+def _rows_per_block(f: Function, chunk_size: Any) -> int:
+    if chunk_size is not None:
+        return as_count(chunk_size, "chunk_size (perturbed points evaluated at once)")
+    # Per perturbed point: its offsets z and u (2 d floats) and f's own intermediates.
+    return max(1, _BLOCK_FLOATS // (2 * f.dim + max(1, int(f.evaluation_width))))
+
+
+def _ranges(total: int, step: int) -> Iterator[range]:
+    for start in range(0, total, step):
+        yield range(start, min(total, start + step))
+
+
+def _whole_points(
+    offsets: _Offsets, m: int, rows: int
+) -> Iterator[tuple[range, np.ndarray, np.ndarray]]:
+    """Blocks of whole points (all n samples each) with their offsets (k = 1: shared)."""
+    every = range(offsets.n)
+    shared = offsets.block(range(1), every) if offsets.k == 1 else None
+    for points in _ranges(m, max(1, rows // offsets.n)):
+        z, u = shared if shared is not None else offsets.block(points, every)
+        yield points, z, u
+
+
+def _sample_blocks(
+    offsets: _Offsets, m: int, rows: int
+) -> Iterator[tuple[range, range, np.ndarray, np.ndarray]]:
+    """(points, samples, z, u) when one point's samples do not fit, in stream order."""
+    if offsets.k == 1:
+        for samples in _ranges(offsets.n, rows):
+            z, u = offsets.block(range(1), samples)
+            for i in range(m):
+                yield range(i, i + 1), samples, z, u
+    else:
+        for i in range(m):
+            for samples in _ranges(offsets.n, rows):
+                yield range(i, i + 1), samples, *offsets.block(range(i, i + 1), samples)
 
 
 def _shaped(values: np.ndarray, single: bool) -> np.ndarray:
@@ -93,6 +167,7 @@ def smoothgrad(
     *,
     noise: Any = None,
     shared_noise: bool = False,
+    chunk_size: int | None = None,
 ) -> np.ndarray:
     """Empirical SmoothGrad SG_n(x0) = (1/n) sum_i grad f(x0 + z_i), z_i ~ N(0, cov).
 
@@ -111,6 +186,9 @@ def smoothgrad(
         Draw one set of n offsets and use it at every point (common random
         numbers across points: each estimate has the same distribution, draws
         are m times cheaper).
+    chunk_size : int, optional
+        Most perturbed points evaluated at once (default: 32 MiB per intermediate
+        array); the result does not depend on it beyond rounding (see the module).
 
     Returns
     -------
@@ -119,8 +197,18 @@ def smoothgrad(
     f = as_function(f)
     X0, single = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
-    z, _, _ = _perturb(X0, cov, n, seed, noise, shared_noise)
-    sg = f.mean_gradient_near(X0, z)
+    check_resolution(cov, X0)
+    offsets = _Offsets(X0, cov, n, seed, noise, as_flag(shared_noise, "shared_noise"))
+    rows = _rows_per_block(f, chunk_size)
+    sg = np.zeros(X0.shape)
+    if offsets.n <= rows:
+        for points, z, _ in _whole_points(offsets, X0.shape[0], rows):
+            sg[points.start : points.stop] = f.mean_gradient_near(X0[points.start : points.stop], z)
+    else:
+        for points, samples, z, _ in _sample_blocks(offsets, X0.shape[0], rows):
+            part = f.mean_gradient_near(X0[points.start : points.stop], z)
+            sg[points.start : points.stop] += len(samples) * part
+        sg /= offsets.n
     check_finite_output(sg, "the gradient of f")
     return _shaped(sg, single)
 
@@ -137,18 +225,19 @@ def clime(
     noise: Any = None,
     shared_noise: bool = False,
     return_intercept: bool = False,
+    chunk_size: int | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Empirical C-LIME: least squares with intercept on Gaussian perturbations.
 
     Minimises sum_i pi_i (f(a_i) - w^T a_i - w0)^2 + ridge * ||w||^2 with the
     weights pi normalised to sum to one (pi_i = 1/n without a kernel), so that
-    ``ridge`` is the mean-loss lambda of MATH.md section 7. sklearn's
+    ``ridge`` is the mean-loss lambda of docs/math.md (Lemma 6). sklearn's
     ``Ridge(alpha)`` corresponds to ``ridge = alpha / sum(raw weights)``, see
     :func:`ridge_from_sklearn_alpha`.
 
     Parameters
     ----------
-    f, x0, cov, n, seed, noise, shared_noise
+    f, x0, cov, n, seed, noise, shared_noise, chunk_size
         As in :func:`smoothgrad`.
     ridge : float
         lambda >= 0; the intercept is not penalised.
@@ -166,26 +255,60 @@ def clime(
     ------
     InputError
         For n <= d without ridge, non-finite model outputs, kernel weights that
-        all underflow, or perturbations that do not span R^d.
+        all underflow, perturbations that do not span R^d, or a covariance (or
+        kernel-weighted covariance) too small for double precision.
     """
     f = as_function(f)
     X0, single = as_points(x0, f.dim)
     cov = as_covariance(cov, f.dim)
     d = f.dim
     lam = as_ridge(ridge)
-    n_eff = n if noise is None else np.shape(noise)[-2]
-    if lam == 0 and n_eff is not None and n_eff <= d:
+    kw = None if kernel_width is None else as_kernel_width(kernel_width)
+    return_intercept = as_flag(return_intercept, "return_intercept")
+    check_resolution(cov, X0)
+    if kw is not None:
+        check_resolution(kernel_covariance(cov, kw), X0, KERNEL_COVARIANCE, KERNEL_FIX)
+    offsets = _Offsets(X0, cov, n, seed, noise, as_flag(shared_noise, "shared_noise"))
+    if lam == 0 and offsets.n <= d:
         raise InputError(
             f"C-LIME needs n >= d + 1 = {d + 1} perturbations to fit {d} slopes and an "
-            f"intercept, got n = {n_eff}; raise n or pass ridge > 0"
+            f"intercept, got n = {offsets.n}; raise n or pass ridge > 0"
         )
-    z, u, chol = _perturb(X0, cov, n, seed, noise, shared_noise)
+    rows = _rows_per_block(f, chunk_size)
+    m = X0.shape[0]
+    slope, intercept = np.zeros((m, d)), np.zeros(m)
+    if offsets.n <= rows:
+        for points, z, u in _whole_points(offsets, m, rows):
+            part = slice(points.start, points.stop)
+            slope[part], intercept[part] = _clime_block(
+                f, X0[part], z, u, offsets.chol, lam, kw, return_intercept
+            )
+    else:
+        for points, sums in _streamed_sums(f, X0, offsets, rows, kw):
+            part = slice(points.start, points.stop)
+            slope[part], intercept[part] = sums.solve(X0[part], offsets.chol, lam)
+    if not return_intercept:
+        return _shaped(slope, single)
+    return _shaped(slope, single), _shaped(intercept, single)
+
+
+def _clime_block(
+    f: Function,
+    X0: np.ndarray,
+    z: np.ndarray,
+    u: np.ndarray,
+    chol: np.ndarray,
+    lam: float,
+    kernel_width: float | None,
+    return_intercept: bool,
+) -> tuple[np.ndarray, np.ndarray | float]:
+    """Slope (and intercept) at points X0 (b, d) from all their offsets z, u (1 | b, n, d)."""
     y = f.values_near(X0, z)
     check_finite_output(y, "f")
     if kernel_width is None:
         weights = np.full(z.shape[:2], 1.0 / z.shape[1])
     else:
-        kw = as_kernel_width(kernel_width)
+        kw = kernel_width
         log_pi = -np.sum(z * z, axis=-1) / (2 * kw * kw)
         # Normalise in log space: the raw weights may all underflow for a small kw.
         weights = np.exp(log_pi - log_pi.max(axis=-1, keepdims=True))
@@ -204,7 +327,17 @@ def clime(
     if kernel_width is None:
         rhs = rhs / u.shape[1]
     rhs = rhs - u_bar * y_bar[:, None]  # (m, d)
-    gram = np.broadcast_to(gram, (X0.shape[0], d, d)) if gram.shape[0] == 1 else gram
+    slope = _solve(gram, rhs, chol, lam)
+    if not return_intercept:
+        return slope, 0.0
+    z_bar = (z.transpose(0, 2, 1) @ weights[..., None])[..., 0]
+    return slope, y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
+
+
+def _solve(gram: np.ndarray, rhs: np.ndarray, chol: np.ndarray, lam: float) -> np.ndarray:
+    """The slope w = L^{-T} beta from the whitened normal equations (gram, rhs) of each point."""
+    m, d = rhs.shape
+    gram = np.broadcast_to(gram, (m, d, d)) if gram.shape[0] == 1 else gram
     if lam > 0:
         # ||w||^2 = beta^T L^{-1} L^{-T} beta for beta = L^T w.
         linv = solve_triangular(chol, np.eye(d), lower=True)
@@ -217,12 +350,83 @@ def clime(
                 "raise n, check the noise you passed, or widen kernel_width"
             )
     beta = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    slope = solve_triangular(chol.T, beta.T, lower=False, check_finite=False).T
-    if not return_intercept:
-        return _shaped(slope, single)
-    z_bar = (z.transpose(0, 2, 1) @ weights[..., None])[..., 0]
-    intercept = y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
-    return _shaped(slope, single), _shaped(intercept, single)
+    return solve_triangular(chol.T, beta.T, lower=False, check_finite=False).T
+
+
+class _Sums:
+    """Running weighted sums of one set of offsets and the values of the points sharing it.
+
+    With a kernel the weights are exp(log pi - top), ``top`` the largest log-weight so
+    far; a larger one rescales what was summed before (the log-sum-exp trick), so no
+    weight underflows that the one-pass normalisation would have kept.
+    """
+
+    def __init__(self, m: int, d: int, kernel_width: float | None):
+        self.kw = kernel_width
+        self.top = -np.inf
+        self.total = 0.0
+        self.u, self.z, self.uu = np.zeros(d), np.zeros(d), np.zeros((d, d))
+        self.y, self.uy = np.zeros(m), np.zeros((m, d))
+
+    def add_offsets(self, z: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Fold in offsets z, u (1, b, d); return their weights (b,)."""
+        if self.kw is None:
+            weights = np.ones(z.shape[1])
+        else:
+            log_pi = -np.sum(z[0] * z[0], axis=-1) / (2 * self.kw * self.kw)
+            top = max(self.top, float(log_pi.max()))
+            rescale = np.exp(self.top - top)  # 0 at the first block
+            self.top = top
+            self.total, self.u, self.z, self.uu = (
+                rescale * self.total,
+                rescale * self.u,
+                rescale * self.z,
+                rescale * self.uu,
+            )
+            self.y *= rescale
+            self.uy *= rescale
+            weights = np.exp(log_pi - top)
+        wu = u[0] * weights[:, None]
+        self.total += float(weights.sum())
+        self.u += wu.sum(axis=0)
+        self.z += weights @ z[0]
+        self.uu += wu.T @ u[0]
+        return weights
+
+    def add_values(self, points: slice, weights: np.ndarray, u: np.ndarray, y: np.ndarray) -> None:
+        """Fold in the values y (p, b) of ``points`` at the offsets last added."""
+        self.y[points] += y @ weights
+        self.uy[points] += (y * weights) @ u[0]
+
+    def solve(self, X0: np.ndarray, chol: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+        """Slopes and intercepts of the points X0 (m, d) these sums hold."""
+        u_bar, z_bar, y_bar = self.u / self.total, self.z / self.total, self.y / self.total
+        gram = self.uu / self.total - np.outer(u_bar, u_bar)
+        rhs = self.uy / self.total - u_bar * y_bar[:, None]
+        slope = _solve(gram[None], rhs, chol, lam)
+        return slope, y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
+
+
+def _streamed_sums(
+    f: Function, X0: np.ndarray, offsets: _Offsets, rows: int, kernel_width: float | None
+) -> Iterator[tuple[range, _Sums]]:
+    """Each group of points sharing offsets with its finished sums (one point if independent)."""
+    m, d = X0.shape
+    sums: _Sums | None = None
+    weights = np.empty(0)
+    for points, samples, z, u in _sample_blocks(offsets, m, rows):
+        group = range(m) if offsets.k == 1 else points
+        if sums is None:
+            sums = _Sums(len(group), d, kernel_width)
+        if offsets.k > 1 or points.start == 0:  # new offsets: once per sample block
+            weights = sums.add_offsets(z, u)
+        y = f.values_near(X0[points.start : points.stop], z)
+        check_finite_output(y, "f")
+        local = slice(points.start - group.start, points.stop - group.start)
+        sums.add_values(local, weights, u, y)
+        if samples.stop == offsets.n and points.stop == group.stop:
+            yield group, sums
+            sums = None
 
 
 def ridge_from_sklearn_alpha(alpha: float, n: int | None = None, weights: Any = None) -> float:
@@ -231,10 +435,14 @@ def ridge_from_sklearn_alpha(alpha: float, n: int | None = None, weights: Any = 
     sklearn minimises sum_i pi_i r_i^2 + alpha ||w||^2; dividing by sum_i pi_i
     gives lambda = alpha / sum_i pi_i (alpha / n without weights).
     """
+    alpha = as_ridge(alpha, "alpha")
     if weights is not None:
-        total = float(np.sum(weights))
+        pi = as_array(weights, "weights")
+        if np.any(pi < 0) or not np.sum(pi) > 0:
+            raise InputError("weights must be non-negative with a positive sum (lime's kernel)")
+        total = float(np.sum(pi))
     elif n is not None:
         total = float(as_sample_size(n))
     else:
         raise InputError("give n (unweighted) or the sample weights")
-    return float(alpha) / total
+    return alpha / total

@@ -26,6 +26,8 @@ import numpy as np
 import sympy as sp
 from scipy.special import expit, log_ndtr, ndtr
 
+from .validation import InputError, as_count
+
 __all__ = ["LINKS", "Link", "gauss_hermite_expectation", "get_link"]
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
@@ -46,7 +48,7 @@ def gauss_hermite_expectation(
     h: Callable[[np.ndarray], np.ndarray], m: np.ndarray, v: np.ndarray, order: int = _GH_ORDER
 ) -> np.ndarray:
     """E h(s) for s ~ N(m, v) by Gauss-Hermite quadrature, vectorised over m and v."""
-    nodes, weights = _hermite_nodes(order)
+    nodes, weights = _hermite_nodes(as_count(order, "order (the number of nodes)"))
     m = np.asarray(m, dtype=float)[..., None]
     sd = np.sqrt(np.asarray(v, dtype=float))[..., None]
     return h(m + sd * nodes) @ weights
@@ -115,6 +117,13 @@ class Link:
     def closed_form(self) -> bool:
         return None not in (self.closed_mean, self.closed_slope, self.closed_stein)
 
+    def __reduce__(self) -> str | tuple:
+        # A registered link pickles as its name (its fields are lambdas, which do not
+        # pickle), so families using it can cross process boundaries.
+        if LINKS.get(self.name) is self:
+            return (get_link, (self.name,))
+        return super().__reduce__()
+
     def mean(self, m: np.ndarray, v: np.ndarray) -> np.ndarray:
         """E g(s), s ~ N(m, v)."""
         if self.closed_mean is not None:
@@ -178,10 +187,13 @@ def _elu_slope(m, v):
 
 
 def _elu_stein(m, v):
-    t = _truncated_moments(m, v)
+    # E[(s - m) elu(s)] = E[(s - m) s; s > 0] + E[(s - m) e^s; s < 0] - E[s - m; s < 0],
+    # the first in centred form and the last as -sd phi(m / sd): the raw differences
+    # E[s^2; s > 0] - m E[s; s > 0] and E[s; s < 0] - m P(s < 0) cancel catastrophically
+    # when v << m^2 (all digits lost at v = 1e-16 m^2).
+    sd = np.sqrt(v)
     _, centred = _exp_below_zero(m, v)
-    below = t["s-"] - m * t["p-"]  # E[s - m; s < 0]
-    return (t["ss+"] - m * t["s+"]) + centred - below
+    return _centred_positive_part(m, v) + centred + sd * _phi(m / sd)
 
 
 def _abs_stein(m, v):
@@ -315,7 +327,6 @@ def get_link(name: str | Link) -> Link:
     """Look up a link by name (or pass a :class:`Link` through)."""
     if isinstance(name, Link):
         return name
-    try:
-        return LINKS[name]
-    except KeyError:
-        raise ValueError(f"unknown link {name!r}; choose one of {sorted(LINKS)}") from None
+    if not isinstance(name, str) or name not in LINKS:
+        raise InputError(f"unknown link {name!r}; choose one of {sorted(LINKS)}")
+    return LINKS[name]

@@ -52,6 +52,18 @@ class GaussianMoments:
         """True when every figure is a closed form (all error estimates zero)."""
         return self.method == "closed form"
 
+    def point(self, i: int = 0) -> GaussianMoments:
+        """The moments at the i-th point alone, unbatched: mean shape (), the others (d,)."""
+        return GaussianMoments(
+            self.mean[i],
+            self.smoothgrad[i],
+            self.covariance[i],
+            self.method,
+            self.mean_error[i],
+            self.smoothgrad_error[i],
+            self.covariance_error[i],
+        )
+
     def scaled(self, c: float) -> GaussianMoments:
         """Moments of c * f."""
         a = abs(c)

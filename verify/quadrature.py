@@ -22,6 +22,7 @@ from scipy.special import ndtri
 from scipy.stats import qmc
 
 from .moments import GaussianMoments
+from .validation import as_count
 
 # ``f`` below is any object with the family protocol's ``f(X)`` and ``f.gradient(X)``
 # (verify.functions.base.Function); typed loosely so the families can build on this module.
@@ -65,6 +66,7 @@ def tensor_gauss_hermite_moments(
     f: Function, X0: np.ndarray, chol: np.ndarray, order: int = 48
 ) -> GaussianMoments:
     """Moments by tensor Gauss-Hermite quadrature; error = |Q(order) - Q(order//2)|."""
+    order = as_count(order, "order (nodes per axis)", minimum=2)
     d = X0.shape[1]
     fine = _moments_on_nodes(f, X0, chol, *_hermite_grid(order, d))
     coarse = _moments_on_nodes(f, X0, chol, *_hermite_grid(order // 2, d))
@@ -79,6 +81,9 @@ def sobol_normals(d: int, n: int, seed: int | np.random.Generator) -> np.ndarray
     advances, so successive calls give independent replicates). Any n is
     accepted; powers of two keep Sobol's balance properties.
     """
+    d, n = as_count(d, "d"), as_count(n, "n (the number of points)")
+    if not isinstance(seed, np.random.Generator):
+        seed = as_count(seed, "seed", minimum=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # balance needs n = 2^m; still unbiased
         u = qmc.Sobol(d, scramble=True, seed=seed).random(n)
@@ -94,8 +99,11 @@ def qmc_moments(
     seed: int = 0,
 ) -> GaussianMoments:
     """Moments by randomised QMC: mean over scrambled-Sobol replicates, with standard errors."""
+    log2_points = as_count(log2_points, "log2_points")
+    # Two replicates at least: the error bar is their standard error.
+    replicates = as_count(replicates, "replicates", minimum=2)
     d = X0.shape[1]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(as_count(seed, "seed", minimum=0))
     estimates = []
     for _ in range(replicates):
         t = sobol_normals(d, 2**log2_points, rng)

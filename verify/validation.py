@@ -3,39 +3,106 @@
 Every public entry point funnels covariances, points and model outputs through
 these helpers, so a bad input fails early with a message that names the
 problem *and* the fix instead of surfacing later as a NaN or a LinAlgError.
+
+The classes of bad input and where each is caught:
+
+* wrong type (strings, complex or boolean numbers, ``None``): every argument;
+* shape: :func:`as_points`, :func:`as_covariance`, :func:`as_vector`;
+* NaN and infinity: every numeric argument, and the model's outputs
+  (:func:`check_finite_output`: an overflowing model is refused, never returned);
+* not symmetric positive definite: :func:`as_covariance`;
+* a covariance too small for double precision: :func:`check_resolution`;
+* counts and seeds (``n=True`` or ``n=2.0`` are not counts): :func:`as_count`,
+  :func:`as_sample_size`, :func:`as_generator`;
+* penalties and widths: :func:`as_ridge`, :func:`as_kernel_width`.
 """
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "RESOLUTION",
     "InputError",
+    "as_array",
+    "as_count",
     "as_covariance",
+    "as_flag",
     "as_generator",
     "as_kernel_width",
     "as_points",
+    "as_real",
     "as_ridge",
     "as_sample_size",
+    "as_vector",
     "check_finite_output",
+    "check_resolution",
     "cholesky",
 ]
+
+#: Smallest perturbation standard deviation, relative to the data's scale, that the
+#: engine accepts (see :func:`check_resolution`).
+RESOLUTION = 1e-12
 
 
 class InputError(ValueError):
     """A user-supplied argument is malformed; the message says how to fix it."""
 
 
-def _as_float_array(value: Any, name: str) -> np.ndarray:
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def as_array(value: Any, name: str, *, copy: bool = True) -> np.ndarray:
+    """A finite real float64 array (a copy unless ``copy=False`` and it is already one).
+
+    Raises
+    ------
+    InputError
+        For strings, ``None``, booleans, complex numbers, ragged lists, NaN or infinity.
+    """
+    if isinstance(value, str | bytes) or value is None:
+        raise InputError(f"{name} must be a numeric array, got {_describe(value)}")
     try:
-        arr = np.array(value, dtype=float)  # a copy: callers' arrays are never touched
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise InputError(f"{name} must be a rectangular numeric array: {exc}") from None
+    if raw.dtype.kind in "USV":
+        raise InputError(f"{name} must be a numeric array, got {raw.dtype} values")
+    if raw.dtype.kind == "b":
+        raise InputError(
+            f"{name} is a boolean array; pass numbers (np.asarray({name}, float) if the "
+            "booleans are 0/1 features)"
+        )
+    if raw.dtype.kind == "c":
+        raise InputError(
+            f"{name} has complex values; pass real numbers (take .real if the imaginary "
+            "parts are rounding)"
+        )
+    try:
+        # A copy by default: callers' arrays are never touched.
+        arr = np.array(raw, dtype=float) if copy else np.asarray(raw, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be numeric array-like, got {type(value).__name__}") from exc
+        raise InputError(
+            f"{name} must be numeric array-like, got {type(value).__name__} ({exc})"
+        ) from None
     if not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise InputError(f"{name} contains {bad} NaN or infinite value(s); pass finite numbers")
+    return arr
+
+
+def as_vector(value: Any, name: str, dim: int | None = None) -> np.ndarray:
+    """A finite float vector of shape (d,); (1, d) or (d, 1) is flattened, a matrix refused."""
+    arr = as_array(value, name)
+    if sum(size > 1 for size in arr.shape) > 1 or arr.size == 0:
+        raise InputError(f"{name} must be a non-empty vector of shape (d,), got shape {arr.shape}")
+    arr = arr.reshape(-1)
+    if dim is not None and arr.shape != (dim,):
+        raise InputError(f"{name} must have shape ({dim},), got {np.shape(value)}")
     return arr
 
 
@@ -57,8 +124,8 @@ def as_covariance(cov: Any, dim: int | None = None, name: str = "cov") -> np.nda
         If ``cov`` is not a finite, square, symmetric positive definite matrix of
         the expected size.
     """
-    arr = _as_float_array(cov, name)
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+    arr = as_array(cov, name)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
         raise InputError(
             f"{name} must be a square (d, d) matrix, got shape {arr.shape}; "
             "for isotropic noise pass sigma**2 * np.eye(d), for per-feature noise "
@@ -86,6 +153,47 @@ def as_covariance(cov: Any, dim: int | None = None, name: str = "cov") -> np.nda
     return arr
 
 
+def check_resolution(
+    cov: np.ndarray,
+    points: np.ndarray,
+    name: str = "cov",
+    fix: str = "use a larger covariance, or rescale the features so that x0 and the noise "
+    "are of comparable size",
+) -> None:
+    """Refuse a covariance too small for the explanation to be computed in double precision.
+
+    The rule: every standard deviation of N(0, cov) (the square root of each eigenvalue)
+    must be at least ``RESOLUTION`` (1e-12) times the data's scale s = max(1, max |x0|).
+
+    Why: C-LIME is Sigma^-1 Cov(x, f(x)), a difference quotient with step sigma (and
+    SmoothGrad equals it, Theorem 1). Rounding x0 + z and f(x0 + z) costs a relative
+    error of about eps * s / sigma_min (eps = 2.2e-16, times the model's own O(1)
+    factors): at the threshold that is 2e-4, three or four significant digits left, and
+    below it the digits vanish fast (1e-300 I gives 1e133 from the estimator). The floor
+    1 in s stands for the scale of the model's own offsets (biases, centres), which are
+    rounded as well. A valid covariance is never refused by this rule unless its
+    answer is at the mercy of rounding.
+
+    Parameters
+    ----------
+    cov : ndarray, shape (d, d)
+        An already validated covariance.
+    points : ndarray, shape (m, d)
+        The validated points x0.
+    name, fix : str
+        How the message names the matrix and the remedy.
+    """
+    scale = max(1.0, float(np.max(np.abs(points), initial=0.0)))
+    smallest = float(np.sqrt(max(float(np.linalg.eigvalsh(cov)[0]), 0.0)))
+    if smallest < RESOLUTION * scale:
+        raise InputError(
+            f"{name} is too small to perturb x0 in double precision: its smallest standard "
+            f"deviation {smallest:.3g} is below {RESOLUTION:g} times the data's scale "
+            f"{scale:.3g} (max(1, |x0|)), so x0 + z and f(x0 + z) differ from x0 and f(x0) "
+            f"by little more than rounding and the explanation would be rounding noise; {fix}"
+        )
+
+
 def cholesky(cov: np.ndarray) -> np.ndarray:
     """Lower Cholesky factor of an already validated covariance."""
     return np.linalg.cholesky(cov)
@@ -94,12 +202,14 @@ def cholesky(cov: np.ndarray) -> np.ndarray:
 def as_points(x0: Any, dim: int, name: str = "x0") -> tuple[np.ndarray, bool]:
     """Return points as an (m, d) float64 copy and whether the input was one point.
 
+    m = 0 (no points) is allowed: every result then has a leading axis of length 0.
+
     Raises
     ------
     InputError
-        If the last axis is not of length ``dim`` or values are not finite.
+        If the last axis is not of length ``dim`` or values are not finite real numbers.
     """
-    arr = _as_float_array(x0, name)
+    arr = as_array(x0, name)
     if arr.ndim == 1 and arr.shape[0] == dim:
         return arr[None, :], True
     if arr.ndim == 2 and arr.shape[1] == dim:
@@ -109,53 +219,96 @@ def as_points(x0: Any, dim: int, name: str = "x0") -> tuple[np.ndarray, bool]:
     )
 
 
-def check_finite_output(values: np.ndarray, what: str = "the model") -> None:
-    """Refuse NaN or infinite model outputs with a count and a hint."""
+def check_finite_output(
+    values: np.ndarray, what: str = "the model", where: str = "on the perturbed points"
+) -> None:
+    """Refuse NaN or infinite model outputs (or moments) with a count and a hint.
+
+    The estimators (on f's values) and the closed forms (on f's Gaussian moments) give
+    the same message, so an overflowing model is refused the same way by both.
+    """
     finite = np.isfinite(values)
     if not np.all(finite):
         bad = int(values.size - np.count_nonzero(finite))
         raise InputError(
-            f"{what} returned {bad} non-finite value(s) out of {values.size} on the "
-            "perturbed points; check for overflow (e.g. exp of a large argument) or use "
-            "a smaller covariance"
+            f"{what} returned {bad} non-finite value(s) out of {values.size} {where}: "
+            "f overflows under N(x0, cov); use a smaller covariance or a model that stays "
+            "finite there (e.g. no exp of a large argument)"
         )
+
+
+def as_real(value: Any, name: str, requirement: str = "a finite number") -> float:
+    """A finite real scalar: ints and floats (numpy's too), not booleans, strings or arrays."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise InputError(f"{name} must be {requirement}, got {_describe(value)}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise InputError(f"{name} must be {requirement}, got {value!r}")
+    return number
 
 
 def as_ridge(ridge: Any, name: str = "ridge") -> float:
     """A ridge penalty lambda >= 0 (the mean-loss convention of docs/math.md, Lemma 6)."""
-    try:
-        lam = float(ridge)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a non-negative finite number, got {ridge!r}") from None
-    if not np.isfinite(lam) or lam < 0:
-        raise InputError(f"{name} must be a non-negative finite number, got {ridge!r}")
+    requirement = "a non-negative finite number"
+    lam = as_real(ridge, name, requirement)
+    if lam < 0:
+        raise InputError(f"{name} must be {requirement}, got {ridge!r}")
     return lam
 
 
 def as_kernel_width(kernel_width: Any) -> float:
-    """A Gaussian kernel width kw > 0 (weights exp(-d^2 / (2 kw^2)))."""
-    try:
-        kw = float(kernel_width)
-    except (TypeError, ValueError):
+    """A Gaussian kernel width kw > 0 (weights exp(-d^2 / (2 kw^2))) whose square is finite."""
+    requirement = "a positive finite number"
+    kw = as_real(kernel_width, "kernel_width", requirement)
+    if kw <= 0:
+        raise InputError(f"kernel_width must be {requirement}, got {kernel_width!r}")
+    if not np.isfinite(kw * kw):
         raise InputError(
-            f"kernel_width must be a positive finite number, got {kernel_width!r}"
-        ) from None
-    if not np.isfinite(kw) or kw <= 0:
-        raise InputError(f"kernel_width must be a positive finite number, got {kernel_width!r}")
+            f"kernel_width={kernel_width!r} is so wide that kw**2 overflows: the weights "
+            "are all 1; pass kernel_width=None for no kernel"
+        )
+    if kw * kw < np.finfo(float).tiny:
+        raise InputError(
+            f"kernel_width={kernel_width!r} is so narrow that kw**2 underflows: every "
+            "perturbation but the nearest gets weight 0; widen kernel_width"
+        )
     return kw
 
 
-def as_sample_size(n: Any) -> int:
-    """The number of perturbations: a positive int."""
-    if not isinstance(n, int | np.integer) or n < 1:
-        raise InputError(f"n (the number of perturbations) must be a positive int, got {n!r}")
-    return int(n)
+def as_count(value: Any, name: str, minimum: int = 1) -> int:
+    """An int >= ``minimum``; booleans and floats (even 2.0) are refused, not rounded."""
+    requirement = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        whole = isinstance(value, float | np.floating) and float(value).is_integer()
+        hint = f"; pass int({name.split()[0]}) if {value!r} is meant" if whole else ""
+        raise InputError(f"{name} must be {requirement}, got {_describe(value)}{hint}")
+    if value < minimum:
+        raise InputError(f"{name} must be {requirement}, got {value!r}")
+    return int(value)
+
+
+def as_sample_size(n: Any, name: str = "n (the number of perturbations)") -> int:
+    """The number of perturbations: a positive int (not a bool, not a float such as 2.0)."""
+    return as_count(n, name)
+
+
+def as_flag(value: Any, name: str) -> bool:
+    """A bool (numpy's too): a string such as "no" is refused, not read as True."""
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"{name} must be True or False, got {_describe(value)}")
+    return bool(value)
 
 
 def as_generator(seed: Any) -> np.random.Generator:
     """A numpy Generator from a non-negative int seed, a Generator, or None (fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
-        raise InputError(f"seed must be a non-negative int or a numpy Generator, got {seed!r}")
+    if seed is not None and (
+        isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer) or seed < 0
+    ):
+        raise InputError(
+            f"seed must be a non-negative int or a numpy Generator, got {_describe(seed)}"
+        )
     return np.random.default_rng(seed)

@@ -20,7 +20,7 @@ is a :class:`LinearCombination`.
 =====================  ======================================================
 """
 
-from .base import Function, as_function
+from .base import Function, as_function, checked_moments
 from .combination import LinearCombination
 from .network import Network
 from .polynomial import Polynomial, gaussian_central_moment
@@ -37,5 +37,6 @@ __all__ = [
     "RidgeFunction",
     "Translated",
     "as_function",
+    "checked_moments",
     "gaussian_central_moment",
 ]

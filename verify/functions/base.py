@@ -19,9 +19,16 @@ import sympy as sp
 
 from ..moments import GaussianMoments
 from ..quadrature import numeric_moments
-from ..validation import InputError, as_covariance, as_points
+from ..validation import (
+    InputError,
+    as_covariance,
+    as_points,
+    as_real,
+    check_finite_output,
+    check_resolution,
+)
 
-__all__ = ["Function", "as_function", "default_symbols", "exact"]
+__all__ = ["Function", "as_function", "checked_moments", "default_symbols", "exact"]
 
 _RENAMED = {
     "_value": "evaluate",
@@ -88,7 +95,21 @@ class Function(ABC):
 
     # -- evaluation ----------------------------------------------------------
     def _check(self, X: Any) -> np.ndarray:
-        arr = np.asarray(X, dtype=float)
+        # Complex or boolean input would be silently cast (the imaginary part dropped);
+        # NaN is let through: f(nan) is nan, as for any numpy function.
+        raw = np.asarray(X)
+        if raw.dtype.kind in "bcUSV":
+            raise InputError(
+                f"{type(self).__name__} is evaluated at real numbers, got an array of "
+                f"{raw.dtype}; pass a float array of shape (..., {self.dim})"
+            )
+        try:
+            arr = np.asarray(raw, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"{type(self).__name__} is evaluated at a numeric array of shape "
+                f"(..., {self.dim}), got {type(X).__name__} ({exc})"
+            ) from None
         if arr.ndim == 0 or arr.shape[-1] != self.dim:
             raise InputError(
                 f"{type(self).__name__} has dimension {self.dim}; expected an array of shape "
@@ -156,6 +177,18 @@ class Function(ABC):
         """True when f(x) = theta^T x + b exactly (then C-LIME_n = theta for n >= d + 1)."""
         return False
 
+    @property
+    def evaluation_width(self) -> int:
+        """Floats f's evaluation near x0 holds per perturbed point at its peak, roughly.
+
+        The default hooks build the points x0 + z and a gradient of the same shape:
+        2 d. The estimators size their blocks of perturbed points by it (plus the
+        offsets they hold themselves), so that memory stays bounded whatever n and m;
+        families with wide intermediates (network layers, polynomial powers, RBF
+        bumps) report more, ridge functions less.
+        """
+        return 2 * self.dim
+
     @abstractmethod
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         """Exact SymPy expression in ``symbols`` (default x1..xd, real)."""
@@ -174,10 +207,18 @@ class Function(ABC):
         -------
         GaussianMoments
             Arrays with a leading axis of length m (1 for a single point).
+
+        Raises
+        ------
+        InputError
+            For bad points or covariances, a covariance too small for double precision
+            (:func:`verify.validation.check_resolution`), or moments that overflow (the
+            same message as the estimators give for an overflowing f).
         """
         X0, _ = as_points(x0, self.dim)
         cov = as_covariance(cov, self.dim)
-        return self.moments(X0, cov)
+        check_resolution(cov, X0)
+        return checked_moments(self.moments(X0, cov))
 
     def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
         """E f, E[grad f] and Cov(x, f) at validated points X0 (m, d) under an SPD ``cov``.
@@ -217,7 +258,7 @@ class Function(ABC):
     def __mul__(self, c: float) -> Function:
         if not np.isscalar(c):
             return NotImplemented
-        return self._combine([(float(c), self)])
+        return self._combine([(as_real(c, "the coefficient of a Function"), self)])
 
     __rmul__ = __mul__
 
@@ -244,3 +285,12 @@ def as_function(f: Any) -> Function:
             "gradient and Gaussian moments, which a plain callable does not provide"
         )
     return f
+
+
+def checked_moments(moments: GaussianMoments) -> GaussianMoments:
+    """``moments`` if every figure is finite; else the estimators' overflow message."""
+    values = np.concatenate(
+        [np.ravel(moments.mean), np.ravel(moments.smoothgrad), np.ravel(moments.covariance)]
+    )
+    check_finite_output(values, "the Gaussian moments of f", "(E f, E[grad f], Cov(x, f))")
+    return moments

@@ -8,8 +8,8 @@ import numpy as np
 import sympy as sp
 
 from ..moments import GaussianMoments
-from ..validation import InputError
-from .base import Function, default_symbols, exact
+from ..validation import InputError, as_real
+from .base import Function, as_function, default_symbols, exact
 
 __all__ = ["LinearCombination"]
 
@@ -19,11 +19,19 @@ class LinearCombination(Function):
 
     def __init__(self, terms: Iterable[tuple[float, Function]]):
         flat: list[tuple[float, Function]] = []
-        for c, f in terms:
+        for term in terms:
+            try:
+                c, f = term
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"each term must be a pair (coefficient, Function), got {term!r}"
+                ) from None
+            c = as_real(c, "the coefficient of a LinearCombination term")
+            f = as_function(f)
             if isinstance(f, LinearCombination):
                 flat.extend((c * ci, fi) for ci, fi in f.terms)
             else:
-                flat.append((float(c), f))
+                flat.append((c, f))
         if not flat:
             raise InputError("a LinearCombination needs at least one term")
         dims = {f.dim for _, f in flat}
@@ -57,6 +65,11 @@ class LinearCombination(Function):
     @property
     def absolutely_continuous(self) -> bool:
         return all(f.absolutely_continuous for _, f in self.terms)
+
+    @property
+    def evaluation_width(self) -> int:
+        # Terms are evaluated one after the other; their sum is one float per point.
+        return max(f.evaluation_width for _, f in self.terms) + 1
 
     @property
     def smooth(self) -> bool:

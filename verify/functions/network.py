@@ -13,7 +13,7 @@ from scipy.special import expit
 
 from ..links import Link, get_link
 from ..moments import GaussianMoments
-from ..validation import InputError
+from ..validation import InputError, as_array, as_count, as_generator, as_real
 from .base import Function, default_symbols, exact
 from .ridge import RidgeFunction
 
@@ -21,6 +21,7 @@ __all__ = ["Network"]
 
 
 _OUTPUTS = ("identity", "sigmoid")
+_ACTIVATIONS = ("relu", "elu", "tanh", "softplus", "sigmoid")
 
 
 class Network(Function):
@@ -53,26 +54,26 @@ class Network(Function):
                 "a Network needs at least one hidden layer plus the output layer, and one bias "
                 f"per weight matrix; got {len(weights)} weights and {len(biases)} biases"
             )
-        Ws = [np.array(W, dtype=float) for W in weights]
-        bs = [np.array(b, dtype=float).reshape(-1) for b in biases]
+        Ws = [as_array(W, f"layer {i} weights") for i, W in enumerate(weights)]
+        bs = [as_array(b, f"layer {i} bias").reshape(-1) for i, b in enumerate(biases)]
         Ws[-1] = Ws[-1].reshape(1, -1)
         for i, (W, b) in enumerate(zip(Ws, bs, strict=True)):
             if W.ndim != 2 or b.shape != (W.shape[0],):
                 raise InputError(
                     f"layer {i}: weight shape {W.shape} does not match bias shape {b.shape}"
                 )
+            if 0 in W.shape:
+                raise InputError(f"layer {i} has weight shape {W.shape}: every layer needs a unit")
             if i and W.shape[1] != Ws[i - 1].shape[0]:
                 raise InputError(
                     f"layer {i} expects {W.shape[1]} inputs but layer {i - 1} has "
                     f"{Ws[i - 1].shape[0]} units"
                 )
-            if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-                raise InputError(f"layer {i} has NaN or infinite parameters")
-        if activation not in ("relu", "elu", "tanh", "softplus", "sigmoid"):
+        if not isinstance(activation, str) or activation not in _ACTIVATIONS:
             raise InputError(
                 f"unknown activation {activation!r}; use relu, elu, tanh, softplus or sigmoid"
             )
-        if output not in _OUTPUTS:
+        if not isinstance(output, str) or output not in _OUTPUTS:
             raise InputError(f"unknown output {output!r}; use 'identity' or 'sigmoid'")
         self.weights, self.biases = Ws, bs
         self.activation: Link = get_link(activation)
@@ -90,8 +91,10 @@ class Network(Function):
         scale: float = 1.0,
     ) -> Network:
         """A network with Glorot-like Gaussian weights (for tests and examples)."""
-        rng = np.random.default_rng(seed)
-        sizes = [dim, *hidden, 1]
+        rng = as_generator(seed)
+        widths = tuple(hidden) if isinstance(hidden, Sequence) else (hidden,)
+        sizes = [as_count(dim, "dim"), *(as_count(h, "each hidden width") for h in widths), 1]
+        scale = as_real(scale, "scale")
         weights = [
             scale * rng.normal(size=(o, i)) / np.sqrt(i) for i, o in itertools.pairwise(sizes)
         ]
@@ -195,6 +198,11 @@ class Network(Function):
     @property
     def smooth(self) -> bool:
         return self.activation.smooth
+
+    @property
+    def evaluation_width(self) -> int:
+        # The forward pass keeps every pre-activation for the backward pass.
+        return self.dim + 2 * sum(W.shape[0] for W in self.weights[:-1])
 
     @property
     def gradient_bound(self) -> float:

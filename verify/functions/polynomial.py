@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import numbers
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from math import comb
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -47,6 +49,38 @@ def gaussian_central_moment(
     return result
 
 
+def _exponents(key: Any) -> tuple[int, ...]:
+    """One term's exponents: non-negative whole numbers (2 or 2.0), nothing else.
+
+    ``int(1.5)`` would silently turn x1**1.5 into x1, so every entry is checked as given.
+    """
+    try:
+        entries = tuple(key)
+    except TypeError:
+        raise InputError(
+            f"each key must be a tuple of exponents, e.g. (2, 0) for x1**2, got {key!r}"
+        ) from None
+    out = []
+    for j, e in enumerate(entries):
+        real = not isinstance(e, bool | np.bool_) and isinstance(e, numbers.Real)
+        if real and np.isfinite(e) and e >= 0 and float(e) == int(e):
+            out.append(int(e))
+            continue
+        hint = "whole exponents such as 0, 1, 2"
+        if real and np.isfinite(e):
+            lower, upper = list(entries), list(entries)
+            lower[j], upper[j] = max(int(np.floor(e)), 0), max(int(np.ceil(e)), 1)
+            hint = (
+                f"whole exponents, e.g. {tuple(lower)} or {tuple(upper)}: x{j + 1}**{e!r} is "
+                "not a polynomial term (a RidgeFunction or another family covers other powers)"
+            )
+        raise InputError(
+            f"term {key!r}: the exponent of x{j + 1} is {e!r}, not a non-negative integer; "
+            f"pass {hint}"
+        )
+    return tuple(out)
+
+
 class Polynomial(Function):
     """f(x) = sum_alpha c_alpha prod_i x_i**alpha_i.
 
@@ -58,18 +92,25 @@ class Polynomial(Function):
     """
 
     def __init__(self, coefficients: Mapping[Sequence[int], float]):
+        if not isinstance(coefficients, Mapping):
+            raise InputError(
+                "coefficients must be a mapping {exponent tuple: coefficient}, e.g. "
+                f"{{(2, 0): 1.0}} for x1**2; got {type(coefficients).__name__}"
+            )
         if not coefficients:
             raise InputError("Polynomial needs at least one term, e.g. {(0, 0): 0.0}")
-        keys = [tuple(int(e) for e in k) for k in coefficients]
+        keys = [_exponents(k) for k in coefficients]
         dims = {len(k) for k in keys}
         if len(dims) != 1 or 0 in dims:
             raise InputError(
                 f"all exponent tuples must have the same non-zero length, got lengths {dims}"
             )
-        if any(e < 0 for k in keys for e in k):
-            raise InputError("exponents must be non-negative integers")
         merged: dict[tuple[int, ...], float] = {}
         for k, c in zip(keys, coefficients.values(), strict=True):
+            if isinstance(c, bool | np.bool_) or not isinstance(c, numbers.Real):
+                raise InputError(
+                    f"coefficient of {k} must be a real number, got {c!r} ({type(c).__name__})"
+                )
             if not np.isfinite(c):
                 raise InputError(f"coefficient of {k} is not finite: {c}")
             merged[k] = merged.get(k, 0.0) + float(c)
@@ -114,6 +155,11 @@ class Polynomial(Function):
     @property
     def is_affine(self) -> bool:
         return self.degree <= 1
+
+    @property
+    def evaluation_width(self) -> int:
+        # The powers X**0 .. X**degree, the points and the gradient's stack.
+        return (self.degree + 3) * self.dim
 
     @property
     def gradient_bound(self) -> float | None:

@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from ..moments import GaussianMoments
-from ..validation import InputError
+from ..validation import InputError, as_array, as_vector
 from .base import Function, default_symbols, exact
 
 __all__ = ["RBFMixture"]
@@ -28,27 +28,24 @@ class RBFMixture(Function):
     """
 
     def __init__(self, weights: Any, centers: Any, precisions: Any):
-        self.weights = np.array(weights, dtype=float).reshape(-1)
-        self.centers = np.array(centers, dtype=float)
+        self.weights = as_vector(weights, "weights")
+        self.centers = as_array(centers, "centers")
         if self.centers.ndim == 1:
             self.centers = self.centers[None, :]
+        if self.centers.ndim != 2 or 0 in self.centers.shape:
+            raise InputError(
+                f"centers must have shape (K, d) (or (d,) for one bump), got {np.shape(centers)}"
+            )
         K, d = self.centers.shape
         if self.weights.shape != (K,):
             raise InputError(f"weights has {self.weights.size} entries but there are {K} centers")
-        prec = np.array(precisions, dtype=float)
+        prec = as_array(precisions, "precisions")
         if prec.shape == (d, d):
             prec = np.broadcast_to(prec, (K, d, d)).copy()
         if prec.shape != (K, d, d):
             raise InputError(
                 f"precisions must have shape ({K}, {d}, {d}) or ({d}, {d}), got {prec.shape}"
             )
-        for name, arr in (
-            ("weights", self.weights),
-            ("centers", self.centers),
-            ("precisions", prec),
-        ):
-            if not np.all(np.isfinite(arr)):
-                raise InputError(f"{name} contains NaN or infinite values")
         if np.max(np.abs(prec - prec.transpose(0, 2, 1))) > 1e-10 * max(1.0, np.max(np.abs(prec))):
             raise InputError("each precision matrix must be symmetric; use (A + A.T) / 2")
         prec = (prec + prec.transpose(0, 2, 1)) / 2
@@ -80,6 +77,11 @@ class RBFMixture(Function):
     def evaluate_gradient(self, X: np.ndarray) -> np.ndarray:
         values, slopes = self._bumps(X)
         return -sum(v[..., None] * s for v, s in zip(values, slopes, strict=True))
+
+    @property
+    def evaluation_width(self) -> int:
+        # Each bump keeps its (..., d) slope until the gradient is summed.
+        return (self.weights.size + 2) * self.dim
 
     @property
     def gradient_bound(self) -> float:

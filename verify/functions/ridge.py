@@ -10,7 +10,7 @@ import sympy as sp
 
 from ..links import Link, get_link
 from ..moments import GaussianMoments
-from ..validation import InputError
+from ..validation import InputError, as_real, as_vector
 from .base import Function, default_symbols, exact
 
 __all__ = ["RidgeFunction"]
@@ -30,10 +30,8 @@ class RidgeFunction(Function):
     """
 
     def __init__(self, w: Any, b: float = 0.0, link: str | Link = "identity"):
-        self.w = np.array(w, dtype=float).reshape(-1)
-        if self.w.size == 0 or not np.all(np.isfinite(self.w)) or not np.isfinite(b):
-            raise InputError("w must be a non-empty finite vector and b a finite number")
-        self.b = float(b)
+        self.w = as_vector(w, "w")
+        self.b = as_real(b, "b")
         self.link = get_link(link)
         self.dim = self.w.size
 
@@ -55,6 +53,11 @@ class RidgeFunction(Function):
 
     def mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
         return self.link.derivative(self._index_near(X0, z)).mean(axis=1)[:, None] * self.w
+
+    @property
+    def evaluation_width(self) -> int:
+        # The near-point hooks never build x0 + z: the index and the link's value.
+        return 4
 
     @property
     def gradient_bound(self) -> float | None:
@@ -81,9 +84,13 @@ class RidgeFunction(Function):
     def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
         m = X0 @ self.w + self.b
         sw = cov @ self.w
-        v = np.full_like(m, float(self.w @ sw))
-        if v[0] <= 0:
-            raise InputError("w is zero: a constant ridge function has no explanation to check")
+        variance = float(self.w @ sw)
+        if variance <= 0:
+            raise InputError(
+                "w^T cov w is zero (w is zero or underflows): a constant ridge function has "
+                "no explanation to check"
+            )
+        v = np.full_like(m, variance)
         err = self.link.quadrature_error(m, v)
         method = "closed form" if self.link.closed_form else "gauss-hermite 1-D (order 160)"
         return GaussianMoments(

@@ -9,8 +9,8 @@ import numpy as np
 import sympy as sp
 
 from ..moments import GaussianMoments
-from ..validation import InputError
-from .base import Function, default_symbols
+from ..validation import as_vector
+from .base import Function, as_function, default_symbols
 
 __all__ = ["Translated"]
 
@@ -25,12 +25,8 @@ class Translated(Function):
     """
 
     def __init__(self, f: Function, shift: Any):
-        self.f = f
-        self.shift = np.asarray(shift, dtype=float).reshape(-1)
-        if self.shift.shape != (f.dim,):
-            raise InputError(f"shift must have shape ({f.dim},), got {np.shape(shift)}")
-        if not np.all(np.isfinite(self.shift)):
-            raise InputError("shift contains NaN or infinite values")
+        self.f = as_function(f)
+        self.shift = as_vector(shift, "shift", self.f.dim)
         self.dim = f.dim
 
     def __repr__(self) -> str:
@@ -57,6 +53,10 @@ class Translated(Function):
     @property
     def is_affine(self) -> bool:
         return self.f.is_affine
+
+    @property
+    def evaluation_width(self) -> int:
+        return self.f.evaluation_width + self.dim  # x + shift is one more (..., d) array
 
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         xs = list(symbols or default_symbols(self.dim))
