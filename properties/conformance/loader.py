@@ -10,8 +10,10 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
+from verify.validation import InputError
+
 from .battery import check_explainer, report
-from .explainer import Explainer, as_explainer
+from .explainer import EXAMPLE_TAGS, Explainer, as_explainer, missing_tags, tag_help
 from .runner import Settings
 
 __all__ = ["load_explainer", "parse_tags", "run_spec"]
@@ -39,12 +41,24 @@ def parse_tags(pairs: list[str] | None) -> dict[str, Any]:
     return tags
 
 
-def load_explainer(spec: str, tags: Mapping[str, Any] | None = None) -> Explainer:
+def load_explainer(
+    spec: str, tags: Mapping[str, Any] | None = None, *, cli_hint: str | None = None
+) -> Explainer:
     """Import ``"package.module:attribute"`` and wrap it as an :class:`Explainer`.
 
     The attribute may be an Explainer, a callable with ``__explainer_tags__``,
     or a plain callable (then ``tags`` must declare at least kind, covariance
     and stochastic). A dotted attribute path (``mod:obj.method``) is followed.
+
+    Parameters
+    ----------
+    spec : str
+    tags : mapping, optional
+        Tags for a plain callable (from ``--tag KEY=VALUE`` on a command line).
+    cli_hint : str, optional
+        The command-line flag that declares a tag (``"--tag"`` for ``verify check``,
+        ``"--explainer-tag"`` for pytest): a missing tag is then explained with that
+        flag (``--tag kind=gradient``) instead of Python code.
     """
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
@@ -64,7 +78,23 @@ def load_explainer(spec: str, tags: Mapping[str, Any] | None = None) -> Explaine
             obj = getattr(obj, part)
         except AttributeError:
             raise ValueError(f"module {module_name!r} has no attribute {attr!r}") from None
-    return as_explainer(obj, dict(tags or {}))
+    try:
+        return as_explainer(obj, dict(tags or {}))
+    except InputError:
+        declared = {**(getattr(obj, "__explainer_tags__", None) or {}), **dict(tags or {})}
+        missing = missing_tags(declared)
+        if not cli_hint or isinstance(obj, Explainer) or not missing:
+            raise
+        flags = " ".join(f"{cli_hint} {t}={_flag_value(EXAMPLE_TAGS[t])}" for t in missing)
+        what = "; ".join(f"{t}: {tag_help(t)}" for t in missing)
+        raise InputError(
+            f"explainer {spec!r}: missing tag(s) {', '.join(missing)}; declare them on the "
+            f"command line, e.g. {flags} ({what})"
+        ) from None
+
+
+def _flag_value(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def run_spec(
@@ -75,6 +105,7 @@ def run_spec(
     settings: Settings | None = None,
     expected_failed_checks: Mapping[str, str] | None = None,
     checks: list[str] | None = None,
+    cli_hint: str | None = None,
 ) -> dict[str, Any]:
     """Load ``spec``, run the battery, return the JSON-serialisable report.
 
@@ -82,7 +113,7 @@ def run_spec(
     ``summary`` (counts per status and ``ok``) and ``results`` (one record per
     check: name, status, message, seed, figures, duration, explainer).
     """
-    explainer = load_explainer(spec, tags)
+    explainer = load_explainer(spec, tags, cli_hint=cli_hint)
     results = check_explainer(
         explainer,
         expected_failed_checks=expected_failed_checks,

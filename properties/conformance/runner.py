@@ -89,7 +89,7 @@ class Settings:
     n_exact: int = 512
     false_alarm: float = 1e-6
     time_limit: float | None = 120.0
-    examples: int = 8
+    examples: int = 6
     statistical_examples: int = 3
     shrink_calls: int = 24
     min_dim: int = 1
@@ -232,14 +232,19 @@ def call_explainer(
             "dependency in the explainer, or an input it wrongly refuses",
             {"exception": type(exc).__name__},
         ) from exc
-    return checked_output(out, np.shape(x0)[-1], check, _describe(f, x0, cov, n, seed))
+    return checked_output(out, np.shape(x0)[-1], check, lambda: _describe(f, x0, cov, n, seed))
 
 
-def checked_output(out: Any, d: int, check: str, where: str) -> np.ndarray:
+def checked_output(out: Any, d: int, check: str, where: str | Callable[[], str]) -> np.ndarray:
     """``out`` as a finite float array of shape (d,), or a :class:`CheckFailure` saying why not.
 
-    ``where`` describes the call (f, x0, n, seed) for the message.
+    ``where`` describes the call (f, x0, n, seed) for the message (or makes the
+    description: it is needed only when the output is wrong).
     """
+    if isinstance(out, np.ndarray) and out.shape == (d,) and out.dtype.kind == "f":
+        if np.all(np.isfinite(out)):
+            return out.astype(float, copy=False)
+    where = where() if callable(where) else where
     try:
         arr = np.asarray(out, dtype=float)
     except (TypeError, ValueError) as exc:

@@ -107,12 +107,21 @@ def search(
     Returns
     -------
     dict
-        ``examples`` judged, the ``dims`` and ``n`` covered and the worst margin
-        (``worst``: the largest observed / tolerance ratio a judge reported).
+        ``examples`` judged, the ``dims`` and ``n`` covered, the worst margin
+        (``worst``: the largest observed / tolerance ratio a judge reported) and
+        ``second_looks``: problems passed in expectation only (a judge's ``exact``
+        figure False; the escape hatch of the affine and small-sigma checks), and
+        ``worst_problem``: the figures of the problem closest to failing.
     """
     pin_local_constants()
     alpha = settings.false_alarm / examples
-    state: dict[str, Any] = {"judged": 0, "shrinks": 0, "failure": None, "worst": 0.0}
+    state: dict[str, Any] = {
+        "judged": 0,
+        "shrinks": 0,
+        "failure": None,
+        "worst": 0.0,
+        "second_looks": 0,
+    }
     covered: dict[str, set] = {"dims": set(), "n": set()}
     memo: dict[Any, BaseException | None] = {}
 
@@ -131,7 +140,10 @@ def search(
         outcome: BaseException | None = None
         try:
             figures = judge(problem, alpha) or {}
+            if float(figures.get("worst", 0.0)) >= state["worst"]:
+                state["worst_problem"] = {**figures, "problem": _describe(problem)}
             state["worst"] = max(state["worst"], float(figures.get("worst", 0.0)))
+            state["second_looks"] += figures.get("exact") is False
             for label, attr in (("dims", "d"), ("n", "n")):
                 value = getattr(problem, attr, None)
                 if value is not None:
@@ -177,7 +189,9 @@ def search(
         "dims": sorted(covered["dims"]),
         "n": sorted(covered["n"]),
         "worst": state["worst"],
+        "second_looks": state["second_looks"],
         "false_alarm_per_problem": alpha,
+        "worst_problem": to_json(state.get("worst_problem", {})),
     }
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "cases",
     "dimensions",
     "distances",
+    "draw_size",
     "explainer_seeds",
     "fingerprint",
     "integer_cases",
@@ -181,9 +182,13 @@ def dimensions(max_dim: int = 8, min_dim: int = 1) -> st.SearchStrategy[int]:
     return st.integers(min_dim, max_dim)
 
 
-def size_from(t: float, lo: int, hi: int) -> int:
-    """n log-uniform in [lo, hi] for t uniform in [0, 1]; t = 0 gives lo (the shrink target)."""
-    return int(min(hi, max(lo, round(lo * (hi / lo) ** t))))
+def draw_size(draw: st.DrawFn, lo: int, hi: int) -> int:
+    """n log-uniform over the octaves of [lo, hi]: an octave, then n in it (integers both,
+    so a failure shrinks to the smallest failing n, odd or even, exactly)."""
+    octaves = max(0, math.floor(math.log2(hi / lo)))
+    k = draw(_ints(0, octaves))
+    start = lo * 2**k
+    return int(draw(_ints(start, min(hi, 2 * start - 1) if k < octaves else hi)))
 
 
 def distance_from(t: float, far: float) -> float:
@@ -204,7 +209,12 @@ def sample_sizes(lo: int, hi: int) -> st.SearchStrategy[int]:
     """n log-uniform over [lo, hi] (odd, even and prime alike); shrinks to lo."""
     if not 1 <= lo <= hi:
         raise InputError(f"need 1 <= lo <= hi for sample sizes, got {lo}, {hi}")
-    return _UNIT.map(lambda t: size_from(t, lo, hi))
+
+    @st.composite
+    def sizes(draw: st.DrawFn) -> int:
+        return draw_size(draw, lo, hi)
+
+    return sizes()
 
 
 @_once
@@ -373,7 +383,7 @@ def cases(
     if min_n_per_dim:
         lo = max(lo, min_n_per_dim * d + 2)
         hi = max(hi, lo)
-    n = size_from(draw(_UNIT), lo, hi)
+    n = draw_size(draw, lo, hi)
     # One integer drives every detail that need not shrink (rotation, spreads,
     # direction, family, coefficients): Hypothesis' draws cost far more than numpy's.
     detail = draw(_SEEDS32)
@@ -407,7 +417,7 @@ def integer_cases(
     (diagonal) or k I (isotropic); x0 has integer entries up to 10^4 in size.
     """
     d = draw(dimensions(max_dim, min_dim))
-    n = size_from(draw(_UNIT), *n_range)
+    n = draw_size(draw, *n_range)
     if structure == "isotropic":
         cov = np.eye(d) * draw(_ints(1, 9))
     elif structure == "diagonal":
