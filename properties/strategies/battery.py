@@ -41,6 +41,7 @@ __all__ = [
     "cases",
     "dimensions",
     "distances",
+    "draw_distance",
     "draw_size",
     "explainer_seeds",
     "fingerprint",
@@ -191,11 +192,14 @@ def draw_size(draw: st.DrawFn, lo: int, hi: int) -> int:
     return int(draw(_ints(start, min(hi, 2 * start - 1) if k < octaves else hi)))
 
 
-def distance_from(t: float, far: float) -> float:
-    """|x0| / sigma for t in [0, 1]: 0 below 1/4, then log-uniform from 0.1 to ``far``."""
-    if t < 0.25:
+def draw_distance(draw: st.DrawFn, far: float) -> float:
+    """|x0| / sigma: 0 (one regime in eight, the shrink target), else log-uniform from 0.1 to
+    ``far`` in seven bands; a band is an integer draw, so every band is met evenly."""
+    band = draw(_ints(0, 7))
+    if band == 0:
         return 0.0
-    return float(10.0 ** (-1.0 + (t - 0.25) / 0.75 * (math.log10(far) + 1.0)))
+    width = (math.log10(far) + 1.0) / 7
+    return float(10.0 ** (-1.0 + width * (band - 1 + draw(_UNIT))))
 
 
 _UNIT = bounded_floats(0.0, 1.0)
@@ -219,9 +223,13 @@ def sample_sizes(lo: int, hi: int) -> st.SearchStrategy[int]:
 
 @_once
 def distances(far: float = 1e4) -> st.SearchStrategy[float]:
-    """|x0| / sigma: at the origin for a quarter of the draws, else from 0.1 sigma to ``far``;
-    shrinks to 0."""
-    return _UNIT.map(lambda t: distance_from(t, far))
+    """|x0| / sigma: at the origin, or from 0.1 sigma to ``far`` (see :func:`draw_distance`)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> float:
+        return draw_distance(draw, far)
+
+    return build()
 
 
 @_once
@@ -392,7 +400,7 @@ def cases(
     mix = _mixing(d) if mixed and structure == "full" else None
     cov = _draw_covariance(draw, d, structure, bounds, mix, rng)
     scale = float(np.sqrt(np.linalg.eigvalsh(cov)[-1]))
-    distance = distance_from(draw(_UNIT), FAR[precision]) if far else 0.0
+    distance = draw_distance(draw, FAR[precision]) if far else 0.0
     family = families[detail % len(families)]
     x0 = distance * scale * _direction(rng, d) if distance else np.zeros(d)
     f = local_function(rng, d, scale, family)

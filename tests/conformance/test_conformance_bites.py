@@ -1,9 +1,11 @@
-"""Every check bites: each broken explainer of the catalogue fails the check that targets it.
+"""Every check bites: each broken explainer fails the check that targets it, naming the cause.
 
-The catalogue (conformance_broken.py) holds one explainer per usual mistake;
-each declares what a correct implementation would declare. Its targeted
-check must fail and name the cause; the slow test repeats this over many
-seeds to show the detection does not depend on a lucky draw.
+Two catalogues: conformance_broken.py (19 usual mistakes) and conformance_mistakes.py
+(14 realistic mistakes that hide outside a fixed exam: d >= 4, odd n, n above 4,000,
+far points, integer inputs, repeated calls, neighbouring seeds, float32). Each entry
+declares what a correct implementation would declare. The fast tests run each
+targeted check at one seed; the slow ones at 40 seeds (detection must not depend on a
+lucky draw) and the whole battery on each broken explainer.
 """
 
 from __future__ import annotations
@@ -11,38 +13,47 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from conformance_broken import CATALOGUE, hangs
+from conformance_broken import CATALOGUE as USUAL
+from conformance_broken import hangs
+from conformance_mistakes import CATALOGUE as HIDDEN
 
 from properties import Explainer, check_explainer
-from properties.conformance import Settings
+from properties.conformance import ALL_CHECKS, Settings
 
+CATALOGUE = USUAL + HIDDEN
 IDS = [e.name for e, _, _ in CATALOGUE]
+SEEDS = range(1, 41)
 
 
-def test_the_catalogue_covers_the_issue_list_and_every_family_of_checks():
-    assert len(CATALOGUE) >= 12
+def _run(explainer, target, seed=0):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        (result,) = check_explainer(explainer, on_fail=None, seed=seed, checks=[target])
+    return result
+
+
+def test_the_catalogues_cover_the_issue_list_and_every_family_of_checks():
+    assert len(USUAL) == 19 and len(HIDDEN) >= 10
     targeted = {check for _, check, _ in CATALOGUE}
-    assert len(targeted) >= 14
+    names = {c.__name__ for c in ALL_CHECKS}
+    assert targeted <= names and len(targeted) >= 17
+    assert {"check_seed_independence", "check_repeated_calls"} <= targeted
 
 
 @pytest.mark.parametrize(("explainer", "target", "phrase"), CATALOGUE, ids=IDS)
 def test_broken_explainer_fails_its_targeted_check_naming_the_cause(explainer, target, phrase):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        (result,) = check_explainer(explainer, on_fail=None, checks=[target])
+    result = _run(explainer, target)
     assert result.status == "failed", f"{explainer.name} passed {target}"
     assert phrase in result.message, result.message
     assert f"[seed={result.seed}]" in result.message and "Usual cause:" in result.message
+    assert "on the minimal problem found" in result.message and "Replay:" in result.message
+    assert result.figures["problem"].startswith("d=")
 
 
-def test_broken_explainers_fail_the_battery_as_a_whole():
-    # The whole battery on each broken explainer: the targeted check is among the failures.
-    for explainer, target, _ in CATALOGUE:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            results = check_explainer(explainer, on_fail=None)
-        failed = {r.name for r in results if r.status == "failed"}
-        assert target in failed, (explainer.name, sorted(failed))
+def test_a_failure_replays_from_its_seed():
+    explainer, target, _ = HIDDEN[1]  # antithetic pairs mishandled for odd n
+    first, again = _run(explainer, target, seed=5), _run(explainer, target, seed=5)
+    assert first.status == again.status == "failed" and first.message == again.message
 
 
 def test_a_hanging_explainer_is_stopped_by_the_time_limit():
@@ -54,13 +65,22 @@ def test_a_hanging_explainer_is_stopped_by_the_time_limit():
 
 
 @pytest.mark.slow
+def test_broken_explainers_fail_the_battery_as_a_whole():
+    # The whole battery on each broken explainer: the targeted check is among the failures.
+    for explainer, target, _ in CATALOGUE:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            results = check_explainer(explainer, on_fail=None)
+        failed = {r.name for r in results if r.status == "failed"}
+        assert target in failed, (explainer.name, sorted(failed))
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("explainer", "target", "phrase"), CATALOGUE, ids=IDS)
 def test_detection_does_not_depend_on_the_seed(explainer, target, phrase):
     missed = []
-    for seed in range(1, 41):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            (result,) = check_explainer(explainer, on_fail=None, seed=seed, checks=[target])
+    for seed in SEEDS:
+        result = _run(explainer, target, seed)
         if not (result.status == "failed" and phrase in result.message):
-            missed.append(seed)
+            missed.append((seed, result.status, result.message[:200]))
     assert not missed, f"{explainer.name}: {target} missed at seeds {missed}"

@@ -2,8 +2,11 @@
 
 Each statistical check has a false-alarm probability <= 1e-6 (Settings.false_alarm)
 by construction; the exact checks cannot fail a correct explainer beyond
-rounding. The references include faster-than-Monte-Carlo explainers
-(randomised QMC, antithetic pairs), which must pass too.
+rounding. The references are twelve correct designs: plain Monte Carlo SmoothGrad,
+least-squares C-LIME (plain, ridge, kernel, lime-style standardised), faster than
+Monte Carlo (randomised QMC, antithetic pairs, a deterministic Sobol rule),
+unbiased but not exact (importance weights, Sigma^-1 times a sample covariance),
+least squares on the uncentred design, and float32 arithmetic (declared).
 """
 
 from __future__ import annotations
@@ -27,10 +30,17 @@ def test_parametrize_ids_are_readable():
     assert ids[0] == "smoothgrad-check_output_contract"
 
 
+def test_the_references_are_at_least_eight_designs():
+    assert len(REFERENCES) >= 8 and len({e.name for e in REFERENCES}) == len(REFERENCES)
+    assert {e.kind for e in REFERENCES} == {"gradient", "perturbation"}
+    assert any(not e.stochastic for e in REFERENCES)
+    assert any(e.precision == "float32" for e in REFERENCES)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("explainer", REFERENCES, ids=[e.name for e in REFERENCES])
 def test_reference_passes_over_many_seeds(explainer):
-    # 40 seeds x every applicable check (15 to 17), each seed a fresh draw of the problems.
+    # 40 seeds x every applicable check (17 to 19), each seed a fresh search of problems.
     applicable = sum(c.skip_reason is None for _, c in explainer_checks(explainer))
     failures = []
     runs = 0
@@ -39,5 +49,5 @@ def test_reference_passes_over_many_seeds(explainer):
             runs += r.status != "skipped"
             if r.status == "failed":
                 failures.append((seed, r.name, r.message[:300]))
-    assert runs == 40 * applicable >= 40 * 15
+    assert runs == 40 * applicable >= 40 * 17
     assert not failures, failures
