@@ -1,9 +1,12 @@
-"""Explanations per second of the batched reference estimators (issue 2's speed target).
+"""Explanations per second of the batched reference estimators (issue 2's speed target),
+and the cost of bounded memory (issue 13).
 
 Run with ``python -m pytest benchmarks/test_bench_estimators.py``. Each benchmark
 times the batched call with pytest-benchmark and, in the same run, the same
 estimator called point by point; ``extra_info`` records explanations/s for both
-and their ratio. Nothing here asserts a time.
+and their ratio. The block benchmarks time the estimators evaluated in small
+blocks (``chunk_size``) against the same call in one block. Nothing here asserts a
+time.
 """
 
 from __future__ import annotations
@@ -57,5 +60,32 @@ def test_batched_estimator_speed(benchmark, model, estimator, noise):
             "explanations_per_second": POINTS / batched,
             "loop_explanations_per_second": POINTS / loop,
             "speedup_vs_loop": loop / batched,
+        }
+    )
+
+
+# (points, samples per point, chunk_size): one point's samples split into blocks (the
+# streamed sums), and whole points per block.
+LAYOUTS = {"samples": (1, 200_000, 2**14), "points": (POINTS, SAMPLES, 2 * SAMPLES)}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("estimator", ["smoothgrad", "clime"])
+def test_blocked_estimator_speed(benchmark, layout, estimator):
+    f, run = MODELS["logistic"], getattr(estimators, estimator)
+    points, n, chunk = LAYOUTS[layout]
+    x0 = X0[:points]
+    benchmark(run, f, x0, COV, n, seed=0, chunk_size=chunk)
+    blocked = benchmark.stats.stats.min
+    one_block = _best_time(lambda: run(f, x0, COV, n, seed=0))
+    benchmark.extra_info.update(
+        {
+            "points": points,
+            "samples": n,
+            "chunk_size": chunk,
+            "blocks": -(-points * n // chunk),
+            "seconds_blocked": blocked,
+            "seconds_one_block": one_block,
+            "blocked_over_one_block": blocked / one_block,
         }
     )

@@ -358,52 +358,52 @@ class _Sums:
 
     With a kernel the weights are exp(log pi - top), ``top`` the largest log-weight so
     far; a larger one rescales what was summed before (the log-sum-exp trick), so no
-    weight underflows that the one-pass normalisation would have kept.
+    weight underflows that the one-pass normalisation would have kept. Without a
+    kernel every weight is 1 and plain sums are kept.
     """
 
     def __init__(self, m: int, d: int, kernel_width: float | None):
         self.kw = kernel_width
         self.top = -np.inf
         self.total = 0.0
-        self.u, self.z, self.uu = np.zeros(d), np.zeros(d), np.zeros((d, d))
+        self.u, self.uu = np.zeros(d), np.zeros((d, d))
         self.y, self.uy = np.zeros(m), np.zeros((m, d))
 
-    def add_offsets(self, z: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Fold in offsets z, u (1, b, d); return their weights (b,)."""
+    def add_offsets(self, z: np.ndarray, u: np.ndarray) -> np.ndarray | None:
+        """Fold in offsets z, u (1, b, d); return their weights (b,), None for all ones."""
         if self.kw is None:
-            weights = np.ones(z.shape[1])
-        else:
-            log_pi = -np.sum(z[0] * z[0], axis=-1) / (2 * self.kw * self.kw)
-            top = max(self.top, float(log_pi.max()))
-            rescale = np.exp(self.top - top)  # 0 at the first block
-            self.top = top
-            self.total, self.u, self.z, self.uu = (
-                rescale * self.total,
-                rescale * self.u,
-                rescale * self.z,
-                rescale * self.uu,
-            )
-            self.y *= rescale
-            self.uy *= rescale
-            weights = np.exp(log_pi - top)
+            self.total += u.shape[1]
+            self.u += u[0].sum(axis=0)
+            self.uu += u[0].T @ u[0]
+            return None
+        log_pi = -np.sum(z[0] * z[0], axis=-1) / (2 * self.kw * self.kw)
+        top = max(self.top, float(log_pi.max()))
+        rescale = np.exp(self.top - top)  # 0 at the first block
+        self.top = top
+        for running in (self.u, self.uu, self.y, self.uy):
+            running *= rescale
+        weights = np.exp(log_pi - top)
         wu = u[0] * weights[:, None]
-        self.total += float(weights.sum())
+        self.total = rescale * self.total + float(weights.sum())
         self.u += wu.sum(axis=0)
-        self.z += weights @ z[0]
         self.uu += wu.T @ u[0]
         return weights
 
-    def add_values(self, points: slice, weights: np.ndarray, u: np.ndarray, y: np.ndarray) -> None:
+    def add_values(
+        self, points: slice, weights: np.ndarray | None, u: np.ndarray, y: np.ndarray
+    ) -> None:
         """Fold in the values y (p, b) of ``points`` at the offsets last added."""
-        self.y[points] += y @ weights
-        self.uy[points] += (y * weights) @ u[0]
+        wy = y if weights is None else y * weights
+        self.y[points] += wy.sum(axis=-1)
+        self.uy[points] += wy @ u[0]
 
     def solve(self, X0: np.ndarray, chol: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
         """Slopes and intercepts of the points X0 (m, d) these sums hold."""
-        u_bar, z_bar, y_bar = self.u / self.total, self.z / self.total, self.y / self.total
+        u_bar, y_bar = self.u / self.total, self.y / self.total
         gram = self.uu / self.total - np.outer(u_bar, u_bar)
         rhs = self.uy / self.total - u_bar * y_bar[:, None]
         slope = _solve(gram[None], rhs, chol, lam)
+        z_bar = chol @ u_bar  # the weighted mean offset: z = L u
         return slope, y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
 
 
@@ -413,7 +413,7 @@ def _streamed_sums(
     """Each group of points sharing offsets with its finished sums (one point if independent)."""
     m, d = X0.shape
     sums: _Sums | None = None
-    weights = np.empty(0)
+    weights: np.ndarray | None = None
     for points, samples, z, u in _sample_blocks(offsets, m, rows):
         group = range(m) if offsets.k == 1 else points
         if sums is None:

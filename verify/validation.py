@@ -166,13 +166,14 @@ def check_resolution(
     must be at least ``RESOLUTION`` (1e-12) times the data's scale s = max(1, max |x0|).
 
     Why: C-LIME is Sigma^-1 Cov(x, f(x)), a difference quotient with step sigma (and
-    SmoothGrad equals it, Theorem 1). Rounding x0 + z and f(x0 + z) costs a relative
-    error of about eps * s / sigma_min (eps = 2.2e-16, times the model's own O(1)
-    factors): at the threshold that is 2e-4, three or four significant digits left, and
-    below it the digits vanish fast (1e-300 I gives 1e133 from the estimator). The floor
-    1 in s stands for the scale of the model's own offsets (biases, centres), which are
-    rounded as well. A valid covariance is never refused by this rule unless its
-    answer is at the mercy of rounding.
+    SmoothGrad equals it, Theorem 1). Rounding x0 + z and f(x0 + z) costs the slope an
+    absolute error of about eps (s |grad f| + |f|) / sigma_min (eps = 2.2e-16): at the
+    threshold 2e-4 of s |grad f| + |f|, three or four significant digits left for a
+    model that is not flat next to its size, and below it the digits vanish fast
+    (1e-300 I gave C-LIME_n ~ 1e133, and a closed-form C-LIME of 0). The floor 1 in
+    s stands for the scale of the model's own offsets (biases, centres), which are
+    rounded as well. The rule cannot see |f| / |grad f|: a saturated sigmoid loses
+    digits earlier, in proportion, still within the bound above.
 
     Parameters
     ----------

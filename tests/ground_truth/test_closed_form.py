@@ -370,3 +370,19 @@ def test_bad_arguments_are_refused():
         closed_form.clime(f, np.zeros(3), np.eye(2))
     with pytest.raises(ValueError, match=r"verify\.functions\.Function"):
         closed_form.smoothgrad(lambda x: x, np.zeros(2), np.eye(2))
+
+
+@pytest.mark.parametrize("link", ["relu", "elu", "abs", "probit", "sin", "exp", "identity"])
+@pytest.mark.parametrize("m", [0.7, -0.7, 3.0])
+def test_closed_form_links_keep_steins_identity_at_tiny_variances(link, m):
+    """stein(m, v) = v slope(m, v) (Stein's lemma) to 1e-12 even at v = 1e-20 m^2.
+
+    The closed forms are written in centred form where a raw difference would cancel:
+    the ELU's E[s^2; s > 0] - m E[s; s > 0] lost every digit at v = 1e-16 m^2.
+    """
+    from verify.links import get_link
+
+    g = get_link(link)
+    for ratio in (1e-4, 1e-10, 1e-16, 1e-20):
+        M, V = np.array([m]), np.array([ratio * m * m])
+        np.testing.assert_allclose(g.stein(M, V) / V, g.slope(M, V), rtol=1e-12, atol=1e-300)
