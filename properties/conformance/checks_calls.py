@@ -173,4 +173,12 @@ def check_seed_independence(
             )
         return {"worst": res["worst"]}
 
-    return search(name, seed, s, strategy, judge, examples=s.statistical_examples)
+    return search(
+        name,
+        seed,
+        s,
+        strategy,
+        judge,
+        examples=s.statistical_examples,
+        shrink_calls=s.shrink_calls // 4,
+    )

@@ -140,7 +140,8 @@ def check_proportionality_single_index(
         return {"worst": res["worst"]}
 
     examples = s.examples if gradient else s.statistical_examples
-    return search(name, seed, s, strategy, judge, examples=examples)
+    shrink = s.shrink_calls if gradient else s.shrink_calls // 4
+    return search(name, seed, s, strategy, judge, examples=examples, shrink_calls=shrink)
 
 
 def _single_index_cause(out: np.ndarray, w: np.ndarray) -> str:

@@ -183,7 +183,15 @@ def check_convergence(
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
         return _bias_test(explainer, name, case, alpha, s, "biased estimate", _BIAS_HINT)
 
-    return search(name, seed, s, strategy, judge, examples=s.statistical_examples)
+    return search(
+        name,
+        seed,
+        s,
+        strategy,
+        judge,
+        examples=s.statistical_examples,
+        shrink_calls=s.shrink_calls // 4,
+    )
 
 
 def _structure_check(
@@ -233,7 +241,15 @@ def _structure_check(
     # A correlated covariance gets two more problems than the other structures: mistakes
     # that appear only from some dimension on (d >= 4) must be met at every seed.
     extra = 2 if structure == "full" else 0
-    return search(name, seed, s, strategy, judge, examples=s.statistical_examples + extra)
+    return search(
+        name,
+        seed,
+        s,
+        strategy,
+        judge,
+        examples=s.statistical_examples + extra,
+        shrink_calls=s.shrink_calls // 4,
+    )
 
 
 def check_anisotropic_covariance(
@@ -309,7 +325,9 @@ def check_rate(
         return figures
 
     examples = max(1, s.statistical_examples - 1)  # each reaches n2 = 2**16: kept to two
-    return search(name, seed, s, strategy, judge, examples=examples)
+    return search(
+        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.shrink_calls // 4
+    )
 
 
 @st.composite
@@ -407,7 +425,15 @@ def check_lipschitz_bound(
             figures,
         )
 
-    return search(name, seed, s, strategy, judge, examples=s.statistical_examples)
+    return search(
+        name,
+        seed,
+        s,
+        strategy,
+        judge,
+        examples=s.statistical_examples,
+        shrink_calls=s.shrink_calls // 4,
+    )
 
 
 @st.composite
@@ -447,4 +473,12 @@ def check_sign_and_scale(
             "a per-feature sign or scale error",
         )
 
-    return search(name, seed, s, strategy, judge, examples=s.statistical_examples)
+    return search(
+        name,
+        seed,
+        s,
+        strategy,
+        judge,
+        examples=s.statistical_examples,
+        shrink_calls=s.shrink_calls // 4,
+    )

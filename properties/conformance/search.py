@@ -85,6 +85,7 @@ def search(
     judge: Callable[[Any, float], dict[str, Any] | None],
     *,
     examples: int,
+    shrink_calls: int | None = None,
 ) -> dict[str, Any]:
     """Run the check ``name`` as a seeded search; return its figures or raise CheckFailure.
 
@@ -103,6 +104,9 @@ def search(
         the false-alarm budget of one problem.
     examples : int
         Problems judged at most before the first failure.
+    shrink_calls : int, optional
+        Judged calls spent shrinking (default ``settings.shrink_calls``); a statistical
+        check, whose every judgement costs R explainer calls, passes a smaller budget.
 
     Returns
     -------
@@ -115,6 +119,7 @@ def search(
     """
     pin_local_constants()
     alpha = settings.false_alarm / examples
+    shrink_budget = settings.shrink_calls if shrink_calls is None else shrink_calls
     state: dict[str, Any] = {
         "judged": 0,
         "shrinks": 0,
@@ -134,7 +139,7 @@ def search(
                 return None
             state["judged"] += 1
         else:
-            if state["shrinks"] >= settings.shrink_calls:
+            if state["shrinks"] >= shrink_budget:
                 return None
             state["shrinks"] += 1
         outcome: BaseException | None = None
