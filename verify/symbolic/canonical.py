@@ -346,6 +346,13 @@ def admissible_points(sampler: Sampler, n_points: int, seed: int) -> list[dict]:
     return points
 
 
+def _is_rational_function(expr: sp.Expr) -> bool:
+    """No functions and only integer powers: a rational function of its symbols."""
+    return not expr.atoms(sp.Function) and all(
+        p.exp.is_Integer for p in expr.atoms(sp.Pow) if p.base.free_symbols
+    )
+
+
 def decide_zero(
     expr,
     *,
@@ -379,6 +386,10 @@ def decide_zero(
         return Decision("proved", sp.S.Zero, "identically zero after derivation")
     residual = expr
     sampler = sampler or default_sampler(expr.free_symbols)
+    if canonicalise and _is_rational_function(expr):
+        # field operations only: zero iff the expanded numerator is
+        if sp.expand(sp.numer(sp.together(expr))) == 0:
+            return Decision("proved", sp.S.Zero, "rational function with zero expanded numerator")
     if canonicalise:
         nf = normal_form(expr)
         if not nf:

@@ -35,11 +35,19 @@ import itertools
 import time
 from dataclasses import dataclass
 
+import sympy as sp
+
 from ..deadline import check as check_deadline
 from .moments import MomentTable, padd, pmul, pmul_monom
 from .trace import active
 
-__all__ = ["GenericResult", "check_generic_polynomial", "monomial_exponents"]
+__all__ = [
+    "GenericResult",
+    "check_generic_polynomial",
+    "check_monomials",
+    "monomial_exponents",
+    "polynomial_part",
+]
 
 
 def monomial_exponents(d: int, k: int) -> list[tuple[int, ...]]:
@@ -102,6 +110,36 @@ def check_generic_polynomial(d: int, k: int, *, table: MomentTable | None = None
     -------
     GenericResult
     """
+    res = check_monomials(d, monomial_exponents(d, k), table=table)
+    res.k = k
+    return res
+
+
+def check_monomials(d: int, alphas, *, table: MomentTable | None = None) -> GenericResult:
+    """Theorem 1's identities for each monomial ``x^alpha`` of ``alphas``, generically.
+
+    For every alpha the Stein identity ``Cov(x, x^alpha) = S E[grad x^alpha]``, the C-LIME
+    normal equations at ``w = E[grad x^alpha]`` and the intercept equation are checked as
+    polynomial identities in the generic parameters (mu, S). An identity of polynomials in
+    the generic parameters holds for every specialisation of them (any numeric or symbolic
+    mean and covariance), and Theorem 1 is linear in f, so the identities for the monomials
+    of a polynomial give the theorem for that polynomial with any coefficients free of x.
+
+    Parameters
+    ----------
+    d : int
+        Dimension.
+    alphas : iterable of tuple of int
+        Exponent tuples.
+    table : MomentTable, optional
+        Moment cache (default: a fresh one).
+
+    Returns
+    -------
+    GenericResult
+        With ``k`` the largest total degree among ``alphas``.
+    """
+    alphas = list(alphas)
     t0 = time.perf_counter()
     T = table if table is not None else MomentTable(d)
     trace = active()
@@ -113,7 +151,6 @@ def check_generic_polynomial(d: int, k: int, *, table: MomentTable | None = None
     failures = []
     n_ident = 0
     n_terms = 0
-    alphas = monomial_exponents(d, k)
     for alpha in alphas:
         check_deadline()  # cooperative: one clock read per monomial
         ef = T.raw(alpha)
@@ -156,7 +193,7 @@ def check_generic_polynomial(d: int, k: int, *, table: MomentTable | None = None
         n_ident += 1
     return GenericResult(
         d=d,
-        k=k,
+        k=max((sum(a) for a in alphas), default=0),
         n_coefficients=len(alphas),
         n_identities=n_ident,
         n_moments=T.size,
@@ -164,3 +201,31 @@ def check_generic_polynomial(d: int, k: int, *, table: MomentTable | None = None
         failures=failures,
         elapsed=time.perf_counter() - t0,
     )
+
+
+def polynomial_part(expr: sp.Expr, xs) -> tuple[dict, sp.Expr]:
+    """Split ``expr`` into its polynomial part in ``xs`` and the rest.
+
+    Returns
+    -------
+    (dict, sympy.Expr)
+        ``{alpha: coefficient}`` (coefficients free of x, summed per monomial) and the sum
+        of the terms that are not polynomial in x (``0`` when there are none).
+    """
+    xs = tuple(xs)
+    coeffs: dict = {}
+    rest = []
+    for term in sp.Add.make_args(sp.expand(expr, power_exp=False, log=False)):
+        if not term.has(*xs):
+            alpha = (0,) * len(xs)
+            coeffs[alpha] = coeffs.get(alpha, sp.S.Zero) + term
+            continue
+        coeff, xpart = term.as_independent(*xs, as_Add=False)
+        powers = xpart.as_powers_dict()
+        if all(b in xs and getattr(e, "is_Integer", False) and e > 0 for b, e in powers.items()):
+            alpha = tuple(int(powers.get(x, 0)) for x in xs)
+            coeffs[alpha] = coeffs.get(alpha, sp.S.Zero) + coeff
+        else:
+            rest.append(term)
+    coeffs = {a: c for a, c in coeffs.items() if c != 0}
+    return coeffs, sp.Add(*rest)

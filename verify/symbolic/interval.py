@@ -47,11 +47,12 @@ class _NoEnclosure(Exception):
 
 def _erf_interval(lo, hi, prec: int):
     iv = mpmath.iv
-    with mpmath.workprec(2 * prec):
+    with mpmath.workprec(2 * prec):  # every step here at twice the interval's precision
         a = mpmath.erf(mpmath.mpf(lo._mpi_[0]))
         b = mpmath.erf(mpmath.mpf(hi._mpi_[1]))
-    slack = mpmath.mpf(2) ** (-(prec - 8))
-    return iv.mpf([a - slack * (1 + abs(a)), b + slack * (1 + abs(b))])
+        slack = mpmath.mpf(2) ** (-(prec - 8))
+        lower, upper = a - slack * (1 + abs(a)), b + slack * (1 + abs(b))
+        return iv.mpf([lower, upper])
 
 
 def _enclose(e: sp.Expr, prec: int):

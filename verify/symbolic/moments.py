@@ -167,8 +167,8 @@ class MomentTable:
         return out
 
     def derived(self) -> dict[tuple[int, ...], PackedPoly]:
-        """Every raw moment derived so far: ``{beta: packed polynomial}`` (a copy)."""
-        return dict(self._raw)
+        """Every raw moment derived so far, as :meth:`raw` returns it: ``{beta: packed}``."""
+        return {beta: self.raw(beta) for beta in list(self._raw)}
 
     def evaluate_modular(
         self, poly: PackedPoly, values: list[int], prime: int, cache: dict | None = None

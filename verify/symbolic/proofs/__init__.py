@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from ...catalogue import CATALOGUE
 from ..records import ProofRecord
 from .algebra import prove_linearity, prove_proportionality, single_index_k
-from .common import ALL_GENERIC_CLASSES, generic_polynomial
+from .common import ALL_GENERIC_CLASSES, check_classes, generic_polynomial
 from .equivalence import (
     prove_equivalence,
     prove_stein_step_function,
@@ -54,8 +54,9 @@ def prove_all(
     *,
     generic_classes: Sequence[tuple[int, int]] = ALL_GENERIC_CLASSES,
     timeout: float | None = 120.0,
+    classes: str = "default",
 ) -> list[ProofRecord]:
-    """Every proof the catalogue registers, at sizes that run in a few seconds in total.
+    """Every proof the catalogue registers (``classes="default"``: about 15 s on 2 cores).
 
     Parameters
     ----------
@@ -64,16 +65,20 @@ def prove_all(
         default every d <= 5, k <= 5.
     timeout : float, optional
         Per-proof budget in seconds.
+    classes : {"default", "thorough"}
+        Which function classes the providers prove (see each provider's docstring;
+        ``thorough`` adds the heavier classes and takes minutes).
 
     Returns
     -------
     list of ProofRecord
         In catalogue order.
     """
+    check_classes(classes)
     recs: list[ProofRecord] = []
     for statement in CATALOGUE:
         for name in statement.proofs:
             module, _, attr = name.partition(":")
             provider = getattr(importlib.import_module(module), attr)
-            recs.extend(provider(generic_classes=generic_classes, timeout=timeout))
+            recs.extend(provider(generic_classes=generic_classes, timeout=timeout, classes=classes))
     return recs

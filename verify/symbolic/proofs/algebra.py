@@ -21,6 +21,7 @@ from .common import (
     setup,
     verdict,
 )
+from .sample_algebra import prove_empirical_linearity
 
 __all__ = [
     "proposition2_proofs",
@@ -153,7 +154,11 @@ def prove_proportionality(
 
 
 def proposition2_proofs(*, timeout: float | None = 120.0, **_: Any) -> list[ProofRecord]:
-    """Proposition 2 for the classes the suite proves (registered in :mod:`verify.catalogue`)."""
+    """Proposition 2 for the classes the suite proves (registered in :mod:`verify.catalogue`).
+
+    The expected explanations of a generic quadratic and a sin ridge function (through the
+    engine), and the empirical estimators on any shared symbolic sample (algebra).
+    """
     xs, s = ridge_index()
     fq, _coefficients = generic_polynomial(xs, 2)
     return [
@@ -163,7 +168,8 @@ def proposition2_proofs(*, timeout: float | None = 120.0, **_: Any) -> list[Proo
             xs,
             timeout=timeout,
             function_class="generic quadratic and sin ridge, d=2",
-        )
+        ),
+        prove_empirical_linearity(timeout=timeout),
     ]
 
 

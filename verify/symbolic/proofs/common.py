@@ -33,14 +33,20 @@ from ..trace import tracing
 
 __all__ = [
     "ALL_GENERIC_CLASSES",
+    "CLASS_SETS",
     "COV2",
     "GAUSS",
     "REAL",
+    "RIDGE_LINKS",
+    "check_classes",
+    "definite_integral",
     "generic_polynomial",
     "one_d_symbols",
     "positive_multiple",
     "prove_shared_cases",
     "rbf_example",
+    "rbf_symbolic_2d",
+    "ridge_case",
     "ridge_index",
     "run_proof",
     "sampler_for",
@@ -173,6 +179,23 @@ def generic_polynomial(xs, k: int, name: str = "c") -> tuple[sp.Expr, list[sp.Sy
     return sp.Add(*terms), coeffs
 
 
+def definite_integral(
+    integrand: sp.Expr, var: sp.Symbol, lower, upper, antiderivative: sp.Expr, sampler=None
+) -> tuple[sp.Expr, Decision]:
+    """``int_lower^upper integrand d var`` by the fundamental theorem of calculus.
+
+    ``antiderivative`` is checked symbolically (``d/dvar antiderivative - integrand = 0``,
+    the returned Decision); the value is ``F(upper) - F(lower)``, with an infinite end
+    evaluated by substitution (``Phi(oo) = 1``, ``exp(-oo) = 0``). Exact and, unlike
+    ``sympy.integrate``'s Meijer-G route, fast.
+    """
+    from ..canonical import decide_zero
+
+    check = decide_zero(sp.diff(antiderivative, var) - integrand, sampler=sampler)
+    value = antiderivative.subs(var, upper) - antiderivative.subs(var, lower)
+    return value, check
+
+
 def one_d_symbols():
     M = sp.Symbol("M", positive=True)  # gradient bound grad f_max
     sigma = sp.Symbol("sigma", positive=True)
@@ -210,6 +233,50 @@ def rbf_example(d: int, symbolic_precision: bool):
         w * sp.exp(-((x - c).T * P * (x - c))[0] / 2)
         for w, c, P in zip(weights, centres, precisions, strict=True)
     )
+    return xs, f
+
+
+#: The class sets a provider can be asked for (``classes=``): ``default`` fits ``verify
+#: run``'s budget (about 15 s for every statement on 2 cores); ``thorough`` adds the
+#: heavier classes (ridge functions for d = 3..5, RBFs with symbolic precision and
+#: covariance, and the per-class records that a general record already implies).
+CLASS_SETS = ("default", "thorough")
+
+
+def check_classes(classes: str) -> bool:
+    """True for ``thorough``; a clear error for an unknown class set."""
+    if classes not in CLASS_SETS:
+        raise ValueError(f"unknown class set {classes!r}; use one of {', '.join(CLASS_SETS)}")
+    return classes == "thorough"
+
+
+RIDGE_LINKS = ("sin", "exp", "probit")
+
+
+def ridge_case(d: int, link: str) -> tuple[list[sp.Symbol], sp.Expr]:
+    """(xs, link(w'x + b)) in d variables with symbolic w_1..w_d and b."""
+    xs = list(sp.symbols(f"x1:{d + 1}", real=True))
+    w = sp.symbols(f"w_1:{d + 1}", real=True)
+    b = sp.Symbol("b", real=True)
+    s = sum((wi * xi for wi, xi in zip(w, xs, strict=True)), b)
+    return xs, {"sin": sp.sin, "exp": sp.exp, "probit": Phi}[link](s)
+
+
+def rbf_symbolic_2d(n_bumps: int) -> tuple[list[sp.Symbol], sp.Expr]:
+    """A mixture of Gaussian bumps in d = 2, every centre, weight and precision symbolic.
+
+    Bump k is ``alpha_k exp(-(x - c_k)' P_k (x - c_k)/2)`` with ``P_k = [[p_k11, p_k12],
+    [p_k12, p_k22]]`` (diagonal entries positive; ``P_k`` PSD is an assumption of the class).
+    """
+    xs = list(sp.symbols("x1 x2", real=True))
+    x = sp.Matrix(xs)
+    f = sp.S.Zero
+    for k in range(1, n_bumps + 1):
+        c = sp.Matrix([sp.Symbol(f"c_{k}{i}", real=True) for i in (1, 2)])
+        p11, p22 = sp.symbols(f"p_{k}11 p_{k}22", positive=True)
+        P = sp.Matrix([[p11, sp.Symbol(f"p_{k}12", real=True)], [0, p22]])
+        P[1, 0] = P[0, 1]
+        f += sp.Symbol(f"alpha_{k}", real=True) * sp.exp(-((x - c).T * P * (x - c))[0] / 2)
     return xs, f
 
 

@@ -9,7 +9,8 @@ import sympy as sp
 
 from ..canonical import decide_matrix, decide_zero, default_sampler
 from ..engine import expected_gradient, gaussian_expectation, second_moment_matrix, stein_side
-from ..generic import check_generic_polynomial, monomial_exponents
+from ..exact import exactify
+from ..generic import check_generic_polynomial, monomial_exponents, polynomial_part
 from ..moments import MomentTable
 from ..params import symbolic_covariance, symbolic_mean
 from ..records import ProofRecord
@@ -18,14 +19,19 @@ from .common import (
     ALL_GENERIC_CLASSES,
     GAUSS,
     REAL,
+    RIDGE_LINKS,
+    check_classes,
     generic_polynomial,
     one_d_symbols,
     prove_shared_cases,
+    rbf_symbolic_2d,
+    ridge_case,
     run_proof,
     sampler_for,
     setup,
     verdict,
 )
+from .polypart import MAX_MONOMIALS_WITH_SIDES, polynomial_checks, polynomial_sides
 
 __all__ = [
     "prove_equivalence",
@@ -48,7 +54,10 @@ def prove_equivalence(
 ) -> ProofRecord:
     """Prove Theorem 1 for one function: E[grad f] = cov^{-1} Cov(x, f) = C-LIME.
 
-    Both sides are derived independently:
+    The polynomial part of ``expr`` (its terms polynomial in x, with any coefficients
+    free of x) is proved monomial by monomial with the sparse exact engine
+    (:mod:`verify.symbolic.proofs.polypart`); the rest through the general engine. Both
+    sides are derived independently:
 
     * SmoothGrad: differentiate ``expr``, then take the Gaussian expectation;
     * Stein side, multiplied through by ``cov`` (no symbolic inverse):
@@ -78,34 +87,37 @@ def prove_equivalence(
         ``statement_id="theorem1"``.
     """
     xs, d, m, S = setup(xs, mean, cov)
-    expr = sp.sympify(expr)
+    written = sp.sympify(expr)
+    expr = exactify(written)  # floats become the binary fractions they hold
     numeric_cov = not S.free_symbols
 
     def body() -> dict:
-        sg = expected_gradient(expr, xs, m, S)
-        ef = gaussian_expectation(expr, xs, m, S)
-        exf = sp.Matrix([gaussian_expectation(x * expr, xs, m, S) for x in xs])
-        covv = exf - m * ef
-        second = second_moment_matrix(xs, m, S)
-        w0 = ef - (sg.T * m)[0]
-        normal = exf - second * sg - m * w0
-        intercept = ef - (sg.T * m)[0] - w0
-        sampler = sampler_for(S, list(covv) + list(sg))
-        checks = [
-            ("stein: Cov(x,f) = cov E[grad f]", decide_matrix(covv - S * sg, sampler=sampler)),
-            ("clime: normal equations at w = E[grad f]", decide_matrix(normal, sampler=sampler)),
-            ("clime: intercept equation", decide_zero(intercept, sampler=sampler)),
-        ]
-        if numeric_cov:
-            rhs = stein_side(expr, xs, m, S)
-            checks.append(
-                ("stein: cov^-1 Cov(x,f) = E[grad f]", decide_matrix(rhs - sg, sampler=sampler))
-            )
-            lhs = sg
-        else:
-            lhs, rhs = S * sg, covv
+        poly, rest = polynomial_part(expr, xs)
+        checks, sg, covv = [], sp.zeros(d, 1), sp.zeros(d, 1)
+        have_sides = len(poly) <= MAX_MONOMIALS_WITH_SIDES
+        if poly:
+            sampler = sampler_for(S, [m, *poly.values()])
+            prefix = "polynomial part: " if rest != 0 else ""
+            checks += polynomial_checks(poly, d, m, S, sampler, prefix=prefix)
+            if have_sides:
+                sg, covv = polynomial_sides(poly, xs, m, S)
+        if rest != 0:
+            prefix = "non-polynomial part: " if poly else ""
+            rest_checks, sg_r, covv_r = _general_checks(rest, xs, m, S, numeric_cov, prefix)
+            checks += rest_checks
+            sg, covv = sg + sg_r, covv + covv_r
         out = verdict(checks)
-        out.update(lhs=lhs, rhs=rhs, details={"d": d, "smoothgrad": sg})
+        details: dict = {"d": d, "monomials_in_polynomial_part": len(poly)}
+        if have_sides:
+            lhs, rhs = (sg, S.inv() * covv) if numeric_cov else (S * sg, covv)
+            out.update(lhs=lhs, rhs=rhs)
+            details["smoothgrad"] = sg
+        else:
+            details["sides"] = (
+                f"not attached: the polynomial part has {len(poly)} monomials "
+                f"(more than {MAX_MONOMIALS_WITH_SIDES})"
+            )
+        out["details"] = details
         return out
 
     statement = (
@@ -114,8 +126,32 @@ def prove_equivalence(
         + ("" if numeric_cov else "; shown as cov E[grad f] = Cov(x, f) (cov invertible)")
     )
     return run_proof(
-        "theorem1", statement, function_class or f"f = {expr}", (GAUSS, REAL), timeout, body
+        "theorem1", statement, function_class or f"f = {written}", (GAUSS, REAL), timeout, body
     )
+
+
+def _general_checks(expr, xs, m, S, numeric_cov: bool, prefix: str):
+    """Theorem 1's identities for ``expr`` through the general engine."""
+    sg = expected_gradient(expr, xs, m, S)
+    ef = gaussian_expectation(expr, xs, m, S)
+    exf = sp.Matrix([gaussian_expectation(x * expr, xs, m, S) for x in xs])
+    covv = exf - m * ef
+    second = second_moment_matrix(xs, m, S)
+    w0 = ef - (sg.T * m)[0]
+    normal = exf - second * sg - m * w0
+    intercept = ef - (sg.T * m)[0] - w0
+    sampler = sampler_for(S, list(covv) + list(sg))
+    checks = [
+        ("stein: Cov(x,f) = cov E[grad f]", decide_matrix(covv - S * sg, sampler=sampler)),
+        ("clime: normal equations at w = E[grad f]", decide_matrix(normal, sampler=sampler)),
+        ("clime: intercept equation", decide_zero(intercept, sampler=sampler)),
+    ]
+    if numeric_cov:
+        rhs = stein_side(expr, xs, m, S)
+        checks.append(
+            ("stein: cov^-1 Cov(x,f) = E[grad f]", decide_matrix(rhs - sg, sampler=sampler))
+        )
+    return [(prefix + name, dec) for name, dec in checks], sg, covv
 
 
 def prove_theorem1_generic(
@@ -306,26 +342,47 @@ def theorem1_proofs(
     *,
     generic_classes: Sequence[tuple[int, int]] = ALL_GENERIC_CLASSES,
     timeout: float | None = 120.0,
+    classes: str = "default",
     **_: Any,
 ) -> list[ProofRecord]:
     """Theorem 1 for every class the suite proves (registered in :mod:`verify.catalogue`).
 
-    Every generic polynomial class (d, k) of ``generic_classes`` with fully symbolic
-    mean and covariance; sin, exp and probit ridge functions in d = 2 with symbolic
-    w, b, mean and covariance; a Gaussian RBF in d = 1 with symbolic parameters; a
-    two-bump RBF mixture in d = 2 (one singular precision) under a rational covariance.
+    ``default``: every generic polynomial class (d, k) of ``generic_classes`` with fully
+    symbolic mean and covariance; sin, exp and probit ridge functions in d = 1 and 2 with
+    symbolic w, b, mean and covariance; a Gaussian RBF in d = 1 with symbolic parameters;
+    a two-bump RBF mixture in d = 2 (one singular precision) under a rational covariance.
+    ``thorough`` adds the ridge functions for d = 3, 4, 5 and an RBF in d = 2 with
+    symbolic centre, weight, precision, mean and covariance.
     """
+    thorough = check_classes(classes)
     recs = [prove_theorem1_generic(d, k, timeout=timeout) for d, k in generic_classes]
     labels = {
         **{
             link: f"ridge function {link}(w'x + b), d=2, symbolic w, b, mean, cov"
-            for link in ("sin", "exp", "probit")
+            for link in RIDGE_LINKS
         },
         "rbf1": "Gaussian RBF, d=1, symbolic centre, weight, precision, mean, variance",
         "rbf2": "RBF mixture, K=2, d=2, symbolic centres, weights and mean; rational "
         "precisions (one singular) and covariance",
     }
-    return recs + prove_shared_cases(prove_equivalence, labels, timeout)
+    recs += prove_shared_cases(prove_equivalence, labels, timeout)
+    for d in (1, 3, 4, 5) if thorough else (1,):
+        for link in RIDGE_LINKS:
+            xs, f = ridge_case(d, link)
+            label = f"ridge function {link}(w'x + b), d={d}, symbolic w, b, mean, cov"
+            recs.append(prove_equivalence(f, xs, timeout=timeout, function_class=label))
+    if thorough:
+        xs, f = rbf_symbolic_2d(1)
+        recs.append(
+            prove_equivalence(
+                f,
+                xs,
+                timeout=timeout,
+                function_class="Gaussian RBF, d=2, symbolic centre, weight, precision "
+                "(PSD), mean and covariance",
+            )
+        )
+    return recs
 
 
 def stein_step_function_proofs(*, timeout: float | None = 120.0, **_: Any) -> list[ProofRecord]:

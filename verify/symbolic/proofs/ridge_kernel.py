@@ -12,15 +12,20 @@ from ..records import ProofRecord
 from .common import (
     GAUSS,
     REAL,
+    RIDGE_LINKS,
+    check_classes,
     generic_polynomial,
-    prove_shared_cases,
     rbf_example,
+    ridge_case,
     ridge_index,
     run_proof,
     sampler_for,
     setup,
+    shared_cases,
     verdict,
 )
+from .general_f import prove_kernel_lime_generic, prove_lemma6_every_f
+from .sample_algebra import prove_sklearn_ridge_mapping
 
 __all__ = ["kernel_lime_proofs", "lemma6_proofs", "prove_kernel_lime", "prove_lemma6"]
 
@@ -167,54 +172,94 @@ def prove_kernel_lime(
     )
 
 
-def lemma6_proofs(*, timeout: float | None = 120.0, **_: Any) -> list[ProofRecord]:
-    """Lemma 6 for the classes the suite proves (registered in :mod:`verify.catalogue`)."""
-    xs, _index = ridge_index()
-    fp, _coefficients = generic_polynomial(xs, 3)
-    recs = [
-        prove_lemma6(
-            fp,
-            xs,
-            timeout=timeout,
-            function_class="generic polynomial, d=2, k=3, symbolic mean, cov",
-        )
-    ]
+def lemma6_proofs(
+    *, timeout: float | None = 120.0, classes: str = "default", **_: Any
+) -> list[ProofRecord]:
+    """Lemma 6 for the classes the suite proves (registered in :mod:`verify.catalogue`).
+
+    ``default``: every f with finite second moment in d = 1..5 (the lemma needs f only
+    through E f and E[x f]); the scikit-learn mapping lambda = alpha / sum(pi) on a symbolic
+    sample; sin, exp and probit ridge functions in d = 2 and a Gaussian RBF in d = 1 through
+    the engine. ``thorough`` adds, through the engine, the generic polynomial d = 2, k = 3,
+    the two-bump RBF mixture in d = 2 and the ridge functions for d = 3, 4, 5 (all implied
+    by the every-f record, kept as independent derivations).
+    """
+    thorough = check_classes(classes)
+    recs = [prove_lemma6_every_f(timeout=timeout), prove_sklearn_ridge_mapping(timeout=timeout)]
     labels = {
-        **{
-            link: f"ridge function {link}(w'x + b), d=2, all symbolic"
-            for link in ("sin", "exp", "probit")
-        },
+        **{link: f"ridge function {link}(w'x + b), d=2, all symbolic" for link in RIDGE_LINKS},
         "rbf1": "Gaussian RBF, d=1, all symbolic",
         "rbf2": "RBF mixture, K=2, d=2, symbolic centres, weights, mean and lambda; "
         "rational precisions (one singular) and covariance",
     }
-    return recs + prove_shared_cases(prove_lemma6, labels, timeout)
+    cases = shared_cases(labels)
+    if not thorough:
+        cases = [c for c in cases if c[0] != labels["rbf2"]]
+    recs += [
+        prove_lemma6(f, xs, cov=cov, timeout=timeout, function_class=label)
+        for label, xs, f, cov in cases
+    ]
+    if thorough:
+        xs, _index = ridge_index()
+        fp, _coefficients = generic_polynomial(xs, 3)
+        recs.append(
+            prove_lemma6(
+                fp,
+                xs,
+                timeout=timeout,
+                function_class="generic polynomial, d=2, k=3, symbolic mean, cov",
+            )
+        )
+        for d in (3, 4, 5):
+            for link in RIDGE_LINKS:
+                xs, f = ridge_case(d, link)
+                recs.append(
+                    prove_lemma6(
+                        f,
+                        xs,
+                        timeout=timeout,
+                        function_class=f"ridge function {link}(w'x + b), d={d}, all symbolic",
+                    )
+                )
+    return recs
 
 
-def kernel_lime_proofs(*, timeout: float | None = 120.0, **_: Any) -> list[ProofRecord]:
-    """Kernel LIME for the classes the suite proves (registered in :mod:`verify.catalogue`)."""
-    (x1, x2), _index = ridge_index()
-    b = sp.Symbol("b", real=True)
-    f3, _coefficients = generic_polynomial([x1], 3)
+#: Kernel LIME's generic polynomial classes (d, k) by class set.
+KERNEL_GENERIC = {"default": ((1, 3), (2, 3), (2, 5)), "thorough": ((1, 5), (2, 5), (3, 3))}
+
+
+def kernel_lime_proofs(
+    *, timeout: float | None = 120.0, classes: str = "default", **_: Any
+) -> list[ProofRecord]:
+    """Kernel LIME for the classes the suite proves (registered in :mod:`verify.catalogue`).
+
+    Generic polynomial classes (:data:`KERNEL_GENERIC`) through the kernel-covariance lemma
+    and Theorem 1's generic proof; a Gaussian RBF in d = 1 through the engine (the weighted
+    normal equations integrated directly). ``thorough`` adds, through the engine, a cubic in
+    d = 2 with fully symbolic covariance.
+    """
+    thorough = check_classes(classes)
+    recs = [prove_kernel_lime_generic(d, k, timeout=timeout) for d, k in KERNEL_GENERIC[classes]]
     xs1, f1 = rbf_example(1, symbolic_precision=True)
-    return [
-        prove_kernel_lime(
-            f3,
-            [x1],
-            timeout=timeout,
-            function_class="generic cubic, d=1, symbolic x0, variance and kernel width",
-        ),
+    recs.append(
         prove_kernel_lime(
             f1,
             xs1,
             timeout=timeout,
             function_class="Gaussian RBF, d=1, symbolic centre, weight, precision, x0, variance "
             "and kernel width",
-        ),
-        prove_kernel_lime(
-            x1**2 * x2 - x2**3 + b * x1,
-            [x1, x2],
-            timeout=timeout,
-            function_class="cubic polynomial, d=2, fully symbolic x0, covariance and kernel width",
-        ),
-    ]
+        )
+    )
+    if thorough:
+        (x1, x2), _index = ridge_index()
+        b = sp.Symbol("b", real=True)
+        recs.append(
+            prove_kernel_lime(
+                x1**2 * x2 - x2**3 + b * x1,
+                [x1, x2],
+                timeout=timeout,
+                function_class="cubic polynomial, d=2, fully symbolic x0, covariance and "
+                "kernel width",
+            )
+        )
+    return recs
