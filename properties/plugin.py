@@ -8,7 +8,8 @@ Options (group "explainer conformance", prefix ``--explainer``):
 
 * ``--explainer SPEC``           ``package.module:attribute`` (repeatable): an
   :class:`~properties.conformance.Explainer`, a callable with
-  ``__explainer_tags__``, or a plain callable plus ``--explainer-tag``;
+  ``__explainer_tags__``, or a plain callable plus ``--explainer-tag``; the
+  module is imported from the rootdir or the working directory too;
 * ``--explainer-tag KEY=VALUE``  a tag for plain callables (repeatable), e.g.
   ``kind=gradient covariance=full stochastic=true``;
 * ``--explainer-seed N``         base seed of every check (default 0);
@@ -23,6 +24,8 @@ Each check becomes one test item ``<explainer>::<check>`` marked ``conformance``
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +111,28 @@ class _Failed(AssertionError):
     pass
 
 
+def _importable_from_here(config: pytest.Config) -> None:
+    """Put the rootdir and the working directory on ``sys.path``, as ``python -m pytest`` does.
+
+    ``pytest --explainer mymodule:explain`` then finds ``mymodule.py`` in the folder the
+    user stands in (the console script alone does not put it on the path).
+    """
+    for folder in (str(config.rootpath), os.getcwd()):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+
+
+def _with_tag_hint(exc: Exception) -> str:
+    """The loader's message; a missing tag gets the option that declares it."""
+    text = str(exc)
+    if "missing tag" in text:
+        text = text.split(", e.g. Explainer(")[0] + (
+            "; declare them with --explainer-tag kind=gradient --explainer-tag "
+            "covariance=full --explainer-tag stochastic=true"
+        )
+    return text
+
+
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
@@ -118,11 +143,12 @@ def pytest_collection_modifyitems(
     from properties.conformance.loader import load_explainer, parse_tags
     from properties.conformance.runner import Settings
 
+    _importable_from_here(config)
     try:
         tags = parse_tags(config.getoption("--explainer-tag"))
         explainers = [load_explainer(spec, tags) for spec in specs]
     except ValueError as exc:
-        raise pytest.UsageError(f"--explainer: {exc}") from None
+        raise pytest.UsageError(f"--explainer: {_with_tag_hint(exc)}") from None
     limit = config.getoption("--explainer-time-limit")
     settings = Settings() if limit is None else Settings(time_limit=limit)
     config.stash[_SETTINGS_KEY] = settings

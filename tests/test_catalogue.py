@@ -57,6 +57,15 @@ def test_every_registration_resolves(statement):
     assert statement.paper and statement.claim and statement.formula and statement.reference
 
 
+def test_a_statement_that_holds_says_what_stays_open_and_a_false_one_does_not():
+    """The report lists what a run cannot show; a false claim needs one counterexample only."""
+    for statement in catalogue.CATALOGUE:
+        if status.FALSIFIED in statement.expected:
+            assert statement.open == (), statement.id
+        else:
+            assert statement.open and all(len(item) > 20 for item in statement.open), statement.id
+
+
 def test_registered_proofs_are_tagged_with_their_statement():
     from verify.symbolic.proofs.robustness import theorem2_sharp_proofs
 
@@ -95,9 +104,13 @@ def test_every_status_has_a_meaning_and_unknown_ones_are_refused():
         set(status.PROOF_STATUSES)
         | set(status.PROPERTY_STATUSES)
         | set(status.RECORD_STATUSES)
-        | {status.NOT_RUN}
+        | set(status.STATEMENT_STATUSES)
+        | set(status.CLAIM_STATUSES)
     )
     assert words == set(status.MEANINGS)
+    assert status.NOT_RUN in status.STATEMENT_STATUSES
+    assert status.NOT_RUN not in status.RECORD_STATUSES  # a statement's, never a record's
+    assert {status.XPASS, status.INCONCLUSIVE} <= set(status.RECORD_STATUSES)
     assert status.as_record_status(status.DISPROVED) == status.FALSIFIED
     with pytest.raises(ValueError, match="unknown status 'probably'"):
         status.as_record_status("probably")

@@ -138,8 +138,8 @@ CATALOGUE: tuple[Statement, ...] = (
         reference="docs/math.md#theorem-2",
         expected=_HOLDS,
         open=(
-            "the upper bound for every f with ||grad f|| <= G and every Sigma is checked "
-            "numerically on generated f; the symbolic record covers the functions it names",
+            "the upper bound for f and dimensions beyond those the symbolic records name: "
+            "checked numerically on generated f, not derived",
         ),
         proofs=(f"{_ROB}:theorem2_sharp_proofs",),
         property="properties.theorems.robustness:THEOREM2_SHARP",

@@ -9,6 +9,7 @@ import pytest
 
 from verify.app import load_results, validate_results
 from verify.app.cli import main
+from verify.app.tasks import check_names
 
 MODULE = textwrap.dedent(
     """
@@ -112,7 +113,7 @@ def test_check_honours_workers_with_the_serial_verdicts(user_module, tmp_path):
         assert main([*args, "--output", str(out)]) == 1
         runs.append(load_results(out)["records"])
     strip = [[{k: v for k, v in r.items() if k != "elapsed_seconds"} for r in rs] for rs in runs]
-    assert strip[0] == strip[1] and len(strip[0]) == 17
+    assert strip[0] == strip[1] and len(strip[0]) == len(check_names())
     assert len({r["seed"] for r in runs[0]}) == 1
 
 
@@ -135,3 +136,22 @@ def test_run_checks_an_extra_explainer(user_module, tmp_path):
     assert f"{user_module}:absolute" in " ".join(explainers) or "absolute" in " ".join(explainers)
     assert "smoothgrad" in explainers
     assert any(r["status"] == "failed" for r in results["records"])
+
+
+def test_check_honours_dask_with_the_serial_verdicts(user_module, tmp_path):
+    distributed = pytest.importorskip(
+        "distributed", reason="dask not installed: pip install -e '.[dask]'"
+    )
+    serial = tmp_path / "serial"
+    assert main(["check", f"{user_module}:good", "--output", str(serial), "--quiet"]) == 0
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        out = tmp_path / "dask"
+        args = ["check", f"{user_module}:good", "--dask", cluster.scheduler_address, "--quiet"]
+        assert main([*args, "--output", str(out)]) == 0
+    strip = [
+        [{k: v for k, v in r.items() if k != "elapsed_seconds"} for r in load_results(d)["records"]]
+        for d in (serial, out)
+    ]
+    assert strip[0] == strip[1]

@@ -3,6 +3,7 @@ folder, reruns, file permissions, `verify compare` on things that are not result
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -179,7 +180,7 @@ def test_dask_without_dask_leaves_no_folder(tmp_path):
     )
     _one_line_usage_error(proc, "--dask needs the dask extra")
     assert not (tmp_path / "out").exists()
-    if __import__("importlib").util.find_spec("distributed") is None:
+    if importlib.util.find_spec("distributed") is None:
         proc = _cli(
             "check",
             "verify.estimators:smoothgrad",
@@ -191,6 +192,22 @@ def test_dask_without_dask_leaves_no_folder(tmp_path):
         )
         _one_line_usage_error(proc, "--dask needs the dask extra")
         assert not (tmp_path / "out").exists()
+
+
+def test_dask_scheduler_out_of_reach_leaves_no_folder(tmp_path):
+    pytest.importorskip("distributed", reason="dask not installed: pip install -e '.[dask]'")
+    proc = _cli(
+        "run",
+        "--only",
+        "experiments",
+        "--dask",
+        "tcp://127.0.0.1:1",
+        "--output",
+        "out",
+        cwd=tmp_path,
+    )
+    _one_line_usage_error(proc, "cannot reach the Dask scheduler at tcp://127.0.0.1:1")
+    assert not (tmp_path / "out").exists()
 
 
 # -- verify compare on inputs that are not results files -------------------------------------

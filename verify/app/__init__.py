@@ -1,17 +1,23 @@
 """The application on top of the engine and the testing library: runs, reports, the CLI.
 
-=====================  ============================================================
-:mod:`.cli`            the ``verify`` command (run, check, replicate, compare)
-:mod:`.tasks`          what ``verify run`` does, as independent tasks, from the catalogue
-:mod:`.experiments`    the numeric experiments behind the report's figures
-:mod:`.runner`         executing tasks serially, in processes or on Dask
-:mod:`.run`            a run: tasks, merged statuses, results.json, the report files
-:mod:`.records`        one fixed-schema record per proof, check or experiment
-:mod:`.schema`         the JSON Schema of results.json (:data:`SCHEMA`)
-:mod:`.compare`        ``verify compare``: regressions between two runs
-:mod:`.report`         Markdown and HTML renderings with figures
-:mod:`.replicate`      ``verify replicate``: the paper's Section 6
-=====================  ============================================================
+========================  ============================================================
+:mod:`.cli`               the ``verify`` command's parser (run, check, replicate, compare)
+:mod:`.commands`          what each subcommand does; refusals before any file is written
+:mod:`.console`           progress lines, the summary, the claims verdicts
+:mod:`.tasks`             what ``verify run`` does, as independent tasks, from the catalogue
+:mod:`.experiments`       the numeric experiments behind the report's figures
+:mod:`.runner`            executing tasks serially, in processes or on Dask
+:mod:`.workers`           the process pool that survives a dying worker and Ctrl-C
+:mod:`.run`               a run: tasks, merged statuses, results.json, the report files
+:mod:`.outdir`            the run folder: checked, locked, cleared of the previous run
+:mod:`.scope`             what each statement's evidence covers: proved, verified, open
+:mod:`.counterexamples`   counterexamples as readable values
+:mod:`.records`           one fixed-schema record per proof, check or experiment
+:mod:`.schema`            the JSON Schema of results.json (:data:`SCHEMA`, version 2)
+:mod:`.compare`           ``verify compare``: regressions between two runs (versions 1, 2)
+:mod:`.report`            Markdown and HTML renderings with figures
+:mod:`.replicate`         ``verify replicate``: the paper's Section 6
+========================  ============================================================
 
 Nothing below this package imports it: the engine (:mod:`verify`) and the testing
 library (:mod:`properties`) know nothing of runs and reports.

@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -252,9 +253,14 @@ def check(args: argparse.Namespace) -> int:
         print_check_summary(results, output)
     problems = [r for r in results["records"] if r["status"] in ("failed", "error")]
     if not args.json:
+        # One line per distinct reason (a hung explainer fails every check the same way).
+        reasons: dict[str, list[str]] = {}
         for r in problems:
             first = r["message"].splitlines()[0] if r["message"] else ""
-            print(f"verify: {r['title']} {r['status']}: {first}", file=sys.stderr)
+            reasons.setdefault(re.sub(r"\s*\[seed=\d+\]$", "", first), []).append(r["title"])
+        for reason, titles in reasons.items():
+            names = titles[0] if len(titles) == 1 else f"{len(titles)} checks ({', '.join(titles)})"
+            print(f"verify: {names} failed: {reason}", file=sys.stderr)
     errors = [t for t in results["tasks"] if t["status"] != "ok"]
     return 1 if problems or errors else 0
 

@@ -173,14 +173,14 @@ def _symbolic(ce: dict) -> list[tuple[str, str]]:
         items.append(("at", ", ".join(f"{k} = {v}" for k, v in witness["point"].items())))
     difference = ce.get("difference")
     if isinstance(difference, dict) and difference.get("str"):
-        items.append(("exact difference (claimed − derived)", difference["str"]))
-    for key, label in (
-        ("value_exact", "difference there (exact)"),
-        ("value", "difference there"),
-        ("ratio_to_claimed", "ratio to the claimed bound"),
-    ):
-        if witness.get(key) is not None:
-            items.append((label, format_value(witness[key])))
+        items.append(("exact difference of the two sides", difference["str"]))
+    exact = witness.get("value_exact")
+    if exact is not None:
+        items.append(("difference there (exact)", format_value(exact)))
+    elif witness.get("value") is not None:
+        items.append(("difference there", format_value(witness["value"])))
+    if witness.get("ratio_to_claimed") is not None:
+        items.append(("ratio to the claimed bound", format_value(witness["ratio_to_claimed"])))
     return items
 
 

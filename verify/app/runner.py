@@ -123,10 +123,7 @@ class _Dask:
     def results(self, tasks: list[Task], run_seed: int, profile: str) -> Iterator[TaskResult]:
         from distributed import as_completed
 
-        futures = {
-            self.client.submit(run_one, t, run_seed, profile, pure=False, key=f"verify-{i}"): t
-            for i, t in enumerate(tasks)
-        }
+        futures = {self.client.submit(run_one, t, run_seed, profile, pure=False): t for t in tasks}
         try:
             for fut in as_completed(futures):
                 try:

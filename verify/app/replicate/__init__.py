@@ -6,7 +6,10 @@ Submodules, each with one job:
 * :mod:`~verify.app.replicate.uci`         the paper's UCI files from a user-given path;
 * :mod:`~verify.app.replicate.train`       the paper's 10-10 ELU network in numpy (Adam);
 * :mod:`~verify.app.replicate.estimates`   SmoothGrad_n / C-LIME_n for a grid of n in one pass;
+* :mod:`~verify.app.replicate.groups`      means over test points, group standard errors, ratios;
+* :mod:`~verify.app.replicate.theory`      the CLT variance terms on the figures' axes;
 * :mod:`~verify.app.replicate.experiments` Figures 2-5, ground truth and theory per data set;
+* :mod:`~verify.app.replicate.sweep`       the saturation claim's sigma swept;
 * :mod:`~verify.app.replicate.claims`      the paper's claims judged on the measurements;
 * :mod:`~verify.app.replicate.plots`       matplotlib renderers (``FIGURES`` registry);
 * :mod:`~verify.app.replicate.tasks`       ``verify run`` tasks and :func:`replication_tasks`.
@@ -19,7 +22,19 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("claims", "data", "estimates", "experiments", "plots", "tasks", "train", "uci")
+_SUBMODULES = (
+    "claims",
+    "data",
+    "estimates",
+    "experiments",
+    "groups",
+    "plots",
+    "sweep",
+    "tasks",
+    "theory",
+    "train",
+    "uci",
+)
 __all__ = [*_SUBMODULES, "FIGURES", "replication_tasks"]
 
 

@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 
-from verify.asymptotics import clime_influence
 from verify.bounds import lipschitz_published, lipschitz_sharp, proposition1_radius
 from verify.deprecation import moved_names
 from verify.functions import Function
@@ -44,6 +43,9 @@ from verify.validation import InputError
 
 from .data import Dataset
 from .estimates import check_grid, nested_estimates
+from .groups import floats, summarise
+from .sweep import robustness_curve, sweep_points
+from .theory import theory_curves, theory_terms
 from .train import TrainedModel, train_network
 
 __all__ = [
@@ -76,6 +78,7 @@ class Sizes:
     floor_log2: int = 10
     theory_samples: int = 2048  # Monte Carlo samples per test point for tr Cov and tr V
     max_test_points: int | None = None  # None: the full test split
+    sweep_points: int | None = 32  # test points of the saturation sweep's extra sigmas
 
 
 SIZES: dict[str, Sizes] = {
@@ -88,6 +91,7 @@ SIZES: dict[str, Sizes] = {
         floor_log2=9,
         theory_samples=1024,
         max_test_points=80,
+        sweep_points=16,
     ),
     "ci": Sizes(),
     "thorough": Sizes(
@@ -97,6 +101,7 @@ SIZES: dict[str, Sizes] = {
         qmc_log2=14,
         floor_log2=12,
         theory_samples=8192,
+        sweep_points=None,
     ),
 }
 
@@ -112,6 +117,8 @@ def sizes_for(profile: str, **overrides: Any) -> Sizes:
         )
     if not 1 <= sizes.floor_points <= sizes.truth_points:
         raise InputError("floor_points must be between 1 and truth_points")
+    if sizes.sweep_points is not None and sizes.sweep_points < 2:
+        raise InputError("sweep_points must be at least 2 (two independent groups), or None")
     return sizes
 
 
@@ -124,18 +131,15 @@ class ReplicationSettings:
     rho: float = 0.01  # neighbour distance
     neighbours: int = 10
     delta: float = 0.05  # Proposition 1's failure probability for the drawn radius
+    # The saturation claim's setting swept (with ``sigmas``): SmoothGrad's robustness only.
+    saturation_sigmas: tuple[float, ...] = (0.003, 0.03)
 
     def __post_init__(self) -> None:
-        if self.sigma <= 0 or any(s <= 0 for s in self.sigmas) or self.rho <= 0:
-            raise InputError("sigma, every sigma of the sweep and rho must be positive")
+        swept = (*self.sigmas, *self.saturation_sigmas)
+        if self.sigma <= 0 or any(s <= 0 for s in swept) or self.rho <= 0:
+            raise InputError("sigma, every sigma of the sweeps and rho must be positive")
         if self.neighbours < 1:
             raise InputError("need at least one neighbour")
-
-
-def _floats(values: Any) -> list:
-    """A JSON-ready list: NaN (C-LIME undefined at n <= d) becomes None."""
-    arr = np.asarray(values, dtype=float)
-    return [None if not np.isfinite(v) else float(v) for v in arr.ravel()]
 
 
 def neighbours(X: np.ndarray, rho: float, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -143,17 +147,6 @@ def neighbours(X: np.ndarray, rho: float, count: int, rng: np.random.Generator) 
     u = rng.standard_normal((X.shape[0], count, X.shape[1]))
     u /= np.linalg.norm(u, axis=-1, keepdims=True)
     return X[:, None, :] + rho * u
-
-
-def _group_summary(values: np.ndarray, parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over points (axis 1) and its standard error from independent group means."""
-    weights = np.array([p.size for p in parts], dtype=float)
-    weights /= weights.sum()
-    means = np.stack([values[:, p].mean(axis=1) for p in parts])  # (G, B)
-    overall = weights @ means
-    G = len(parts)
-    se = np.sqrt(G / (G - 1) * np.sum((weights[:, None] * (means - overall)) ** 2, axis=0))
-    return overall, se
 
 
 def explanation_curves(
@@ -167,8 +160,9 @@ def explanation_curves(
 ) -> dict[str, Any]:
     """Figures 2 and 3 for one model and sigma: the paper's metrics with standard errors.
 
-    Returns arrays (not yet JSON): ``sg0``/``cl0`` estimates at the test points,
-    shape (len(grid), m, d), plus mean curves and standard errors.
+    Returns the arrays ``sg0``/``cl0`` (estimates at the test points, shape
+    (len(grid), m, d)) and ``parts`` (the groups), and for every metric its mean
+    curve, standard errors and group means (:func:`~verify.app.replicate.groups.summarise`).
     """
     m, K, d = nbrs.shape
     grid_arr = check_grid(grid)
@@ -196,97 +190,15 @@ def explanation_curves(
     metrics["robustness_gap"] = metrics["robustness_clime"] - metrics["robustness_sg"]
     out: dict[str, Any] = {"sg0": sg[:, :, 0], "cl0": cl[:, :, 0], "parts": parts}
     for key, values in metrics.items():
-        mean, se = _group_summary(values, parts)
-        out[key] = {"mean": mean, "se": se}
-    # The scale of an explanation, for relative distances.
-    out["scale"] = float(np.mean(np.linalg.norm(sg[-1, :, 0], axis=-1)))
+        out[key] = summarise(values, parts)
+    # The scale of an explanation, for relative distances (and its group means, for the
+    # paired ratios of the claims).
+    norms = np.linalg.norm(sg[-1, :, 0], axis=-1)[None]  # (1, m)
+    scale = summarise(norms, parts)
+    out["scale"] = scale["mean"][0]
+    out["scale_groups"] = [g[0] for g in scale["groups"]]
+    out["group_sizes"] = [int(p.size) for p in parts]
     return out
-
-
-def _robustness_constant(C: np.ndarray, K: int, rng: np.random.Generator, draws: int) -> float:
-    """E max_j ||xi_0 - xi_j||, xi_0..xi_K iid N(0, C): the CLT robustness at n = 1."""
-    eigval, eigvec = np.linalg.eigh((C + C.T) / 2)
-    root = eigvec * np.sqrt(np.clip(eigval, 0.0, None))
-    xi = rng.standard_normal((draws, K + 1, C.shape[0])) @ root.T
-    return float(np.mean(np.linalg.norm(xi[:, :1] - xi[:, 1:], axis=-1).max(axis=-1)))
-
-
-def _summarise_terms(per_point: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, float]:
-    t = {k: v[idx] for k, v in per_point.items()}
-    return {
-        # mean_i sqrt(tr_i): E||e_i|| <= sqrt(tr_i / n) point by point, so
-        # mean_i sqrt(tr_i / n) bounds the plotted mean distance (Jensen).
-        "mean_root_trace_cov_grad": float(np.mean(np.sqrt(t["cov"]))),
-        "mean_root_trace_sandwich": float(np.mean(np.sqrt(t["v"]))),
-        "mean_root_trace_sum": float(np.mean(np.sqrt(t["cov"] + t["v"]))),
-        "mean_root_trace_shared_difference": float(np.mean(np.sqrt(t["diff"]))),
-        "trace_cov_grad": float(np.mean(t["cov"])),
-        "trace_sandwich": float(np.mean(t["v"])),
-        "trace_shared_difference": float(np.mean(t["diff"])),
-        "robustness_constant_sg": float(np.mean(t["rob_sg"])),
-        "robustness_constant_clime": float(np.mean(t["rob_cl"])),
-        "points": int(idx.size),
-    }
-
-
-def theory_terms(
-    f: Function,
-    X: np.ndarray,
-    sigma: float,
-    samples: int,
-    neighbours_count: int,
-    rng: np.random.Generator,
-    subset: np.ndarray | None = None,
-) -> dict[str, Any]:
-    """Monte Carlo variance terms at every point of X, summarised over them.
-
-    * tr Cov(grad f): n E||SG_n - SG||^2 exactly (MATH.md section 4);
-    * tr V, V = Sigma^-1 E[z z^T r^2] Sigma^-1 with r the population residual:
-      C-LIME's sandwich variance, n E||C-LIME_n - C-LIME||^2 -> tr V (section 5);
-    * tr Cov(grad f - Sigma^-1 z r): the limit of n E||SG_n - C-LIME_n||^2 when both
-      use the same perturbations;
-    * the CLT constants of the robustness metric (max over neighbours), by
-      simulation from the Gaussian limits of the two estimators.
-
-    ``subset`` (indices into X) adds the same summary over those points only
-    (key ``"subset"``), for comparisons made on the ground-truth points.
-    """
-    m, d = X.shape
-    z = sigma * rng.standard_normal((samples, d))
-    per_point = {k: np.empty(m) for k in ("cov", "v", "diff", "rob_sg", "rob_cl")}
-    chunk = max(1, 2_000_000 // (samples * d))
-    for lo in range(0, m, chunk):
-        grads = f.gradient(X[lo : lo + chunk, None, :] + z[None])  # (c, M, d)
-        # C-LIME's influence values on this sample: their covariance is the sandwich V.
-        _, influence = clime_influence(f, X[lo : lo + chunk], z)  # (c, M, d)
-        for j in range(grads.shape[0]):
-            i = lo + j
-            C = np.atleast_2d(np.cov(grads[j], rowvar=False))
-            V = np.atleast_2d(np.cov(influence[j], rowvar=False))
-            D = np.atleast_2d(np.cov(grads[j] - influence[j], rowvar=False))
-            per_point["cov"][i] = np.trace(C)
-            per_point["v"][i] = np.trace(V)
-            per_point["diff"][i] = np.trace(D)
-            per_point["rob_sg"][i] = _robustness_constant(C, neighbours_count, rng, 500)
-            per_point["rob_cl"][i] = _robustness_constant(V, neighbours_count, rng, 500)
-    out: dict[str, Any] = _summarise_terms(per_point, np.arange(m))
-    out["samples"] = samples
-    if subset is not None:
-        out["subset"] = _summarise_terms(per_point, np.asarray(subset))
-    return out
-
-
-def theory_curves(terms: dict[str, float], grid: tuple[int, ...]) -> dict[str, list]:
-    """The CLT predictions of every curve (means over points), from :func:`theory_terms`."""
-    root_n = np.sqrt(np.asarray(grid, dtype=float))
-    return {
-        "smoothgrad_rmse": _floats(terms["mean_root_trace_cov_grad"] / root_n),
-        "clime_rmse": _floats(terms["mean_root_trace_sandwich"] / root_n),
-        "equivalence": _floats(terms["mean_root_trace_sum"] / root_n),
-        "equivalence_shared": _floats(terms["mean_root_trace_shared_difference"] / root_n),
-        "robustness_sg": _floats(terms["robustness_constant_sg"] / root_n),
-        "robustness_clime": _floats(terms["robustness_constant_clime"] / root_n),
-    }
 
 
 def truth_terms(
@@ -353,6 +265,8 @@ def _config_data(
     data: dict[str, Any] = {
         "sigma": sigma,
         "scale": curves["scale"],
+        "scale_groups": curves["scale_groups"],
+        "group_sizes": curves["group_sizes"],
         "gradient_bound": G,
         "theory_terms": terms,
         "theory": theory_curves(terms, sizes.grid),
@@ -368,7 +282,7 @@ def _config_data(
         "robustness_clime",
         "robustness_gap",
     ):
-        data[key] = {"mean": _floats(curves[key]["mean"]), "se": _floats(curves[key]["se"])}
+        data[key] = curves[key]
     if truth_seed is not None:
         truth = truth_terms(f, X[subset], nbrs[subset], sigma, sizes, truth_seed)
         T = truth.pop("smoothgrad")
@@ -377,12 +291,12 @@ def _config_data(
         for name, est in (("smoothgrad", curves["sg0"]), ("clime", curves["cl0"])):
             dist = np.linalg.norm(est[:, subset] - T, axis=-1)  # (B, s), independent columns
             data[f"{name}_to_truth"] = {
-                "mean": _floats(dist.mean(axis=1)),
-                "se": _floats(dist.std(axis=1, ddof=1) / np.sqrt(s)),
+                "mean": floats(dist.mean(axis=1)),
+                "se": floats(dist.std(axis=1, ddof=1) / np.sqrt(s)),
             }
         truth["truth_error"] = float(np.mean(np.linalg.norm(T_err, axis=-1)))
         truth["points"] = int(s)
-        truth["proposition1_radius"] = _floats(
+        truth["proposition1_radius"] = floats(
             [proposition1_radius(G, n, settings.delta) for n in sizes.grid]
         )
         truth["delta"] = settings.delta
@@ -478,6 +392,14 @@ def _run_dataset(
     configs[config_key("under", settings.sigma)] = _config_data(
         model.under_network, X, nbrs, settings.sigma, sizes, settings, rng, None
     )
+    # The saturation claim's sweep: the sigmas above, plus SmoothGrad alone at the others.
+    subset = sweep_points(X.shape[0], sizes.sweep_points, rng)
+    for sigma in settings.saturation_sigmas:
+        if config_key("well", sigma) not in configs:
+            configs[config_key("well", sigma)] = robustness_curve(
+                model.network, X[subset], nbrs[subset], sigma, sizes.grid, sizes.groups, rng
+            )
+    saturation = sorted({*settings.sigmas, *settings.saturation_sigmas})
     return {
         "dataset": dataset.summary(),
         "model": model.summary(),
@@ -490,6 +412,7 @@ def _run_dataset(
         "default": config_key("well", settings.sigma),
         "under": config_key("under", settings.sigma),
         "sweep": [config_key("well", s) for s in settings.sigmas],
+        "saturation_sweep": [config_key("well", s) for s in saturation],
         "configs": configs,
         "elapsed_seconds": time.perf_counter() - start,
     }

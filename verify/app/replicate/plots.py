@@ -2,8 +2,11 @@
 
 ``FIGURES`` has the format of :data:`verify.app.report.figures.FIGURES`:
 figure name -> (data key in ``results["figures"]``, renderer(data) -> PNG bytes,
-caption). One data key per data set (``replicate_<name>``), five figures each:
-the paper's Figures 2 to 5 and the ground-truth overlay.
+caption). One data key per data set (``replicate_<name>``), six figures each:
+the paper's Figures 2 to 5, the ground-truth overlay and the saturation claim's
+sigma sweep. Two-panel figures stack their panels (each at the width of a
+one-panel figure, so a report never shrinks them below legibility), and every
+caption says what its error bars are.
 """
 
 from __future__ import annotations
@@ -13,18 +16,32 @@ from typing import Any
 import numpy as np
 
 from ..plotting import new_axes, png
+from .claims import FAILED, INCONCLUSIVE, PASSED, Thresholds, saturation_sweep
+from .groups import group_standard_error, ratio
 
 __all__ = [
     "DATASETS",
     "FIGURES",
     "equivalence_figure",
     "robustness_figure",
+    "saturation_figure",
     "sigma_figure",
     "training_figure",
     "truth_figure",
 ]
 
 DATASETS = ("simulated", "breast_cancer", "wine", "bankruptcy", "shoppers")
+
+
+def _stacked_axes(rows: int = 2) -> tuple[Any, Any, list]:
+    """(pyplot, figure, [axes]) with the panels stacked, each as wide as a one-panel figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(rows, 1, figsize=(6.4, 4.4 * rows), dpi=110, squeeze=False)
+    return plt, fig, [row[0] for row in axes]
 
 
 def _a(values: Any) -> np.ndarray:
@@ -117,7 +134,7 @@ def robustness_figure(data: dict) -> bytes:
 
 def sigma_figure(data: dict) -> bytes:
     """Figure 4: equivalence (relative) and robustness for every sigma of the sweep."""
-    plt, fig, (left, right) = new_axes(2)
+    plt, fig, (left, right) = _stacked_axes()
     n = np.asarray(data["n"], dtype=float)
     for i, key in enumerate(data["sweep"]):
         cfg = data["configs"][key]
@@ -132,7 +149,7 @@ def sigma_figure(data: dict) -> bytes:
 
 def training_figure(data: dict) -> bytes:
     """Figure 5: equivalence and robustness for the well- and the under-trained model."""
-    plt, fig, (left, right) = new_axes(2)
+    plt, fig, (left, right) = _stacked_axes()
     n = np.asarray(data["n"], dtype=float)
     model = data["model"]
     rows = (
@@ -202,33 +219,128 @@ def truth_figure(data: dict) -> bytes:
     return png(plt, fig)
 
 
+_VERDICT_COLOURS = {PASSED: "#1a7f37", FAILED: "#cf222e", INCONCLUSIVE: "#6e7781"}
+
+
+def saturation_figure(data: dict) -> bytes:
+    """The saturation claim over sigma: R(n) / R(n_max) per sigma, and each sigma's verdict."""
+    th = Thresholds()
+    sweep = saturation_sweep(data, th)
+    plt, fig, (curves, verdicts) = _stacked_axes()
+    n = np.asarray(data["n"], dtype=float)
+    threshold = 1 + th.saturation_tolerance
+    for i, row in enumerate(sweep["rows"]):
+        cfg = data["configs"][f"well/sigma={row['sigma']:g}"]
+        w = np.asarray(cfg["group_sizes"], float)
+        w /= w.sum()
+        R = np.array(cfg["robustness_sg"]["groups"], float)
+        values = [ratio(R[:, j], R[:, -1], w) for j in range(n.size)]
+        mean = np.array([v for v, _ in values])
+        se = np.array([group_standard_error(psi, w) for _, psi in values])
+        curves.errorbar(
+            n * (1 + 0.03 * (i - len(sweep["rows"]) / 2)),  # side by side, not on top
+            mean,
+            yerr=se,
+            fmt="o-",
+            ms=3,
+            capsize=2,
+            color=_VERDICT_COLOURS[row["status"]],
+            alpha=0.35 + 0.65 * (i + 1) / len(sweep["rows"]),
+            label=f"sigma = {row['sigma']:g} ({row['status']}, {row['points']} points)",
+        )
+    curves.axhline(threshold, color="k", ls="--", lw=1, label=f"claim: <= {threshold:g}")
+    curves.axvline(th.about_factor * th.saturation_n, color="k", ls=":", lw=1)
+    curves.set_xscale("log")
+    curves.set_yscale("log")
+    curves.set_xlabel("perturbations n (dotted: the claim's 'about 200', admitted up to 400)")
+    curves.set_ylabel(f"R(n) / R({int(n[-1])}), SmoothGrad")
+    curves.set_title(_title(data, "SmoothGrad's robustness: distance to its plateau"), fontsize=10)
+    curves.legend(fontsize=7)
+    for row in sweep["rows"]:
+        j = int(np.argmin(row["margins_se"]))  # the deciding comparison
+        verdicts.errorbar(
+            row["sigma"],
+            row["ratios"][j],
+            yerr=row["quantile"] * row["ratio_se"][j],
+            fmt="o",
+            capsize=4,
+            color=_VERDICT_COLOURS[row["status"]],
+        )
+        verdicts.annotate(
+            f"{row['status']}\nn = {row['n'][j]}",
+            (row["sigma"], row["ratios"][j]),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize=7,
+        )
+    verdicts.axhline(threshold, color="k", ls="--", lw=1)
+    b = sweep["boundary"]
+    if b:
+        verdicts.axvspan(b["passed_at"], b["failed_at"], color="#bf8700", alpha=0.15)
+        verdicts.set_title(
+            f"boundary between sigma = {b['passed_at']:g} (passed) and {b['failed_at']:g} (failed)",
+            fontsize=10,
+        )
+    else:
+        verdicts.set_title("no passed-to-failed boundary in the sweep", fontsize=10)
+    verdicts.set_xscale("log")
+    verdicts.set_yscale("log")
+    verdicts.set_xlabel("sigma")
+    verdicts.set_ylabel("deciding R(n) / R(n_max)")
+    return png(plt, fig)
+
+
+_GROUPS = (
+    "the independent groups of test points (16 groups in the ci profile; points of a group "
+    "share their perturbations, groups do not)"
+)
+
 _KINDS = {
     "equivalence": (
         equivalence_figure,
         "Figure 2 ({name}): mean distance between SmoothGrad and C-LIME against n, for "
-        "independent (the paper's) and shared perturbations, with the CLT prediction.",
+        "independent (the paper's) and shared perturbations, with the CLT prediction. Error "
+        "bars: one standard error of the mean over test points, from " + _GROUPS + ".",
     ),
     "robustness": (
         robustness_figure,
         "Figure 3 ({name}): mean over test points of the maximum distance to the "
         "explanations of 10 neighbours at distance rho, with the CLT prediction, the exact "
-        "explanations' value and Theorem 2's bounds on it (published and corrected).",
+        "explanations' value and Theorem 2's bounds on it (published and corrected). Error "
+        "bars: one standard error of the mean over test points, from " + _GROUPS + ".",
     ),
     "sigma": (
         sigma_figure,
-        "Figure 4 ({name}): equivalence (relative to the explanation's size) and robustness "
-        "for sigma in {{0.01, 0.1, 1}}.",
+        "Figure 4 ({name}): equivalence (top, relative to the explanation's size) and "
+        "robustness (bottom) for sigma in {{0.01, 0.1, 1}}. Error bars: one standard error of "
+        "the mean over test points, from " + _GROUPS + ".",
     ),
     "training": (
         training_figure,
-        "Figure 5 ({name}): equivalence and robustness of the well-trained and the "
-        "under-trained model.",
+        "Figure 5 ({name}): equivalence (top) and robustness (bottom) of the well-trained and "
+        "the under-trained model. Error bars: one standard error of the mean over test "
+        "points, from " + _GROUPS + ".",
     ),
     "truth": (
         truth_figure,
         "Beyond the paper ({name}): each estimator's distance to the exact explanation "
-        "(randomised QMC, error bars), with sqrt(tr Cov(grad f)/n), the sandwich sqrt(tr V/n) "
-        "and Proposition 1's radius.",
+        "(randomised QMC), with sqrt(tr Cov(grad f)/n), the sandwich sqrt(tr V/n) and "
+        "Proposition 1's radius. Error bars: one standard error of the mean over the "
+        "ground-truth points (one per independent group); the dotted line is the truth's own "
+        "QMC error.",
+    ),
+    "saturation": (
+        saturation_figure,
+        "The saturation claim over sigma ({name}). Top: SmoothGrad's robustness R(n) over its "
+        "value at the largest n, for every sigma of the sweep, coloured by that sigma's "
+        "verdict (green passed, red failed, grey inconclusive); error bars: one standard "
+        "error of the paired ratio (delta method over " + _GROUPS + "; the extra sigmas "
+        "use a seeded subset of the test points, as the legend says). Bottom: each sigma's "
+        "deciding comparison (the n with the smallest margin); its error bar is the decision "
+        "interval, ratio +- q standard errors with q the Student t quantile at false alarm "
+        "1e-6 (Bonferroni over the claim's comparisons): passed when every comparison's "
+        "interval is below the dashed threshold, failed when one is above it. Shaded: the "
+        "boundary between the largest sigma that passed and the next that failed.",
     ),
 }
 

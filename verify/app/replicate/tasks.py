@@ -54,7 +54,7 @@ def _split_options(options: dict[str, Any]) -> tuple[dict, dict, dict]:
     settings = {k: v for k, v in options.items() if k in _SETTINGS_FIELDS}
     sizes = {k: v for k, v in options.items() if k in _SIZES_FIELDS}
     rest = {k: v for k, v in options.items() if k not in _SETTINGS_FIELDS | _SIZES_FIELDS}
-    for key in ("grid", "sigmas"):
+    for key in ("grid", "sigmas", "saturation_sigmas"):
         for target in (settings, sizes):
             if key in target:
                 target[key] = tuple(target[key])
