@@ -6,7 +6,7 @@ The paper's Theorem 1 says that for absolutely continuous f
 
 This module exposes both sides, computed by independent routes (the family's
 gradient moments and its covariance moments), plus ridge C-LIME (Lemma 6) and
-Gaussian-kernel-weighted LIME (MATH.md section 8(d)). Results keep the leading
+Gaussian-kernel-weighted LIME (docs/math.md#kernel-lime). Results keep the leading
 shape of ``x0``: (d,) in, (d,) out; (m, d) in, (m, d) out.
 
 Families without a closed form (logistic links, deep or sigmoid-output
@@ -25,6 +25,7 @@ from scipy.linalg import cho_factor, cho_solve
 from .functions import Function, as_function, checked_moments
 from .moments import GaussianMoments
 from .validation import (
+    InputError,
     as_covariance,
     as_flag,
     as_kernel_width,
@@ -56,6 +57,10 @@ KERNEL_FIX = "widen kernel_width (or pass kernel_width=None)"
 class GroundTruth:
     """Every exact figure for one function, covariance and batch of points.
 
+    Arrays have a leading axis of length m (one per point) unless the record came from
+    ``ground_truth(..., batched=False)`` for a single point; :meth:`point` gives the
+    unbatched figures of any one point.
+
     Attributes
     ----------
     moments : GaussianMoments
@@ -84,6 +89,8 @@ class GroundTruth:
 
     def point(self, i: int = 0) -> GroundTruth:
         """The figures at the i-th point alone, unbatched (clime shape (d,), mean shape ())."""
+        if np.ndim(self.clime) != 2:
+            raise InputError("this GroundTruth holds one point already (unbatched): use it as is")
         return replace(
             self,
             moments=self.moments.point(i),
@@ -154,7 +161,7 @@ def ground_truth(
     x0 : array_like, shape (d,) or (m, d)
     cov : array_like, shape (d, d)
     ridge : float
-        lambda >= 0 of the mean-loss ridge objective (MATH.md section 7).
+        lambda >= 0 of the mean-loss ridge objective (docs/math.md#lemma-6).
     kernel_width : float, optional
         Gaussian kernel exp(-||x - x0||^2 / (2 kw^2)) on the C-LIME loss.
     metric : array_like, shape (d, d), optional
@@ -239,7 +246,7 @@ def clime(
     With ``ridge=0`` and no kernel this is Sigma^{-1} Cov(x, f(x)) (Lemma 3);
     ``ridge`` is Lemma 6's lambda (mean-loss convention; sklearn's
     ``Ridge(alpha)`` on n samples is lambda = alpha / n); ``kernel_width``
-    replaces Sigma by Sigma' = (Sigma^{-1} + I/kw^2)^{-1} (MATH.md section 8(d));
+    replaces Sigma by Sigma' = (Sigma^{-1} + I/kw^2)^{-1} (docs/math.md#kernel-lime);
     ``metric`` P measures the kernel distance and the penalty in other coordinates
     (see :func:`ground_truth`).
     """

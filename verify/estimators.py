@@ -13,13 +13,16 @@ identity whatever the conditioning of cov; the slope is mapped back by a
 triangular solve. No ill-conditioned matrix is ever inverted.
 
 Memory stays bounded whatever n and m: f is evaluated on blocks of at most
-``chunk_size`` perturbed points (default 2**22 floats of f's
-``evaluation_width``, 32 MiB per intermediate array). A block holds whole
-points (all n samples of each) whenever n fits, and the results are then
-bit-identical to evaluating everything at once: every point's arithmetic is the
-same. Only when one point's n samples do not fit are its sums accumulated over
-blocks of samples, which reorders floating-point additions (agreement to about
-1e-15 relative, tested to 1e-12). The random stream is consumed in the same
+``chunk_size`` perturbed points (default: 2**24 floats per block counting the
+offsets and f's ``evaluation_width``, about 240 MiB at the peak). A call that
+fits in one block (every call ``verify run --profile ci`` makes, the largest 200
+points x 2000 samples of a 10-unit network in d = 5) runs the one-block
+arithmetic unchanged, bit for bit.
+A larger call is evaluated block by block, whole points per block while n
+samples fit, else one point's samples split with their sums accumulated; it
+agrees with the one-block answer to about 1e-14 relative (tested to 1e-12), not
+bit for bit: the sums over samples are reordered, and BLAS and LAPACK round a
+stack of fewer matrices differently. The random stream is consumed in the same
 order either way (numpy fills a C-order array from one stream, point by point,
 sample by sample), so a seed means the same sample whatever the block size.
 """

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .validation import InputError
+
 __all__ = ["GaussianMoments"]
 
 
@@ -54,6 +56,8 @@ class GaussianMoments:
 
     def point(self, i: int = 0) -> GaussianMoments:
         """The moments at the i-th point alone, unbatched: mean shape (), the others (d,)."""
+        if np.ndim(self.smoothgrad) != 2:
+            raise InputError("these moments hold one point already (unbatched): use them as is")
         return GaussianMoments(
             self.mean[i],
             self.smoothgrad[i],

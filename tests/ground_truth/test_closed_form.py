@@ -7,7 +7,7 @@ Routes, per family:
   algorithm altogether;
 * Monte Carlo in higher dimension, with a tolerance from the sample's own
   standard error at a false-alarm probability of 1e-6 per assertion;
-* the explicit formulas printed in MATH.md sections 6 and 8, typed in again here.
+* the explicit formulas of docs/math.md (closed forms used by the engine), typed in again here.
 Covariances include non-diagonal, ill-conditioned ones (condition number up to 1e4).
 """
 
@@ -112,7 +112,7 @@ def test_closed_forms_agree_with_monte_carlo_in_dimension_6(family, rng):
     assert ok, f"Cov(x, f) off by {worst:.2f} tolerances"
 
 
-# -- MATH.md formulas typed in again --------------------------------------------------
+# -- docs/math.md formulas typed in again -----------------------------------------------
 
 
 def test_quadratic_smoothgrad_is_H_x_plus_g(rng):
@@ -186,7 +186,10 @@ def test_logistic_k_by_quadrature_not_the_probit_approximation():
 
 
 def test_rbf_with_singular_precision_matches_formula(rng):
-    """MATH.md 8(b), rank-1 precision: B = A (I + Sigma A)^{-1}, c = det(I + Sigma A)^{-1/2}."""
+    """Rank-1 precision: B = A (I + Sigma A)^{-1}, c = det(I + Sigma A)^{-1/2}.
+
+    docs/math.md#gaussian-rbf-mixtures.
+    """
     u = rng.normal(size=2)
     A = np.outer(u, u)
     f = functions.RBFMixture([1.5], [[0.3, -0.2]], A[None])
@@ -233,7 +236,10 @@ def test_every_link_closed_form_matches_dense_integration(link, rng):
 
 
 def test_step_function_breaks_theorem_1():
-    """MATH.md section 2 caveat: 1[a_1 > 0] has a.e. gradient 0 but C-LIME phi(x/s)/s."""
+    """1[a_1 > 0] has a.e. gradient 0 but C-LIME phi(x/s)/s.
+
+    docs/math.md#steins-identity-and-step-functions.
+    """
     sigma, x = 0.8, 0.3
     f = functions.RidgeFunction([1.0, 0.0], 0.0, "step")
     cov = sigma**2 * np.eye(2)

@@ -76,7 +76,7 @@ def test_sklearn_ridge_alpha_maps_to_mean_loss_lambda(rng):
 
 
 def test_affine_functions_are_recovered_exactly(rng):
-    """MATH.md section 5: SG_n = theta for every n >= 1, C-LIME_n = theta for n >= d + 1."""
+    """SG_n = theta for n >= 1 and C-LIME_n = theta for n >= d + 1 (docs/math.md#proposition-3)."""
     d = 4
     theta = rng.normal(size=d)
     f = functions.RidgeFunction(theta, 0.7, "identity")
@@ -149,7 +149,7 @@ def _smoothgrad_trace_covariance(w: np.ndarray, b: float, x0: np.ndarray, cov: n
 
 
 def test_smoothgrad_mean_squared_error_is_trace_over_n(rng):
-    """E||SG_n - SG||^2 = tr Cov(grad f) / n (MATH.md section 4), at n = 10 and 40.
+    """E||SG_n - SG||^2 = tr Cov(grad f) / n (docs/math.md#proposition-1), at n = 10 and 40.
 
     R = 20,000 independent replicates per n: the mean of R squared errors has
     relative standard deviation sqrt(Var ||e||^2 / R) / mean, with Var ||e||^2

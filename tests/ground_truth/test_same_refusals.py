@@ -146,3 +146,5 @@ def test_ground_truth_for_one_point_can_be_unbatched(rng):
     np.testing.assert_array_equal(many.clime, C.ground_truth(f, X0, cov).clime)
     np.testing.assert_array_equal(many.point(2).clime, many.clime[2])
     np.testing.assert_array_equal(many.point(2).moments.covariance, many.moments.covariance[2])
+    with pytest.raises(InputError, match="one point already"):
+        single.point(0)
