@@ -54,8 +54,17 @@ def canonical_expr(e: Any) -> Any:
         while name in taken:
             name += "_"
         taken.add(name)
-        mapping[x] = sp.Symbol(name, **x.assumptions0)
+        mapping[x] = sp.Symbol(name, **_stable_assumptions(x))
     return e.xreplace(mapping)
+
+
+_FACTS = ("commutative", "real", "integer", "positive", "nonnegative", "negative", "nonpositive")
+
+
+def _stable_assumptions(x: sp.Symbol) -> dict:
+    """The facts of ``x`` that hold, from a fixed list: ``assumptions0`` also lists facts
+    deduced later in the process (SymPy 1.12), which would make the output history-bound."""
+    return {fact: True for fact in _FACTS if getattr(x, f"is_{fact}") is True}
 
 
 def _canonical_data(value: Any) -> Any:
