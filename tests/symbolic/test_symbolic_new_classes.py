@@ -23,7 +23,7 @@ from verify.symbolic.proofs.sample_algebra import (
 X1, X2 = sp.symbols("x1 x2", real=True)
 
 
-# -- users' polynomials through the sparse engine --------------------------------------------
+# -- users' polynomials through the sparse engine ----------------------------------------------
 
 
 def test_user_polynomial_takes_the_sparse_route():
@@ -75,7 +75,7 @@ def test_sparse_route_reports_a_wrong_engine(monkeypatch):
     assert [4, 0] in rec.corroboration["disagreements"][0]["wrong_moments"]
 
 
-# -- Theorem 2: the upper bound's lemmas bite ---------------------------------------------------
+# -- Theorem 2: the upper bound's lemmas bite --------------------------------------------------
 
 
 def test_upper_bound_lemmas_reject_wrong_constants():
@@ -94,7 +94,7 @@ def test_upper_bound_lemmas_reject_wrong_constants():
     assert decide_matrix(grad + dens2 * inv * (a - x)).status == "disproved"
 
 
-# -- Lemma 6 -------------------------------------------------------------------------------------
+# -- Lemma 6 -----------------------------------------------------------------------------------
 
 
 def test_lemma6_for_every_f_and_its_bite():
@@ -138,7 +138,7 @@ def test_sklearn_mapping_matches_scikit_learn():
     assert not np.allclose(fit.coef_, mean_loss_ridge(alpha / n), rtol=1e-6)
 
 
-# -- Proposition 2, empirical ---------------------------------------------------------------------
+# -- Proposition 2, empirical ------------------------------------------------------------------
 
 
 def test_empirical_linearity_is_proved_and_bites():
@@ -160,7 +160,7 @@ def test_empirical_linearity_is_proved_and_bites():
     )
 
 
-# -- kernel LIME for generic polynomials ------------------------------------------------------------
+# -- kernel LIME for generic polynomials -------------------------------------------------------
 
 
 @pytest.mark.parametrize("d,k", [(1, 3), (2, 3), (2, 5)])
@@ -179,7 +179,7 @@ def test_kernel_covariance_lemma_bites():
     assert decide_matrix(wrong * (inv + sp.eye(2) / kw**2) - sp.eye(2)).status == "disproved"
 
 
-# -- ridge functions and class sets ----------------------------------------------------------------
+# -- ridge functions and class sets ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("link", ["sin", "exp", "probit"])
