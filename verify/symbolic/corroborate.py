@@ -15,12 +15,20 @@ engine, at random admissible rational parameter points:
   exact equality (or 30 agreeing digits when the coefficients are transcendental numbers);
 * **every other integrand** (exponentials of quadratics, sin/cos, Phi): Gauss-Hermite
   quadrature in whitened coordinates rotated so that the transcendental factors depend
-  on the first r coordinates only; n nodes there (two values of n, whose difference is the
-  quadrature's error estimate) and exactly enough nodes on the other coordinates for the
-  polynomial factor. Agreement: ``|engine - quadrature| <= 1e-9 scale + 10 error``
-  (``scale = E|integrand|``). A quadrature whose two node counts differ by more than
-  ``1e-6 scale`` is *inconclusive* (not a disagreement); its rate over :func:`prove_all` is
+  on the first r coordinates only; along those, node counts are doubled until two
+  successive estimates agree to ``1e-11 scale`` (their difference is the error estimate),
+  and the other coordinates get exactly enough nodes for the polynomial factor. Agreement:
+  ``|engine - quadrature| <= 1e-9 scale + 10 error`` (``scale = E|integrand|``); an error
+  estimate above ``1e-3 scale`` (or a non-finite value) is *inconclusive*, never a
+  disagreement. This route uses one random point per expectation
+  (:data:`QUADRATURE_POINTS`): a wrong closed form is an analytic function that differs
+  from the truth, so it agrees with it at a random point only on a set of measure zero.
+  The rate of inconclusive comparisons over :func:`~verify.symbolic.proofs.prove_all` is
   measured in the tests (zero).
+
+Random points respect the proof's assumptions: covariances SPD, positive symbols
+positive, and every open integrability condition with margin 3 (the integrand cubed still
+integrable, so the quadrature converges).
 
 The outcome is one of ``agreed``, ``disagreed`` (then the record may not say "proved"),
 ``inconclusive`` or ``none`` (nothing to corroborate), with the points and discrepancies.

@@ -11,6 +11,7 @@ from ..canonical import decide_matrix, decide_zero, default_sampler
 from ..engine import expected_gradient, gaussian_expectation, second_moment_matrix, stein_side
 from ..exact import exactify
 from ..generic import check_generic_polynomial, monomial_exponents, polynomial_part
+from ..interval import certified_sign
 from ..moments import MomentTable
 from ..params import symbolic_covariance, symbolic_mean
 from ..records import ProofRecord
@@ -304,10 +305,13 @@ def prove_stein_step_function(*, timeout: float | None = None) -> ProofRecord:
         exact = decide_zero(stein - phi(x0 / sigma) / sigma, sampler=sampler)
         dec = decide_zero(sg_ae - stein, sampler=sampler)
         point = {x0: sp.Integer(0), sigma: sp.Integer(1)}
+        exact_value = (stein - sg_ae).subs(point)
+        cert = certified_sign(exact_value)
         witness = {
             "point": point,
-            "value_exact": (stein - sg_ae).subs(point),
-            "value": sp.N((stein - sg_ae).subs(point), 30),
+            "value_exact": exact_value,
+            "value": sp.N(exact_value, 30),
+            "certificate": None if cert is None else vars(cert),
         }
         return {
             "status": dec.status,

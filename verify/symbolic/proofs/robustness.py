@@ -8,6 +8,7 @@ import sympy as sp
 
 from ..canonical import decide_zero, default_sampler
 from ..engine import expected_gradient
+from ..interval import certified_sign
 from ..records import ProofRecord
 from ..special import Phi, phi
 from .common import definite_integral, one_d_symbols, positive_multiple, run_proof, verdict
@@ -72,6 +73,7 @@ def prove_theorem2_published(*, timeout: float | None = None) -> ProofRecord:
                 "function": str(f),
                 "exact_difference": diff,
                 "value": sp.N(diff.subs(point), 30),
+                "certificate": _certificate(diff.subs(point)),
                 "ratio_to_claimed": sp.N((lhs / rhs).subs(point), 30),
             },
             "method": "exact SmoothGrad of the sin counterexample by the characteristic "
@@ -184,6 +186,12 @@ def prove_theorem2_sharp(*, timeout: float | None = None) -> ProofRecord:
         timeout,
         body,
     )
+
+
+def _certificate(value: sp.Expr) -> dict | None:
+    """The certified sign of an exact value (interval arithmetic), for a witness."""
+    cert = certified_sign(value)
+    return None if cert is None else vars(cert)
 
 
 def theorem2_published_proofs(*, timeout: float | None = 120.0, **_: Any) -> list[ProofRecord]:
