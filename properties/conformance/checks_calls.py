@@ -130,14 +130,16 @@ def check_seed_independence(
     two-sided Mann-Whitney test (distribution-free, see :mod:`.tolerances`)
     keeps the false alarm within the budget. Noise streams shared or shifted
     between neighbouring seeds make the adjacent differences small (or large,
-    for antithetic pairs across seeds) and fail.
+    for antithetic pairs across seeds) and fail: with n from 128 to 512, streams
+    that share all but one draw differ by about n^-1/2 of an independent pair's
+    difference.
     """
     name = "check_seed_independence"
     reason = seed_independence_not_applicable(explainer)
     if reason:
         raise CheckSkipped(f"{name}: {reason}")
     s = resolve(settings)
-    options = case_options(explainer, s, n_range=(64, 256))
+    options = case_options(explainer, s, n_range=(128, 512))
     strategy = SB.cases(**options)
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
