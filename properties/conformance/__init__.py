@@ -44,11 +44,11 @@ from .checks_exact import (
     check_scale_equivariance,
     check_translation_equivariance,
 )
+from .checks_lipschitz import check_lipschitz_bound
 from .checks_statistical import (
     check_anisotropic_covariance,
     check_convergence,
     check_correlated_covariance,
-    check_lipschitz_bound,
     check_rate,
     check_sign_and_scale,
 )

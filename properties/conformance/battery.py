@@ -51,11 +51,11 @@ from .checks_exact import (
     check_translation_equivariance,
     scale_equivariance_not_applicable,
 )
+from .checks_lipschitz import check_lipschitz_bound
 from .checks_statistical import (
     check_anisotropic_covariance,
     check_convergence,
     check_correlated_covariance,
-    check_lipschitz_bound,
     check_rate,
     check_sign_and_scale,
 )

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from properties.strategies import battery as SB
 from verify import statistics
-from verify.bounds import lipschitz_sharp
 from verify.functions import RidgeFunction, Translated
 
 from . import problems as P
@@ -38,16 +37,17 @@ from .common import (
 from .explainer import Explainer
 from .runner import Settings, call_explainer, guarded
 from .search import Finding, search
-from .targets import effective_covariance, expected_explanation
+from .targets import expected_explanation
 from .tolerances import mean_error_test
 
 __all__ = [
     "check_anisotropic_covariance",
     "check_convergence",
     "check_correlated_covariance",
-    "check_lipschitz_bound",
     "check_rate",
     "check_sign_and_scale",
+    "precision_floor",
+    "statistical_options",
 ]
 
 _BIAS_HINT = (
@@ -59,7 +59,11 @@ _BIAS_HINT = (
 )
 
 
-def _floor(explainer: Explainer, case: SB.Case, target: np.ndarray, terr: np.ndarray) -> Any:
+def precision_floor(
+    explainer: Explainer, case: SB.Case, target: np.ndarray, terr: np.ndarray
+) -> Any:
+    """Slack for what is not sampling error: 6 x the target's own error bound, and the
+    working precision (:func:`.common.tolerance`) at the size of the target."""
     return 6 * terr + tolerance(explainer, case, 1.0) * np.abs(target).max()
 
 
@@ -88,7 +92,7 @@ def _bias_test(
         outs.append(replicates(explainer, f, case.x0, case.cov, case.n, seeds, name))
         target, terr = expected_explanation(explainer, f, case.x0, case.cov, case.n)
         targets.append(target)
-        floors.append(_floor(explainer, case, target, terr))
+        floors.append(precision_floor(explainer, case, target, terr))
     res = mean_error_test(
         np.concatenate(outs, axis=1), np.concatenate(targets), np.concatenate(floors), alpha
     )
@@ -126,7 +130,9 @@ def _deterministic_convergence(
     for n in (n1, n2):
         out = call_explainer(explainer, case.f, case.x0, case.cov, n, case.seed, name)
         target, terr = expected_explanation(explainer, case.f, case.x0, case.cov, n)
-        floor = float(np.linalg.norm(_floor(explainer, case, target, terr) * np.ones_like(target)))
+        floor = float(
+            np.linalg.norm(precision_floor(explainer, case, target, terr) * np.ones_like(target))
+        )
         errs[n] = (float(np.linalg.norm(out - target)), floor)
     bound = 2 * errs[n1][0] * np.sqrt(n1 / n2) + errs[n2][1]
     figures = {"errors": {str(k): v[0] for k, v in errs.items()}, "bound": bound}
@@ -141,7 +147,8 @@ def _deterministic_convergence(
     return {"worst": errs[n2][0] / max(bound, 1e-300)}
 
 
-def _statistical_options(explainer: Explainer, s: Settings, **overrides: Any) -> dict[str, Any]:
+def statistical_options(explainer: Explainer, s: Settings, **overrides: Any) -> dict[str, Any]:
+    """Problems of a statistical check: n up to n_convergence, RBF mixtures and sine ridges."""
     options = {"n_range": (64, s.n_convergence), "families": ("rbf", "sine"), **overrides}
     return case_options(explainer, s, **options)
 
@@ -176,7 +183,7 @@ def check_convergence(
     """
     name = "check_convergence"
     s = resolve(settings)
-    options = _statistical_options(explainer, s, structure="isotropic")
+    options = statistical_options(explainer, s, structure="isotropic")
     options["n_range"] = (s.n_convergence // 2, s.n_convergence)
     strategy = _law_cases(options)
 
@@ -217,7 +224,7 @@ def _structure_check(
 ) -> dict[str, Any]:
     s = resolve(settings)
     label = {"diagonal": "an anisotropic diagonal", "full": "a correlated"}[structure]
-    options = _statistical_options(
+    options = statistical_options(
         explainer,
         s,
         structure=structure,
@@ -301,7 +308,7 @@ def check_rate(
     name = "check_rate"
     s = resolve(settings)
     n1, n2 = s.n_rate
-    options = _statistical_options(
+    options = statistical_options(
         explainer, s, structure="isotropic", families=("sine",), far=False
     )
     options["n_range"] = (n1, 2 * n1 - 1)
@@ -321,7 +328,7 @@ def check_rate(
             outs = replicates(explainer, case.f, case.x0, case.cov, n, seeds, name)
             mse[n] = float(np.mean(np.sum((outs - target) ** 2, axis=1)))
         target, terr = expected_explanation(explainer, case.f, case.x0, case.cov, n2)
-        floor2 = float(np.sum(_floor(explainer, case, target, terr) ** 2)) * case.d
+        floor2 = float(np.sum(precision_floor(explainer, case, target, terr) ** 2)) * case.d
         q = statistics.f_quantile(alpha, counts[n2], counts[lo])
         bound = q * mse[lo] * lo / n2 + floor2
         rate = 0.5 * np.log(mse[lo] / max(mse[n2], 1e-300)) / np.log(n2 / lo)
@@ -351,112 +358,6 @@ def check_rate(
 
 
 @st.composite
-def _kink_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
-    case = draw(SB.cases(**options))
-    d, sigma = case.d, float(np.sqrt(case.cov[0, 0]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    u = rng.normal(size=d)
-    u /= np.linalg.norm(u)
-    G = float(rng.uniform(0.5, 2.0)) / sigma
-    r = draw(st.floats(0.2, 1.0)) * sigma
-    f = RidgeFunction(G * u, 0.0, "abs")  # G |u^T (x - x0)|: the kink passes through x0
-    f = Translated(f, -case.x0) if case.distance else f
-    side = rng.normal(size=d) * sigma
-    x = case.x0 + side - (side @ u + r / 2) * u
-    extras = {"y": x + r * u, "r": r, "G": G}
-    return SB.Case(f, x, case.cov, case.n, case.seed, "abs", case.distance, extras)
-
-
-def check_lipschitz_bound(
-    explainer: Explainer, seed: int = 0, settings: Settings | None = None
-) -> dict[str, Any]:
-    """E(y) - E(x) equals the closed-form difference, two-sided, and so respects the sharp bound.
-
-    On the extremal function f = G |u^T x| with x and y straddling the kink at a
-    drawn distance r (0.2 to 1 sigma), where the expected difference is most of
-    the sharp Lipschitz bound sqrt(2/pi) G / sqrt(lambda_min) (MATH.md section
-    3.1, corrected Theorem 2): the mean difference over R adjacent seeds (shared
-    between x and y) must match the closed form, component by component, within
-    t se. So an explanation that moves too much (not smoothed) fails, and so
-    does one that moves too little (over-smoothed, or constant in x0). A
-    deterministic explainer gets the Hoeffding slack 2G sqrt(2 ln(2 / alpha) / n)
-    per point on the norm of the difference (a rule no worse than Monte Carlo), at
-    n from n_convergence / 2 to n_convergence.
-    """
-    name = "check_lipschitz_bound"
-    s = resolve(settings)
-    options = _statistical_options(explainer, s, structure="isotropic")
-    # The kink is crossed by a fraction of the draws only: n in the hundreds at least (and
-    # the deterministic Hoeffding slack needs thousands) for the difference to be resolved.
-    low = s.n_convergence // (4 if explainer.stochastic else 2)
-    options["n_range"] = (low, s.n_convergence)
-    strategy = _kink_cases(options)
-
-    def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
-        x, y, r, G = case.x0, case.extras["y"], case.extras["r"], case.extras["G"]
-        tx, ex = expected_explanation(explainer, case.f, x, case.cov, case.n)
-        ty, ey = expected_explanation(explainer, case.f, y, case.cov, case.n)
-        target = ty - tx
-        bound = lipschitz_sharp(G, effective_covariance(explainer, case.cov))
-        floor = ex + ey + _floor(explainer, case, target, 0 * ex)
-        if explainer.stochastic:
-            seeds = adjacent(case.seed, s.replicates)
-            diffs = np.array(
-                [
-                    call_explainer(explainer, case.f, y, case.cov, case.n, k, name)
-                    - call_explainer(explainer, case.f, x, case.cov, case.n, k, name)
-                    for k in seeds
-                ]
-            )
-            res = mean_error_test(diffs, target, floor, alpha)
-            mean, ok, tol = res["mean"], res["ok"], res["tolerance"]
-        else:
-            mean = call_explainer(explainer, case.f, y, case.cov, case.n, case.seed, name) - (
-                call_explainer(explainer, case.f, x, case.cov, case.n, case.seed, name)
-            )
-            slack = 4 * G * np.sqrt(2 * np.log(2 / alpha) / case.n)
-            tol = np.full(case.d, slack) + floor
-            ok = float(np.linalg.norm(mean - target)) <= slack + float(np.linalg.norm(floor))
-        observed, expected = float(np.linalg.norm(mean)) / r, float(np.linalg.norm(target)) / r
-        figures = {
-            "observed_slope": observed,
-            "closed_form_slope": expected,
-            "sharp_bound": bound,
-            "published_bound": G * np.sqrt(case.cov[0, 0]) / (2 * case.cov[0, 0]),
-            "r": r,
-            "worst": float(np.max(np.abs(mean - target) / np.maximum(tol, 1e-300))),
-        }
-        if ok:
-            return figures
-        steep = observed > expected
-        raise Finding(
-            f"over a distance r = {r:.3g} across the kink of f = G |u^T x| (G = {G:.3g}) the "
-            f"explanation changes by {fmt(mean)} (slope {observed:.3g}), the closed form by "
-            f"{fmt(target)} (slope {expected:.3g}; sharp Lipschitz bound sqrt(2/pi) G / "
-            f"sqrt(lambda_min) = {bound:.3g}); tolerance {fmt(tol)}, false alarm {alpha:.2g}",
-            "the explanation is not smoothed by the declared noise: noise smaller than declared "
-            "(variance passed as standard deviation with sigma < 1), no noise at all (the plain "
-            "gradient), or a kernel that is not declared"
-            if steep
-            else "the explanation is smoothed more than declared, or does not follow x0: noise "
-            "larger than the covariance (an extra jitter, the variance passed as a standard "
-            "deviation with sigma > 1), an undeclared ridge, or an answer that ignores the point "
-            "(a constant, cached or global explanation)",
-            figures,
-        )
-
-    return search(
-        name,
-        seed,
-        s,
-        strategy,
-        judge,
-        examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
-    )
-
-
-@st.composite
 def _separable_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     case = draw(SB.cases(**options))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
@@ -480,7 +381,7 @@ def check_sign_and_scale(
     name = "check_sign_and_scale"
     s = resolve(settings)
     structure = "diagonal" if explainer.supports("diagonal") else "isotropic"
-    strategy = _separable_cases(_statistical_options(explainer, s, structure=structure))
+    strategy = _separable_cases(statistical_options(explainer, s, structure=structure))
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
         return _bias_test(
