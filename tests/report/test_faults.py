@@ -47,18 +47,41 @@ EXPLAINERS = textwrap.dedent(
 )
 
 
-def verify_cli(*args: str, cwd: Path, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
-    """`verify ARGS` in a fresh interpreter, with this checkout first on the path."""
+def _start(*args: str, cwd: Path, **kw) -> subprocess.Popen:
+    """`verify ARGS` in a fresh interpreter and its own process group, this checkout first."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(cwd)])}
-    return subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "verify.app.cli", *args],
         cwd=cwd,
         env=env,
-        capture_output=True,
         text=True,
-        timeout=timeout,
+        start_new_session=True,
         **kw,
     )
+
+
+def _group_gone(pgid: int, within: float) -> bool:
+    """True once no process of the group is left (waits up to ``within`` seconds)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def verify_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run `verify ARGS` to the end; past ``timeout`` its whole process group is killed."""
+    proc = _start(*args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 @pytest.fixture
@@ -197,28 +220,19 @@ def test_a_client_that_segfaults_under_workers_loses_only_its_battery(user_dir):
 
 
 def test_ctrl_c_with_workers_keeps_every_finished_record_and_exits_promptly(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "verify.app.cli",
-            "run",
-            "--only",
-            "properties",
-            "experiments",
-            "--workers",
-            "2",
-            "--output",
-            "out",
-        ],
+    proc = _start(
+        "run",
+        "--only",
+        "properties",
+        "experiments",
+        "--workers",
+        "2",
+        "--output",
+        "out",
         cwd=tmp_path,
-        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's job
-    )
+    )  # its own process group, as a terminal's job
     finished = []
     try:
         for line in proc.stderr:
@@ -246,7 +260,41 @@ def test_ctrl_c_with_workers_keeps_every_finished_record_and_exits_promptly(tmp_
         if name.startswith("property "):
             assert f"properties/{name.split()[1]}" in kept
     assert "PARTIAL RUN" in (tmp_path / "out" / "report.md").read_text()
-    time.sleep(0.5)
-    with pytest.raises(ProcessLookupError):
-        os.killpg(proc.pid, 0)  # no worker left behind
+    assert _group_gone(proc.pid, within=15)  # no worker left behind
     print(f"Ctrl-C: exit 130 after {took:.2f} s, {len(done)} finished tasks kept")
+
+
+def test_killing_the_run_outright_leaves_no_worker_and_no_lock(user_dir):
+    """SIGKILL (the OOM killer, `kill -9`): the workers go with the run, the folder is free."""
+    proc = _start(
+        "check",
+        "faulty_explainers:sleepy",
+        "--time-limit",
+        "100",
+        "--workers",
+        "2",
+        "--output",
+        "out",
+        cwd=user_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (user_dir / "out" / "results.json").exists():  # the run has started
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.2)
+        time.sleep(2)  # the workers are inside the sleeping explainer now
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert _group_gone(proc.pid, within=15)  # every worker is gone
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    partial = json.loads((user_dir / "out" / "results.json").read_text())
+    validate_results(partial)
+    assert partial["complete"] is False
+    again = verify_cli("run", "--only", "experiments", "--output", "out", "--quiet", cwd=user_dir)
+    assert again.returncode == 0, again.stderr  # not locked out by the killed run

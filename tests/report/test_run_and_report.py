@@ -263,3 +263,16 @@ def test_real_tasks_are_identical_serial_and_in_two_workers(tmp_path):
         runs.append(load_results(out))
     assert _strip(runs[0]) == _strip(runs[1])
     assert {r["status"] for r in runs[0]["records"]} <= {"verified", "falsified"}
+
+
+def test_the_counterexample_figure_is_drawn_in_the_counterexamples_own_sigma(full_run):
+    results = load_results(full_run[1])
+    ce = next(r for r in results["records"] if r["id"] == "properties/theorem2_published")
+    data = results["figures"]["counterexample"]
+    assert data["record"] == ce["id"] and data["sigma"] == ce["counterexample"]["sigma"]
+    assert data["x"] == ce["counterexample"]["x"] and data["y"] == ce["counterexample"]["y"]
+    # The closed form along the segment reproduces the search's ratio, and the violation
+    # the figure shows is real: SG(y) lies outside the cone the published constant allows.
+    assert data["ratio"] == pytest.approx(ce["counterexample"]["ratio"], rel=1e-6)
+    assert data["gap"] > data["published"] * data["length"]
+    assert data["gap"] <= data["sharp"] * data["length"] * (1 + 1e-9)

@@ -11,7 +11,8 @@ task each worker holds, so:
 * results are yielded the moment they arrive, so an interrupted run keeps every
   finished task;
 * on Ctrl-C (SIGINT to the process group) the workers ignore the signal, the
-  parent stops them (SIGTERM, then SIGKILL) and returns at once.
+  parent stops them (SIGTERM, then SIGKILL) and returns at once; on Linux a
+  worker also ends when its parent is killed outright (no orphan keeps running).
 
 Workers are forked where the platform allows it (the parent's imports are
 shared, as with ProcessPoolExecutor on Linux), spawned elsewhere.
@@ -19,8 +20,11 @@ shared, as with ProcessPoolExecutor on Linux), spawned elsewhere.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
+import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -32,6 +36,7 @@ from .runner import Task, TaskResult, error_result, run_one
 __all__ = ["WorkerPool"]
 
 _STOP_GRACE = 1.0  # seconds a worker gets to exit on SIGTERM before SIGKILL
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _context() -> Any:
@@ -39,9 +44,22 @@ def _context() -> Any:
     return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _worker_main(conn: Connection, run_seed: int, profile: str) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Linux: SIGTERM this worker when the parent dies, even by SIGKILL (no orphans left)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            return
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
+def _worker_main(conn: Connection, run_seed: int, profile: str, parent: int) -> None:
     """Loop: receive a task, run it, send its result; stop on None or a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    _die_with_parent(parent)
     from .outdir import forget_inherited_locks
 
     forget_inherited_locks()  # a worker outliving a killed parent must not hold its lock
@@ -74,7 +92,7 @@ class _Worker:
     def __init__(self, ctx: Any, run_seed: int, profile: str):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, run_seed, profile), daemon=True
+            target=_worker_main, args=(child, run_seed, profile, os.getpid()), daemon=True
         )
         self.process.start()
         child.close()
