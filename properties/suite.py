@@ -11,7 +11,10 @@ Hypothesis' shrunk counterexample.
 Two statements are expected to be falsified. ``theorem2_published``'s property
 is a search for a counterexample; ``stein_step_function`` ("Theorem 1 holds for
 step functions") is falsified when its check shows SmoothGrad and C-LIME disagree
-on a step function (the catalogue says its check demonstrates a failure).
+on a step function (the catalogue says its check demonstrates a failure). Only a
+judged example counts: an input the check declares ``not_applicable`` is counted
+and reported, never taken as evidence, and a run in which no input was judged is
+``undecided``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from hypothesis import seed as hypothesis_seed
 
 from verify import catalogue
 from verify.deprecation import moved_names
-from verify.status import FALSIFIED, VERIFIED
+from verify.status import FALSIFIED, NOT_APPLICABLE, UNDECIDED, VERIFIED
 
 from .determinism import pin_local_constants
 from .theorems.records import StatementProperty
@@ -50,6 +53,8 @@ def _run_search(prop: StatementProperty, seed: int, profile: str) -> dict[str, A
     return {
         "status": result.status,
         "examples": budget,
+        "judged": budget,
+        "not_applicable": 0,
         "events": None,
         "result": result,
         "false_alarm": 0.0,
@@ -58,6 +63,7 @@ def _run_search(prop: StatementProperty, seed: int, profile: str) -> dict[str, A
 
 def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[str, Any]:
     count, labels, spent = 0, Counter(), [0.0]
+    skipped = [0]
     last: dict[str, Any] = {}
 
     @settings(
@@ -79,6 +85,10 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
         labels[prop.label(case)] += 1
         result = prop.check(case, seed)
         spent[0] += result.false_alarm
+        if result.status == NOT_APPLICABLE:
+            skipped[0] += 1
+            return
+        # Only a judged example is evidence (and, for a demonstrated failure, the witness).
         last["result"], last["case"] = result, case
         if result.status == FALSIFIED:
             raise _Falsified(result)
@@ -87,15 +97,20 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
         probe()
     except _Falsified as exc:  # re-raised by Hypothesis on the shrunk example
         return {
-            "status": "falsified",
+            "status": FALSIFIED,
             "examples": count,
+            "judged": count - skipped[0],
+            "not_applicable": skipped[0],
             "events": dict(labels),
             "result": exc.result,
             "false_alarm": spent[0],
         }
     return {
-        "status": "verified",
+        # No judged example at all is no evidence either way.
+        "status": VERIFIED if last else UNDECIDED,
         "examples": count,
+        "judged": count - skipped[0],
+        "not_applicable": skipped[0],
         "events": dict(labels),
         "result": last.get("result"),
         "case": last.get("case"),
@@ -123,8 +138,10 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
     Returns
     -------
     dict
-        ``status`` ("verified"/"falsified", in the statement's own sense),
-        ``examples``, ``events`` (regime label -> count), ``false_alarm``
+        ``status`` ("verified"/"falsified", in the statement's own sense;
+        "undecided" when every generated input was not applicable), ``examples``,
+        ``judged`` and ``not_applicable`` (how many inputs the check judged or
+        declared outside the statement), ``events`` (regime label -> count), ``false_alarm``
         (total budget spent on correct inputs), ``message``, ``observed``,
         ``bound``, ``counterexample`` and ``elapsed_seconds``.
     """
@@ -140,19 +157,30 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
     result = outcome["result"]
     status = outcome["status"]
     if entry.check_confirms_failure:  # the check demonstrates that the claim fails
+        # Falsified only by a judged demonstration (its case is the witness), never
+        # because the check never fired: with nothing judged the status stays undecided.
         status = {VERIFIED: FALSIFIED, FALSIFIED: VERIFIED}.get(status, status)
     data = result.to_dict() if result is not None else {}
     counterexample = data.get("counterexample")
     if status == FALSIFIED and counterexample is None:
-        # A demonstrated failure: the last case itself is the witness.
+        # A demonstrated failure: the last judged case itself is the witness.
         counterexample = {"case": repr(outcome.get("case"))[:1000], **data.get("observed", {})}
+    message = data.get("message", "")
+    if outcome["not_applicable"]:
+        message = (
+            f"{outcome['not_applicable']} of {outcome['examples']} generated inputs were not "
+            f"applicable (judged: {outcome['judged']})"
+            + (f"; last judged: {message}" if message else "")
+        )
     return {
         "statement": statement,
         "status": status,
         "examples": int(outcome["examples"]),
+        "judged": int(outcome["judged"]),
+        "not_applicable": int(outcome["not_applicable"]),
         "events": outcome["events"],
         "false_alarm": float(outcome["false_alarm"]),
-        "message": data.get("message", ""),
+        "message": message,
         "observed": data.get("observed", {}),
         "bound": data.get("bound", {}),
         "counterexample": counterexample,

@@ -91,6 +91,9 @@ def polynomials(
                 break
             p[j] -= min(p[j], excess)
         coefficients[tuple(p)] = coefficients.get(tuple(p), 0.0) + c
+    # Exact zeros dropped: a zero cubic term would make the polynomial look non-affine
+    # (Polynomial.degree counts it) while it is a constant.
+    coefficients = {k: c for k, c in coefficients.items() if c != 0.0} or {(0,) * dim: 0.0}
     event("family=polynomial")
     return Polynomial(coefficients)
 
@@ -159,9 +162,11 @@ def networks(
     h = draw(st.integers(1, max_hidden))
     activation = draw(st.sampled_from(tuple(activations)))
     elems = bounded_floats(-weight_bound, weight_bound)
-    W1 = draw(hnp.arrays(np.float64, (h, dim), elements=elems))
-    b1 = draw(hnp.arrays(np.float64, (h,), elements=elems))
-    W2 = draw(hnp.arrays(np.float64, (h,), elements=elems))
+    # Every weight drawn on its own: hnp.arrays' default fill repeats one drawn value
+    # over most entries, which made whole layers 0.0 or 1e-45 (a constant network).
+    W1 = draw(hnp.arrays(np.float64, (h, dim), elements=elems, fill=st.nothing()))
+    b1 = draw(hnp.arrays(np.float64, (h,), elements=elems, fill=st.nothing()))
+    W2 = draw(hnp.arrays(np.float64, (h,), elements=elems, fill=st.nothing()))
     b2 = draw(elems)
     event(f"family=network[{activation}]")
     return Network([W1, W2], [b1, np.array([b2])], activation, output)

@@ -36,7 +36,7 @@ def test_records_are_json_data():
     result = check_theorem1(F, X0, COV, n=500, seed=3)
     data = json.loads(json.dumps(result.to_dict()))
     assert data["statement"] == "theorem1" and data["status"] == "verified"
-    assert data["seed"] == 3 and data["false_alarm"] == 1e-6 and data["assertions"] == 3
+    assert data["seed"] == 3 and data["false_alarm"] == 1e-6 and data["assertions"] == 5
     assert "theorem1" in str(result) and "verified" in str(result)
 
 

@@ -127,3 +127,38 @@ def test_a_seeded_property_is_the_same_in_a_fresh_folder_and_a_used_one(tmp_path
         )
         outputs.append(run.stdout.strip().splitlines()[-1])
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+# -- each expected status reached for its reason ----------------------------------------------
+
+
+def test_the_step_statement_is_falsified_by_a_judged_demonstration():
+    out = suite.run_property("stein_step_function", seed=0, profile="dev")
+    assert out["status"] == "falsified"
+    assert out["judged"] >= 1 and out["judged"] + out["not_applicable"] == out["examples"]
+    # The witness is a demonstration the check judged: SG = 0 while C-LIME is not.
+    witness = out["counterexample"]
+    assert witness["disagreement"] > 0 and max(map(abs, witness["smoothgrad_n"])) == 0
+
+
+def test_a_step_statement_whose_check_never_fires_is_not_falsified(monkeypatch):
+    """Every generated input outside the statement (not_applicable): nothing was judged, so the
+    status is undecided, never 'falsified' by the flip of a demonstrated failure."""
+    from properties.strategies import cases
+
+    smooth = cases.ridge_functions
+    monkeypatch.setattr(
+        cases, "ridge_functions", lambda d, links=None, **kw: smooth(d, links=("probit",), **kw)
+    )
+    out = suite.run_property("stein_step_function", seed=0, profile="dev")
+    assert out["status"] == "undecided"
+    assert out["judged"] == 0 and out["not_applicable"] == out["examples"] >= 2
+    assert out["counterexample"] is None
+    assert "not applicable" in out["message"]
+
+
+def test_not_applicable_inputs_are_counted_not_taken_as_evidence():
+    out = suite.run_property("theorem1", seed=0, profile="dev")
+    assert out["status"] == "verified"
+    assert out["judged"] + out["not_applicable"] == out["examples"]
+    assert out["judged"] >= 1
