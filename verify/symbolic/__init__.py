@@ -14,10 +14,16 @@ prove_theorem1_generic, prove_lemma6, prove_kernel_lime, prove_linearity,
 prove_proportionality, prove_theorem2_published, prove_theorem2_sharp,
 prove_stein_step_function
     The other statements (see :mod:`verify.symbolic.proofs`).
-prove_all()
-    Every statement at cheap default sizes; a list of :class:`ProofRecord`.
+prove_all(classes="default")
+    Every statement (``"thorough"``: heavier classes too); a list of :class:`ProofRecord`.
 proved_polynomial_classes(max_d, max_k)
     Theorem 1 for every generic polynomial class (d, k), with timings.
+
+Soundness: a divergent Gaussian expectation raises :class:`NotIntegrable` (numeric
+parameters) or becomes an assumption of the proof (symbolic ones); floats are taken as
+the binary fractions they hold; "disproved" carries a certified witness; every
+expectation a proof used is recomputed by an independent route (``record.corroboration``)
+and a disagreement withdraws the verdict.
 
 Examples
 --------
@@ -38,7 +44,7 @@ from .engine import (
     second_moment_matrix,
     stein_side,
 )
-from .errors import ProofTimeout, UnsupportedExpression
+from .errors import IntegrabilityWarning, NotIntegrable, ProofTimeout, UnsupportedExpression
 from .params import symbolic_covariance, symbolic_mean
 from .proofs import (
     generic_polynomial,
@@ -59,6 +65,8 @@ from .special import Phi, phi
 
 __all__ = [
     "STATEMENT_IDS",
+    "IntegrabilityWarning",
+    "NotIntegrable",
     "Phi",
     "ProofRecord",
     "ProofTimeout",

@@ -356,8 +356,8 @@ def theorem1_proofs(
     symbolic w, b, mean and covariance; a Gaussian RBF in d = 1 with symbolic parameters;
     a two-bump RBF mixture in d = 2 (one singular precision) under a rational covariance.
     ``thorough`` adds the ridge functions for d = 3, 4, 5 (probit up to d = 4: d = 5 takes
-    longer than the per-proof budget) and an RBF in d = 2 with symbolic centre, weight,
-    precision, mean and covariance.
+    longer than the per-proof budget) and a two-bump RBF mixture in d = 2 with symbolic centres,
+    weights, precisions (PSD), mean and covariance.
     """
     thorough = check_classes(classes)
     recs = [prove_theorem1_generic(d, k, timeout=timeout) for d, k in generic_classes]
@@ -377,14 +377,14 @@ def theorem1_proofs(
             label = f"ridge function {link}(w'x + b), d={d}, symbolic w, b, mean, cov"
             recs.append(prove_equivalence(f, xs, timeout=timeout, function_class=label))
     if thorough:
-        xs, f = rbf_symbolic_2d(1)
+        xs, f = rbf_symbolic_2d(2)
         recs.append(
             prove_equivalence(
                 f,
                 xs,
                 timeout=timeout,
-                function_class="Gaussian RBF, d=2, symbolic centre, weight, precision "
-                "(PSD), mean and covariance",
+                function_class="RBF mixture, K=2, d=2, symbolic centres, weights, "
+                "precisions (PSD), mean and covariance",
             )
         )
     return recs
