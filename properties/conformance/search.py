@@ -154,7 +154,8 @@ def search(
                 if value is not None:
                     covered[label].add(int(value))
         except CheckTimeout as exc:
-            state["failure"] = (problem, exc)
+            if state["failure"] is None:  # a hang while shrinking keeps the failure found
+                state["failure"] = (problem, exc)
             raise _Abort() from None
         except (Finding, CheckFailure) as exc:
             outcome = exc
