@@ -12,6 +12,8 @@ adjacent seeds).
 
 from __future__ import annotations
 
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -273,3 +275,22 @@ def test_old_settings_still_work_and_dim_fixes_the_dimension():
     assert r.figures["dims"] == [5]
     with pytest.raises(ValueError, match="min_dim <= max_dim"):
         Settings(min_dim=4, max_dim=2)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM interrupts a hung call on POSIX")
+def test_every_call_of_a_search_is_bounded_by_the_time_limit():
+    # Hangs only from d = 3 on: the search meets such a problem, the call is cut at the
+    # limit, and the search ends there (a hang is not shrunk).
+    def hangs_in_high_d(f, x0, cov, n, seed):
+        if f.dim >= 3:
+            time.sleep(60)
+        return estimators.smoothgrad(f, x0, cov, n, seed)
+
+    e = Explainer(hangs_in_high_d, kind="gradient", covariance="full", stochastic=True)
+    start = time.perf_counter()
+    (r,) = check_explainer(
+        e, on_fail=None, settings=Settings(time_limit=0.5), checks=["check_linearity"]
+    )
+    assert time.perf_counter() - start < 20
+    assert r.status == "failed" and "timed out after 0.5 s" in r.message
+    assert int(r.figures["problem"].split(",")[0].removeprefix("d=")) >= 3
