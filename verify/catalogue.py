@@ -193,8 +193,10 @@ CATALOGUE: tuple[Statement, ...] = (
         reference="docs/math.md#proposition-2",
         expected=_HOLDS,
         open=(
-            "the empirical estimators on a shared sample: checked numerically to round-off",
-            "function classes beyond the proved ones: numeric evidence only",
+            "the expected explanations for function classes beyond the proved ones: numeric "
+            "evidence only",
+            "the empirical estimators for sample sizes and dimensions beyond those the symbolic "
+            "records name: checked numerically, to round-off",
         ),
         proofs=(f"{_ALG}:proposition2_proofs",),
         property="properties.theorems.algebra:PROPOSITION2",
@@ -227,9 +229,10 @@ CATALOGUE: tuple[Statement, ...] = (
         reference="docs/math.md#lemma-6",
         expected=_HOLDS,
         open=(
-            "sklearn's mapping Ridge(alpha) on n samples = lambda alpha / n: checked "
-            "numerically (exact agreement with scikit-learn when installed)",
-            "function classes beyond the proved ones: numeric evidence only",
+            "dimensions, function classes and sample sizes beyond those the symbolic records "
+            "name: numeric evidence only",
+            "scikit-learn's own Ridge(alpha) as implemented: compared numerically (exact "
+            "agreement expected when scikit-learn is installed), not derived",
         ),
         proofs=(f"{_RK}:lemma6_proofs",),
         property="properties.theorems.ridge_kernel:LEMMA6",

@@ -128,10 +128,10 @@ def test_theorem1_says_what_was_proved_verified_and_left_open(full_run):
     proved = s["scope"]["proved"]
     generic = [p for p in proved if p["class"].startswith("generic polynomial")]
     assert len(generic) == 25 and all(p["assumptions"] for p in proved)
-    assert s["headline"].startswith("proved for polynomials (d ≤ 5, k ≤ 5), ridge functions")
+    assert s["headline"].startswith("proved for polynomials (d ≤ 5, k ≤ 5); ridge functions")
     (v,) = s["scope"]["verified"]
     assert v["examples"] > 0 and v["false_alarm"] > 0 and v["regimes"]
-    assert "networks" in v["families"] and "verified on" in s["headline"]
+    assert "networks" in v["families"] and ". Verified on" in s["headline"]
     assert s["scope"]["open"] == list(STATEMENTS["theorem1"].open)
 
 

@@ -13,8 +13,8 @@ separately:
   without a counterexample, a "verified" record on no example);
 * ``open``: what the catalogue declares the run cannot show;
 
-and a ``headline`` that says what holds ("proved for polynomials (d ≤ 5, k ≤ 5),
-ridge functions (...); verified on 20 generated inputs (networks, ...)").
+and a ``headline`` that says what holds ("proved for polynomials (d ≤ 5, k ≤ 5);
+ridge functions (...). Verified on 20 generated inputs (networks, ...)").
 """
 
 from __future__ import annotations
@@ -244,12 +244,12 @@ def headline(status: str, scope: dict[str, Any]) -> str:
         return "falsified by " + " and ".join(found)
     parts = []
     if scope["proved"]:
-        parts.append("proved for " + ", ".join(proof_groups(p["class"] for p in scope["proved"])))
+        parts.append("proved for " + "; ".join(proof_groups(p["class"] for p in scope["proved"])))
     if scope["verified"]:
         parts.append(_verified_phrase(scope["verified"]))
     if not parts:
         return "undecided: no proof and no numeric verification"
-    return "; ".join(parts)
+    return ". ".join(p[0].upper() + p[1:] if i else p for i, p in enumerate(parts))
 
 
 def statement_entry(statement: Statement, records: list[dict], ran: bool) -> dict[str, Any]:
