@@ -42,4 +42,4 @@ def test_default_replication(tmp_path, record_property):
         assert data["model"]["test_accuracy"] > 0.9
         claims = [r for r in results["records"] if r["id"].startswith(f"replicate/{name}/")]
         assert len(claims) == 5
-    assert sum(key in results["figures"] for key, _, _ in FIGURES.values()) == 15
+    assert sum(key in results["figures"] for key, _, _ in FIGURES.values()) == 18

@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import t as student_t
 
 from verify import closed_form, estimators
-from verify.app.replicate import experiments
+from verify.app.replicate import experiments, groups, sweep
 from verify.app.replicate.estimates import nested_estimates
 from verify.functions import Network, Polynomial, RidgeFunction
 from verify.statistics import DEFAULT_FALSE_ALARM, normal_quantile
@@ -79,10 +79,50 @@ def test_linear_model_has_zero_distance_and_perfect_robustness():
 def test_group_standard_error_is_that_of_group_means():
     values = np.arange(24, dtype=float).reshape(1, 24) ** 1.5
     parts = np.array_split(np.arange(24), 4)
-    mean, se = experiments._group_summary(values, parts)
+    out = groups.summarise(values, parts)
     means = np.array([values[0, p].mean() for p in parts])
-    assert mean[0] == pytest.approx(values.mean())
-    assert se[0] == pytest.approx(means.std(ddof=1) / 2)
+    assert out["mean"][0] == pytest.approx(values.mean())
+    assert out["se"][0] == pytest.approx(means.std(ddof=1) / 2)
+    np.testing.assert_allclose(np.array(out["groups"])[:, 0], means)
+
+
+def test_paired_ratio_standard_error_by_the_delta_method():
+    """The ratio of two group-mean curves: its delta-method standard error against the
+    spread of the ratio over many independent repetitions of the groups."""
+    rng = np.random.default_rng(5)
+    G, reps = 32, 4000
+    w = np.full(G, 1 / G)
+    level = rng.uniform(0.5, 2.0, size=G)  # heterogeneous groups, shared by both curves
+    ratios, ses = [], []
+    for _ in range(reps):
+        den = level * (1 + 0.05 * rng.standard_normal(G))
+        num = 1.3 * level * (1 + 0.05 * rng.standard_normal(G))
+        r, psi = groups.ratio(num, den, w)
+        ratios.append(r)
+        ses.append(groups.group_standard_error(psi, w))
+    assert np.mean(ses) == pytest.approx(np.std(ratios), rel=0.1)
+    # The shared level cancels: the unpaired standard error would be several times larger.
+    unpaired = 1.3 * np.hypot(np.std(level) / np.mean(level), np.std(level) / np.mean(level))
+    assert np.mean(ses) < unpaired / np.sqrt(G) / 3
+
+
+def test_robustness_curve_matches_the_full_experiment_on_the_same_noise():
+    """The sweep's SmoothGrad-only curve is Figure 3's SmoothGrad curve (same design)."""
+    f = RidgeFunction([1.0, -2.0, 0.5], 0.2, "logistic")
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(6, 3))
+    nb = experiments.neighbours(X, 0.01, 3, rng)
+    full = experiments.explanation_curves(f, X, nb, 0.1, (10, 50), 3, np.random.default_rng(9))
+    alone = sweep.robustness_curve(f, X, nb, 0.1, (10, 50), 3, np.random.default_rng(9))
+    # The first group draws the same perturbations in both (the full experiment then draws
+    # C-LIME's independent ones, so later groups differ): identical group means.
+    np.testing.assert_allclose(
+        alone["robustness_sg"]["groups"][0], full["robustness_sg"]["groups"][0], rtol=1e-12
+    )
+    assert alone["sweep_only"] and alone["group_sizes"] == [2, 2, 2]
+    assert sweep.sweep_points(100, None, rng).size == 100
+    picked = sweep.sweep_points(100, 10, rng)
+    assert picked.size == 10 and np.all(np.diff(picked) > 0)
 
 
 def test_trace_of_gradient_covariance_for_a_quadratic():
@@ -138,4 +178,8 @@ def test_sizes_are_validated():
         experiments.sizes_for("ci", grid=(10, 5))
     with pytest.raises(InputError, match="positive"):
         experiments.ReplicationSettings(sigma=-1.0)
+    with pytest.raises(InputError, match="positive"):
+        experiments.ReplicationSettings(saturation_sigmas=(0.0,))
+    with pytest.raises(InputError, match="sweep_points"):
+        experiments.sizes_for("ci", sweep_points=1)
     assert experiments.sizes_for("unknown-profile") == experiments.SIZES["ci"]

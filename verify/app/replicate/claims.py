@@ -287,6 +287,11 @@ def check_saturation(data: dict, th: Thresholds = DEFAULT_THRESHOLDS) -> ClaimRe
     """
     grid = np.asarray(data["n"])
     row = _saturation(data["configs"][data["default"]], grid, th)
+    measured = (
+        f"R(n) / R({grid[-1]}) at n = {row['n']}: {', '.join(f'{v:.3g}' for v in row['ratios'])}"
+        if row["n"]
+        else f"nothing to compare: the grid ends at n = {grid[-1]}, before the claim's limit"
+    )
     sweep = saturation_sweep(data, th)
     verdicts = ", ".join(f"{r['sigma']:g}: {r['status']}" for r in sweep["rows"])
     b = sweep["boundary"]
@@ -299,9 +304,9 @@ def check_saturation(data: dict, th: Thresholds = DEFAULT_THRESHOLDS) -> ClaimRe
     return _result(
         "smoothgrad_saturates_200",
         row["holds"],
-        f"R(n) / R({grid[-1]}) at n = {row['n']}: {', '.join(f'{v:.3g}' for v in row['ratios'])} "
-        f"(claim: <= {1 + th.saturation_tolerance:g} from about {th.saturation_n} on, admitted "
-        f"up to {th.about_factor * th.saturation_n:g}; sigma = {row['sigma']:g}){where}",
+        f"{measured} (claim: <= {1 + th.saturation_tolerance:g} from about {th.saturation_n} "
+        f"on, admitted up to {th.about_factor * th.saturation_n:g}; sigma = {row['sigma']:g})"
+        f"{where}",
         row["margins_se"],
         row["points"],
         th,
