@@ -66,7 +66,7 @@ def test_batched_estimator_speed(benchmark, model, estimator, noise):
 
 # (points, samples per point, chunk_size): one point's samples split into blocks (the
 # streamed sums), and whole points per block.
-LAYOUTS = {"samples": (1, 200_000, 2**14), "points": (POINTS, SAMPLES, 2 * SAMPLES)}
+LAYOUTS = {"samples": (1, 200_000, 2**14), "points": (POINTS, SAMPLES, 10 * SAMPLES)}
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
