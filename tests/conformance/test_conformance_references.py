@@ -17,9 +17,12 @@ from properties import check_explainer, explainer_checks, parametrize_with_check
 from properties.conformance.references import references
 
 REFERENCES = references()
+# The default run leaves out the mean-loss ridge reference (its fits cost ten times the
+# others'); the slow experiment below runs every reference at 40 seeds.
+QUICK = [e for e in REFERENCES if e.ridge_lambda is None]
 
 
-@parametrize_with_checks(REFERENCES)
+@parametrize_with_checks(QUICK)
 def test_reference_passes(explainer, check):
     check(explainer)
 
