@@ -63,6 +63,7 @@ _FAILS_ABS = {
     "check_anisotropic_covariance": "abs=True: E|grad f|",
     "check_correlated_covariance": "abs=True: E|grad f|",
     "check_small_sigma_limit": "abs=True: |grad f(x0)|",
+    "check_lipschitz_bound": "abs=True: E|grad f| is not bounded like E[grad f]",
 }
 _FAILS_NT_TYPE = {
     "smoothgrad_sq": {
@@ -77,6 +78,7 @@ _FAILS_NT_TYPE = {
         "check_rate": "nt_type='smoothgrad_sq': another limit (a bias)",
         "check_anisotropic_covariance": "nt_type='smoothgrad_sq': E[(grad f)^2]",
         "check_sign_and_scale": "nt_type='smoothgrad_sq': E[(grad f)^2] >= 0",
+        "check_lipschitz_bound": "nt_type='smoothgrad_sq': not bounded like E[grad f]",
     },
     "vargrad": {
         "check_proportionality_affine": "nt_type='vargrad': the gradient of an affine f "
@@ -91,6 +93,7 @@ _FAILS_NT_TYPE = {
         "check_rate": "nt_type='vargrad': another limit (a bias)",
         "check_anisotropic_covariance": "nt_type='vargrad': Var[grad f]",
         "check_sign_and_scale": "nt_type='vargrad': Var[grad f] >= 0",
+        "check_lipschitz_bound": "nt_type='vargrad': not bounded like E[grad f]",
     },
 }
 _FAILS_FIXED_STDEVS = {
@@ -101,6 +104,7 @@ _FAILS_FIXED_STDEVS = {
     "check_correlated_covariance": "stdevs is a fixed float: no correlation",
     "check_sign_and_scale": "stdevs is a fixed float: the noise std ignores cov",
     "check_scale_equivariance": "stdevs is a fixed float: it does not scale with the inputs",
+    "check_lipschitz_bound": "stdevs is a fixed float: not the declared smoothing",
 }
 _FAILS_NT_SAMPLES = {
     "check_rate": "nt_samples is fixed: n is ignored, so the error does not shrink with n",

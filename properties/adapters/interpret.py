@@ -51,7 +51,8 @@ in the returned explainer's ``expected_failed_checks`` (measured on the battery)
   and the exact identities that share a seed between calls;
 * ``num_samples`` given: ``check_rate`` (n is ignored);
 * ``to_raw_units=False`` (interpret's scores as they are):
-  ``check_sign_and_scale`` ("coefficients left in standardised units");
+  ``check_proportionality_affine`` and ``check_sign_and_scale`` ("coefficients
+  left in standardised units");
 * ``feature_selection='auto'`` with ``num_features`` < d: truncation, caught by
   ``check_linearity`` (the kept features depend on f) once d > num_features
   (``Settings(dim=12)`` for lime's num_features=10; the battery's default d = 3
@@ -98,6 +99,7 @@ _FAILS_DISCRETIZE = {
     "check_translation_equivariance": "discretize_continuous=True: bins from the training data",
     "check_convergence": "discretize_continuous=True: another quantity",
     "check_rate": "discretize_continuous=True: another quantity (a bias)",
+    "check_lipschitz_bound": "discretize_continuous=True: another quantity",
     "check_anisotropic_covariance": "discretize_continuous=True: another quantity",
     "check_sign_and_scale": "discretize_continuous=True: another quantity",
 }
@@ -111,6 +113,10 @@ _FAILS_AROUND_MEAN = {
     "training mean",
     "check_proportionality_single_index": "sample_around_instance=False: samples around "
     "the training mean",
+    "check_proportionality_affine": "sample_around_instance=False: the kernel weights depend "
+    "on the distance to x0 of samples drawn elsewhere",
+    "check_sign_and_scale": "sample_around_instance=False: samples around the training mean",
+    "check_lipschitz_bound": "sample_around_instance=False: the neighbourhood does not follow x0",
 }
 _FAILS_GLOBAL_RNG = {
     "check_seed_reproducibility": "random_state=None: lime draws from numpy's global "
@@ -119,6 +125,10 @@ _FAILS_GLOBAL_RNG = {
     "check_translation_equivariance": "random_state=None: calls sharing a seed do not share "
     "the noise",
     "check_scale_equivariance": "random_state=None: calls sharing a seed do not share the noise",
+    "check_repeated_calls": "random_state=None: the global generator carries state from one "
+    "call to the next",
+    "check_output_contract": "random_state=None: calls with the same seed (float32 and float64 "
+    "copies of one input) do not share the noise",
 }
 _FAILS_NUM_SAMPLES = {
     "check_rate": "num_samples is fixed: n is ignored, so the error does not shrink with n",
@@ -134,6 +144,7 @@ _FAILS_STANDARDISED = {
     "check_rate": "to_raw_units=False: standardised slopes (a bias)",
     "check_proportionality_affine": "to_raw_units=False: s w, not w",
     "check_proportionality_single_index": "to_raw_units=False: s_j w_j, not a multiple of w",
+    "check_lipschitz_bound": "to_raw_units=False: standardised slopes, s T",
 }
 _FAILS_TRUNCATION = {
     "check_linearity": "feature selection keeping num_features < d features: the kept "

@@ -25,13 +25,15 @@ call_model_args=None, stdev_spread=.15, nsamples=25, magnitude=True)``
 
 How the adapter makes it estimate T(x0, cov) = E[grad f(x)], x ~ N(x0, cov)
 (its defaults): ``magnitude=False``, ``nsamples=n`` and whitening around an
-anchor, as for zennit: ``x_value`` is a = (1, 0, ..., 0) (range 1, so
-``stdev_spread=1.0`` is unit noise), the callback evaluates g(u) = f(x0 + L (u - a))
-and returns grad_u g = L^T grad f, and T = L^{-T} mask (cov = L L^T, any
-covariance; d = 1 has no range and is refused). ``x_value`` holds ``copies``
-rows of the anchor (saliency accepts any array: every entry gets its own noise
-and the range is still 1), ``nsamples = n / copies``, and the rows of the mask
-are averaged: n noisy gradients in n / copies callback calls. With ``magnitude=True`` the
+anchor, as for zennit: ``x_value`` is the anchor (v, t) = (0, ..., 0, 1) with t a
+dummy feature that f ignores (range 1 whatever x0 and d are, so
+``stdev_spread=1.0`` is unit noise), the callback evaluates g(v, t) = f(x0 + L v)
+and returns (L^T grad f, 0), and T = L^{-T} mask_v (cov = L L^T, any covariance;
+the dummy's attribution is dropped). ``x_value`` holds copies of the anchor
+(saliency accepts any array: every entry gets its own noise and the range is
+still 1): with n = q copies + r (up to 200 copies), one call with ``copies``
+rows and ``nsamples=q`` and one with r rows and ``nsamples=1``, the masks
+pooled: exactly n noisy gradients in about n / 200 callback calls. With ``magnitude=True`` the
 whitened mask E[(L^T grad f)^2] is divided by diag(L)^2, which is E[(grad f)^2]
 per feature for a diagonal cov; a correlated one is refused (and
 ``covariance='diagonal'`` declared).
@@ -73,6 +75,8 @@ LIBRARY_DEFAULTS: dict[str, Any] = {"stdev_spread": 0.15, "nsamples": 25, "magni
 _MAX_COPIES = 200
 
 _FAILS_STDEV_SPREAD = {
+    "check_seed_sensitivity": "an x0 whose features are all equal (d = 1, x0 = 0) has range 0: "
+    "no noise at all, the same answer for every seed",
     "check_small_sigma_limit": "saliency's noise std is stdev_spread x (max x0 - min x0), "
     "not the declared covariance",
     "check_translation_equivariance": "the noise scale follows the range of x0, which a "
@@ -98,6 +102,7 @@ _FAILS_MAGNITUDE = {
     "check_rate": "magnitude=True: E[(grad f)^2] is another limit, a bias that does not shrink",
     "check_anisotropic_covariance": "magnitude=True: E[(grad f)^2], not E[grad f]",
     "check_sign_and_scale": "magnitude=True: E[(grad f)^2] >= 0, not E[grad f]",
+    "check_lipschitz_bound": "magnitude=True: squared gradients are not bounded like E[grad f]",
 }
 
 
@@ -122,11 +127,6 @@ def _validated(f: Any, x0: Any, cov: Any, n: Any, seed: Any) -> tuple[Any, ...]:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError(f"seed must be a non-negative int, got {seed!r}")
     return points[0], cov, int(n), int(seed)
-
-
-def _auto_copies(n: int) -> int:
-    """The largest divisor of n that is at most _MAX_COPIES."""
-    return max(b for b in range(1, min(n, _MAX_COPIES) + 1) if n % b == 0)
 
 
 def saliency_smoothgrad(
@@ -155,8 +155,8 @@ def saliency_smoothgrad(
         (saliency's default) averages squared gradients.
     copies : int, optional
         Rows of one ``x_value`` (copies of the input, each with its own noise;
-        their masks are averaged); default: the largest divisor of n up to 200
-        when nsamples is the adapter's, else 1.
+        their masks are pooled); default: up to 200 when nsamples is the
+        adapter's, else 1.
     name : str, optional
     **saliency_kwargs
         Passed to ``GetSmoothedMask`` (``call_model_args`` is the adapter's).
@@ -180,58 +180,59 @@ def saliency_smoothgrad(
         raise InputError("call_model_args is the adapter's (it carries f, x0 and cov)")
 
     def call_model(x_batch: Any, call_model_args: Any = None, expected_keys: Any = None) -> Any:
-        f, x0, chol, anchor = call_model_args
+        f, x0, chol = call_model_args
         z = np.asarray(x_batch, dtype=float)
         rows = z.reshape(-1, z.shape[-1])
         if chol is None:
             grad = f.gradient(rows)
         else:
-            grad = f.gradient(x0 + (rows - anchor) @ chol.T) @ chol  # grad_u = L^T grad_x
+            # (v, t) -> f(x0 + L v): grad_v = L^T grad_x, and the dummy feature t has none
+            d = len(x0)
+            grad = f.gradient(x0 + rows[:, :d] @ chol.T) @ chol
+            grad = np.hstack([grad, np.zeros((len(rows), 1))])
         return {key: grad.reshape(z.shape)}
 
     def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
         x0, cov, n, seed = _validated(f, x0, cov, n, seed)
         d = f.dim
         if stdev_spread is None:
-            if d < 2:
-                raise InputError(
-                    "saliency scales its noise by the input's range (max - min), which is 0 "
-                    "for a single feature: d >= 2 is needed"
-                )
             chol = np.linalg.cholesky(cov)
-            anchor = np.zeros(d)
-            anchor[0] = 1.0  # range 1: stdev_spread 1.0 is unit noise
-            x_value, spread = anchor.copy(), 1.0
+            x_value = np.zeros(d + 1)
+            x_value[d] = 1.0  # the dummy feature: range 1, so stdev_spread 1.0 is unit noise
+            spread = 1.0
         else:
-            chol, anchor, x_value, spread = None, None, x0.copy(), float(stdev_spread)
-        if copies is not None:
-            rows = int(copies)
-        elif nsamples is None:
-            rows = _auto_copies(n)
+            chol, x_value, spread = None, x0.copy(), float(stdev_spread)
+        if nsamples is None:
+            # Exactly n noisy gradients: `rows` copies with q each, then r copies with one.
+            rows = min(n, int(copies) if copies is not None else _MAX_COPIES)
+            q, r = divmod(n, rows)
+            plan = [(k, m) for k, m in ((rows, q), (r, 1)) if k > 0]
         else:
-            rows = 1
-        if nsamples is None and n % rows:
-            raise InputError(f"copies={rows} must divide n = {n}")
-        draws = n // rows if nsamples is None else int(nsamples)
+            plan = [(int(copies) if copies is not None else 1, int(nsamples))]
         state = np.random.get_state()  # noqa: NPY002 (saliency draws from the global RNG)
+        total, count = 0.0, 0
         try:
             np.random.seed(seed)  # noqa: NPY002
-            mask = gradients.GradientSaliency().GetSmoothedMask(
-                np.tile(x_value, (rows, 1)),
-                call_model,
-                call_model_args=(f, x0, chol, anchor),
-                stdev_spread=spread,
-                nsamples=draws,
-                magnitude=magnitude,
-                **saliency_kwargs,
-            )
+            for rows, draws in plan:
+                mask = gradients.GradientSaliency().GetSmoothedMask(
+                    np.tile(x_value, (rows, 1)),
+                    call_model,
+                    call_model_args=(f, x0, chol),
+                    stdev_spread=spread,
+                    nsamples=draws,
+                    magnitude=magnitude,
+                    **saliency_kwargs,
+                )
+                total = total + np.asarray(mask, dtype=float).sum(axis=0) * draws
+                count += rows * draws
         finally:
             np.random.set_state(state)  # noqa: NPY002
-        out = np.asarray(mask, dtype=float).mean(axis=0)
+        out = total / count
         if chol is None:
             return out
+        out = out[:d]  # drop the dummy feature
         if not magnitude:
-            return solve_triangular(chol.T, out, lower=False)  # T = L^{-T} mask_u
+            return solve_triangular(chol.T, out, lower=False)  # T = L^{-T} mask_v
         # Squared whitened gradients (L^T grad f)^2 map back to raw units only for a
         # diagonal L: E[(s_j df/dx_j)^2] / s_j^2 = E[(df/dx_j)^2].
         if np.any(chol != np.diag(np.diag(chol))):

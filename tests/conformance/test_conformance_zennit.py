@@ -25,6 +25,17 @@ from properties.adapters.zennit import LIBRARY_DEFAULTS, zennit_smoothgrad  # no
 from properties.conformance import Settings, check_explainer  # noqa: E402
 
 QUICK = Settings(replicates=12, n_convergence=1000, n_rate=(40, 2000))
+# The default run checks the contract and the exact identities plus one closed-form
+# check; the whole battery runs under -m slow.
+FAST = [
+    "check_output_contract",
+    "check_seed_reproducibility",
+    "check_proportionality_affine",
+    "check_linearity",
+    "check_translation_equivariance",
+    "check_scale_equivariance",
+    "check_sign_and_scale",
+]
 
 
 def _failed(results):
@@ -57,13 +68,14 @@ class _Cubic:
         return np.atleast_2d(x) ** 2
 
 
-def test_configured_zennit_passes_the_battery():
+def test_configured_zennit_passes_the_fast_checks():
     e = zennit_smoothgrad()
     assert e.expected_failed_checks == {}
     assert (e.kind, e.covariance, e.precision) == ("gradient", "full", "float64")
-    results = check_explainer(e, on_fail=None, settings=QUICK)
-    assert not _failed(results)
-    assert sum(r.status == "passed" for r in results) == 17
+    results = check_explainer(
+        e, on_fail=None, settings=QUICK, checks=[*FAST, "check_small_sigma_limit"]
+    )
+    assert [r.status for r in results] == ["passed"] * (len(FAST) + 1)
 
 
 def test_noise_std_is_noise_level_times_the_range_of_the_input():
@@ -88,8 +100,8 @@ def test_one_sample_in_n_iter_is_noise_free_and_debias_removes_it():
     sg = np.cos(m) * np.exp(-(s**2) * (w @ w) / 2) * w
     g0 = np.cos(m) * w
     zennit_raw, zennit_debiased = zennit_smoothgrad(debias=False), zennit_smoothgrad()
-    raw = np.array([zennit_raw(f, x0, cov, 2, k) for k in range(400)])
-    fixed = np.array([zennit_debiased(f, x0, cov, 1, k) for k in range(400)])
+    raw = np.array([zennit_raw(f, x0, cov, 2, k) for k in range(300)])
+    fixed = np.array([zennit_debiased(f, x0, cov, 1, k) for k in range(300)])
     se_raw = raw.std(axis=0, ddof=1) / np.sqrt(len(raw))
     se_fixed = fixed.std(axis=0, ddof=1) / np.sqrt(len(fixed))
     assert np.all(np.abs(raw.mean(axis=0) - (sg + g0) / 2) < 5 * se_raw)
@@ -121,26 +133,16 @@ def test_noise_level_fails_the_checks_naming_the_noise_scale():
     e = zennit_smoothgrad(noise_level=0.1)
     assert "check_small_sigma_limit" in e.expected_failed_checks
     results = check_explainer(
-        e,
-        on_fail=None,
-        settings=QUICK,
-        seed=1,
-        checks=["check_small_sigma_limit", "check_anisotropic_covariance"],
+        e, on_fail=None, settings=QUICK, seed=1, checks=["check_small_sigma_limit"]
     )
-    failed = _failed(results)
-    assert "not scaled by the covariance" in failed["check_small_sigma_limit"]
-    assert "not drawn with the covariance's factor" in failed["check_anisotropic_covariance"]
+    assert "not scaled by the covariance" in _failed(results)["check_small_sigma_limit"]
 
 
 def test_fixed_n_iter_fails_rate_only():
     e = zennit_smoothgrad(n_iter=20)
     assert set(e.expected_failed_checks) == {"check_rate"}
-    results = check_explainer(
-        e, on_fail=None, settings=QUICK, checks=["check_rate", "check_convergence"]
-    )
-    failed = _failed(results)
-    assert set(failed) == {"check_rate"}
-    assert "n silently capped" in failed["check_rate"]
+    results = check_explainer(e, on_fail=None, settings=QUICK, checks=["check_rate"])
+    assert "n silently capped" in _failed(results)["check_rate"]
 
 
 def test_default_attr_output_fails_linearity():
@@ -156,14 +158,18 @@ def test_default_attr_output_fails_linearity():
     assert "check_proportionality_affine" in failed
 
 
-def test_library_defaults_fail_only_their_declared_checks():
+def test_library_defaults_fail_their_declared_checks():
     e = zennit_smoothgrad(**LIBRARY_DEFAULTS)
-    declared = e.expected_failed_checks
-    assert {"check_small_sigma_limit", "check_rate", "check_linearity"} <= set(declared)
-    # Raises if a check fails that is not declared.
-    results = check_explainer(e, expected_failed_checks=declared, on_fail="raise", settings=QUICK)
-    xfail = {r.name for r in results if r.status == "xfail"}
-    assert {"check_small_sigma_limit", "check_rate", "check_linearity"} <= xfail
+    named = ["check_small_sigma_limit", "check_rate", "check_linearity"]
+    results = check_explainer(
+        e,
+        expected_failed_checks=e.expected_failed_checks,
+        on_fail="raise",
+        settings=QUICK,
+        seed=1,
+        checks=named,
+    )
+    assert [r.status for r in results] == ["xfail"] * 3
 
 
 def test_missing_client_raises_import_error_with_install_hint(monkeypatch):
@@ -177,7 +183,7 @@ def test_missing_client_raises_import_error_with_install_hint(monkeypatch):
 @pytest.mark.slow
 def test_configured_zennit_passes_the_full_battery_over_seeds():
     failures = []
-    for seed in range(5):
+    for seed in range(2):
         for r in check_explainer(zennit_smoothgrad(), on_fail=None, seed=seed):
             if r.status == "failed":
                 failures.append((seed, r.message[:300]))
@@ -185,9 +191,9 @@ def test_configured_zennit_passes_the_full_battery_over_seeds():
 
 
 @pytest.mark.slow
-def test_library_defaults_fail_only_their_declared_checks_at_full_size():
+def test_library_defaults_fail_only_their_declared_checks_over_the_battery():
     e = zennit_smoothgrad(**LIBRARY_DEFAULTS)
-    for seed in range(3):
+    for seed in range(2):
         check_explainer(
             e, expected_failed_checks=e.expected_failed_checks, on_fail="raise", seed=seed
         )
