@@ -3,17 +3,30 @@
 * :func:`captum_smoothgrad`  captum ``NoiseTunnel(Saliency)`` SmoothGrad, full covariance;
 * :func:`captum_limebase`    captum ``LimeBase`` configured as C-LIME;
 * :func:`captum_lime`        captum ``Lime`` with its defaults (a negative control);
-* :func:`lime_tabular`       lime's ``LimeTabularExplainer`` on continuous features.
+* :func:`lime_tabular`       lime's ``LimeTabularExplainer`` on continuous features;
+* :func:`zennit_smoothgrad`  zennit's ``SmoothGrad`` attributor (torch);
+* :func:`saliency_smoothgrad` PAIR's ``saliency`` core ``GetSmoothedMask`` (numpy);
+* :func:`interpret_lime_tabular` InterpretML's ``LimeTabular`` (which wraps lime).
 
-Each is imported only when used; a missing client raises ImportError with
-the install hint (``pip install 'xai-verify[captum]'`` / ``'xai-verify[lime]'``).
+Each is imported only when used; a missing client raises ImportError with the
+install hint (``pip install 'xai-verify[<client>]'``). Each returned Explainer
+carries ``expected_failed_checks`` (empty when the configuration conforms), and
+each module a ``LIBRARY_DEFAULTS`` dict that reproduces the library's own defaults.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["captum_lime", "captum_limebase", "captum_smoothgrad", "lime_tabular"]
+__all__ = [
+    "captum_lime",
+    "captum_limebase",
+    "captum_smoothgrad",
+    "interpret_lime_tabular",
+    "lime_tabular",
+    "saliency_smoothgrad",
+    "zennit_smoothgrad",
+]
 
 
 def captum_smoothgrad(**kwargs: Any) -> Any:
@@ -40,5 +53,31 @@ def lime_tabular(**kwargs: Any) -> Any:
     return make(**kwargs)
 
 
-for _f in (captum_smoothgrad, captum_limebase, captum_lime, lime_tabular):
+def zennit_smoothgrad(**kwargs: Any) -> Any:
+    from .zennit import zennit_smoothgrad as make
+
+    return make(**kwargs)
+
+
+def saliency_smoothgrad(**kwargs: Any) -> Any:
+    from .saliency import saliency_smoothgrad as make
+
+    return make(**kwargs)
+
+
+def interpret_lime_tabular(**kwargs: Any) -> Any:
+    from .interpret import interpret_lime_tabular as make
+
+    return make(**kwargs)
+
+
+for _f in (
+    captum_smoothgrad,
+    captum_limebase,
+    captum_lime,
+    lime_tabular,
+    zennit_smoothgrad,
+    saliency_smoothgrad,
+    interpret_lime_tabular,
+):
     _f.__doc__ = f"Lazy front for :func:`properties.adapters.{_f.__name__}` (see its module)."
