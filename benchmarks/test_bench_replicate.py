@@ -18,6 +18,7 @@ import pytest
 
 from verify import estimators
 from verify.app.replicate.experiments import explanation_curves, neighbours, single_threaded_blas
+from verify.app.replicate.sweep import robustness_curve
 from verify.functions import Network
 
 POINTS, NEIGHBOURS, SIGMA = 48, 10, 0.1  # 4 groups of 12, as the simulated run
@@ -76,5 +77,31 @@ def test_vectorised_experiment_vs_loop(benchmark, dim):
             "vectorised_seconds": vectorised,
             "loop_seconds": loop,
             "speedup_vs_loop": loop / vectorised,
+        }
+    )
+
+
+@pytest.mark.parametrize("dim", [2, 30])
+def test_saturation_sweep_point_vs_full_configuration(benchmark, dim):
+    """What one extra sigma of the saturation sweep costs: SmoothGrad's robustness curve
+    alone (:func:`verify.app.replicate.sweep.robustness_curve`) against the full Figures 2-3
+    experiment on the same points, measured in the same run. ``extra_info`` has the ratio."""
+    f = Network.random(dim, (10, 10), "elu", "sigmoid", seed=0)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(POINTS, dim))
+    nbrs = neighbours(X, 0.01, NEIGHBOURS, rng)
+    with single_threaded_blas():
+        benchmark(lambda: robustness_curve(f, X, nbrs, SIGMA, GRID, 4, np.random.default_rng(2)))
+        alone = benchmark.stats.stats.min
+        start = time.perf_counter()
+        explanation_curves(f, X, nbrs, SIGMA, GRID, 4, np.random.default_rng(2))
+        full = time.perf_counter() - start
+    benchmark.extra_info.update(
+        {
+            "points": POINTS,
+            "dim": dim,
+            "sweep_point_seconds": alone,
+            "full_configuration_seconds": full,
+            "fraction_of_full": alone / full,
         }
     )
