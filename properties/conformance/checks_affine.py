@@ -243,6 +243,8 @@ def check_small_sigma_limit(
 ) -> dict[str, Any]:
     """SmoothGrad under eps^2 cov tends to grad f(x0) as eps -> 0 (gradient explainers).
 
+    eps is drawn from 1e-6 to 1e-3, and raised where the noise would fall below
+    10^4 eps_p max(1, |x0|) (what x0 + z can resolve in the declared precision).
     Bound: ||SG_n - grad f(x0)|| <= H max_i ||z_i|| + rounding, H >= sup ||Hess f||,
     and by Gaussian norm concentration max_i ||z_i|| <= eps sqrt(lambda_max) (sqrt(d) +
     sqrt(2 ln(3 n / alpha))) for all draws of the three calls with probability >=
@@ -259,6 +261,10 @@ def check_small_sigma_limit(
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
         eps = case.extras["epsilon"]
+        # Noise far above the rounding of x0 in the declared precision: smaller noise is
+        # below what x0 + z can resolve, and an explainer may rightly refuse it.
+        resolvable = 1e4 * explainer.eps * max(1.0, float(np.max(np.abs(case.x0))))
+        eps = max(eps, resolvable / float(np.sqrt(np.linalg.eigvalsh(case.cov)[0])))
         cov = eps**2 * case.cov
         grad = case.f.gradient(case.x0)
         hess = P.hessian_bound(case.extras["local"])
