@@ -1,4 +1,4 @@
-"""The ``verify`` command: ``verify run``, ``check``, ``replicate``, ``compare``.
+"""The ``verify`` command: ``verify run``, ``check``, ``clients``, ``replicate``, ``compare``.
 
 This module is the parser; :mod:`verify.app.commands` does the work.
 
@@ -14,11 +14,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .ecosystem import LIBRARIES
 from .tasks import SECTIONS
 
 __all__ = ["build_parser", "main"]
 
 PROFILES = ("dev", "ci", "thorough")
+LIBRARY_NAMES = tuple(lib.name for lib in LIBRARIES)
 
 
 def _seconds(text: str) -> float:
@@ -114,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--clients",
         action="store_true",
-        help="also check captum's SmoothGrad and LimeBase and lime's LimeTabularExplainer "
-        "(needs the captum and lime extras)",
+        help="also check every installed client library (captum, lime, zennit, saliency, "
+        "interpret), each in the configuration that estimates the closed form and with its "
+        "own defaults; those not installed are named with their install hint",
     )
     _add_time_limit(run, "an explainer or client under --explainer / --clients")
     check = sub.add_parser(
@@ -143,6 +146,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_time_limit(check, "the explainer")
     _add_run_options(check)
+    clients = sub.add_parser(
+        "clients",
+        help="check every installed client library; print the ecosystem table",
+        description="Run the conformance battery on every installed client library (captum, "
+        "lime, zennit, saliency, interpret), each in the configuration that estimates the "
+        "closed form and with the library's own defaults (whose known failures the adapter "
+        "declares: xfail), and print the table: library x configuration x check, versions, "
+        "and what each library's defaults compute. Exit 0 when every outcome is as declared.",
+    )
+    clients.add_argument(
+        "--only-library",
+        action="append",
+        choices=LIBRARY_NAMES,
+        default=None,
+        metavar="NAME",
+        help=f"check only this library (repeatable; one of {', '.join(LIBRARY_NAMES)})",
+    )
+    _add_time_limit(clients, "a client")
+    _add_run_options(clients)
+    for action in clients._actions:  # the table is the result: a folder only on request
+        if action.dest == "output":
+            action.help = "also write results.json and the report to this folder"
     replicate = sub.add_parser(
         "replicate",
         help="reproduce the paper's experiments (Figures 2-5) with ground truth and theory",
@@ -192,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": commands.run,
         "replicate": commands.replicate,
         "check": commands.check,
+        "clients": commands.clients,
         "compare": commands.compare,
     }
     return handlers[args.command](args)

@@ -22,9 +22,8 @@ from .outdir import OutputError
 from .runner import ExecutorError
 from .tasks import SECTIONS
 
-__all__ = ["check", "compare", "exit_code", "replicate", "run"]
+__all__ = ["check", "clients", "compare", "exit_code", "replicate", "run"]
 
-CLIENTS = ("captum_smoothgrad", "captum_limebase", "lime_tabular")
 _TAG_HINT = (
     "on the command line, declare them with --tag kind=gradient --tag covariance=full "
     "--tag stochastic=true (pytest: --explainer-tag)"
@@ -40,15 +39,27 @@ def _default_run_id(seed: int) -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S") + f"-seed{seed}"
 
 
-def _missing_clients() -> list[str]:
-    """Install hints for the client libraries that are not importable."""
-    hints = {
-        "captum": "pip install torch==2.13.0 && pip install -e '.[captum]'",
-        "lime": "pip install -e '.[lime]'",
-    }
-    return [
-        f"{name} ({hint})" for name, hint in hints.items() if importlib.util.find_spec(name) is None
-    ]
+def _client_libraries(names: list[str] | None, quiet: bool) -> tuple[list[str], str | None]:
+    """The client libraries to check (all, or ``names``), or a refusal when none is installed.
+
+    The ones not installed are named on stderr with their install hint (and in the
+    report); they are not an error while another one can be checked.
+    """
+    from .ecosystem import LIBRARIES, installed_clients, missing_clients
+
+    chosen = list(names) if names else [lib.name for lib in LIBRARIES]
+    missing = missing_clients(chosen)
+    if not installed_clients(chosen):
+        hints = "; ".join(f"{lib.name} ({lib.install_hint})" for lib in missing)
+        return chosen, f"no client library is installed; install one: {hints}"
+    if not quiet:
+        for lib in missing:
+            print(
+                f"verify: {lib.name} is not installed, its batteries are skipped "
+                f"({lib.install_hint})",
+                file=sys.stderr,
+            )
+    return chosen, None
 
 
 def _load_error(exc: Exception, command_line_tags: bool) -> str:
@@ -81,7 +92,14 @@ def _say(args: argparse.Namespace):
     return lambda m: print(m, file=sys.stderr, flush=True)
 
 
-def _execute(args: argparse.Namespace, tasks: list, output: Path, run_id: str, command: str):
+def _execute(
+    args: argparse.Namespace,
+    tasks: list,
+    output: Path,
+    run_id: str,
+    command: str,
+    render: bool = True,
+):
     """run_tasks with the refusals and Ctrl-C turned into exit codes: (results, code or None)."""
     from .run import run_tasks
 
@@ -96,6 +114,7 @@ def _execute(args: argparse.Namespace, tasks: list, output: Path, run_id: str, c
             workers=args.workers,
             dask_address=args.dask,
             progress=_say(args),
+            render=render,
         )
     except OutputError as exc:
         return None, _error(str(exc))
@@ -126,8 +145,11 @@ def run(args: argparse.Namespace, verb: str = "run") -> int:
         return _error(problem)
     if args.replicate and importlib.util.find_spec("sklearn") is None:
         return _error("--replicate needs scikit-learn: pip install -e '.[replicate]'")
-    if args.clients and _missing_clients():
-        return _error("--clients needs " + "; ".join(_missing_clients()))
+    libraries: list[str] = []
+    if args.clients:
+        libraries, problem = _client_libraries(None, args.quiet or args.json)
+        if problem:
+            return _error(f"--clients: {problem}")
     if args.explainer:
         # Load them now: a bad spec is a usage error before any report exists, and worker
         # processes forked later inherit the imported modules.
@@ -161,7 +183,7 @@ def run(args: argparse.Namespace, verb: str = "run") -> int:
     tasks = build_tasks(
         sections,
         args.explainer,
-        CLIENTS if args.clients else (),
+        libraries,
         replicate=args.replicate,
         data_dir=None if args.data_dir is None else str(args.data_dir),
         time_limit=getattr(args, "time_limit", None),
@@ -174,6 +196,63 @@ def run(args: argparse.Namespace, verb: str = "run") -> int:
     elif not args.quiet:
         print_summary(results, output)
     return exit_code(results, quiet=args.json)
+
+
+def clients(args: argparse.Namespace) -> int:
+    """``verify clients``: every installed client's batteries, and the ecosystem table alone.
+
+    Exit code 0 when every outcome is as declared (passed, xfail, or a check that does
+    not apply), 1 otherwise (a failure not declared, a declared failure that passed,
+    an error), 2 when nothing can be checked.
+    """
+    import tempfile
+
+    from .report.ecosystem import ecosystem, ecosystem_text
+    from .tasks import client_tasks
+
+    problem = _precheck(args)
+    if problem:
+        return _error(problem)
+    libraries, problem = _client_libraries(args.only_library, args.quiet or args.json)
+    if problem:
+        return _error(problem)
+    run_id = _default_run_id(args.seed)
+    command = f"verify clients --profile {args.profile} --seed {args.seed}"
+    if args.output is not None:
+        command += f" --output {shlex.quote(str(args.output))}"
+    command += "".join(f" --only-library {name}" for name in args.only_library or ())
+    if args.time_limit is not None:
+        command += f" --time-limit {args.time_limit:g}"
+    tasks = client_tasks(libraries, args.time_limit)
+    with tempfile.TemporaryDirectory(prefix="verify-clients-") as scratch:
+        # Without --output the run still goes through the runner (workers, time limits),
+        # in a folder that is thrown away: the table is the result.
+        output = args.output or Path(scratch) / run_id
+        results, code = _execute(
+            args, tasks, output, run_id, command, render=args.output is not None
+        )
+    if results is None:
+        return code
+    if args.json:
+        print(json.dumps(results, indent=1))
+    elif not args.quiet:
+        print(ecosystem_text(results))
+        if args.output is not None:
+            print(f"\nreport: {output / 'report.html'}  (also report.md, results.json)")
+    errors = [t for t in results["tasks"] if t["status"] != "ok"]
+    undeclared = [
+        f"{cfg.explainer}: {check} {r['status']}"
+        for view in ecosystem(results)
+        for cfg in view.configurations
+        for check, r in cfg.cells.items()
+        if r["status"] not in ("passed", "xfail", "skipped")
+    ]
+    if not args.json:
+        for line in undeclared:
+            print(f"verify: not as declared: {line}", file=sys.stderr)
+        for t in errors:
+            print(f"verify: task {t['name']} errored: {t['error']}", file=sys.stderr)
+    return 1 if undeclared or errors else 0
 
 
 def replicate(args: argparse.Namespace) -> int:

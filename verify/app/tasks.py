@@ -23,7 +23,9 @@ __all__ = [
     "build_tasks",
     "check_names",
     "check_tasks",
+    "client_tasks",
     "conformance_battery",
+    "ecosystem_libraries",
     "property_check",
     "reference_explainer_names",
     "symbolic_proofs",
@@ -120,7 +122,7 @@ def property_check(seed: int, profile: str, statement: str) -> dict[str, Any]:
 
 
 def _conformance_records(
-    explainer, results, profile: str, false_alarm: float, expected: dict
+    explainer, results, profile: str, false_alarm: float, expected: dict, client: dict
 ) -> list[dict]:
     return [
         make_record(
@@ -130,7 +132,13 @@ def _conformance_records(
             # declared to fail, but passed: say so (the battery's message tells how to fix it)
             status=XPASS if r.status == PASSED and r.name in expected else r.status,
             message=r.message,
-            figures=r.figures,
+            # a client's records say which library, version and configuration they judge,
+            # and the adapter's reason where it declares the failure
+            figures={
+                **r.figures,
+                **client,
+                **({"declared_failure": expected[r.name]} if client and r.name in expected else {}),
+            },
             false_alarm=false_alarm,
             seed=r.seed,
             profile=profile,
@@ -176,7 +184,9 @@ def conformance_battery(
     """The conformance battery (or the ``checks`` named) on one explainer.
 
     The explainer is a reference (by index), an importable ``module:attr``, or a
-    real client adapter of :mod:`properties.adapters` (by function name).
+    client configuration of :mod:`verify.app.ecosystem` (``library:factory``,
+    ``library:factory:defaults``, or an adapter's name for its closed form), whose
+    declared failures (the adapter's ``expected_failed_checks``) count as xfail.
     ``battery_seed`` replaces the task's own seed, so that a battery split into
     one task per check seeds every check as the whole battery would;
     ``time_limit`` bounds each call of the explainer (seconds).
@@ -186,15 +196,17 @@ def conformance_battery(
     from properties.conformance.references import references
 
     settings = battery_settings(profile, time_limit)
+    declared: dict[str, str] = {}
+    meta: dict[str, Any] = {}
     if client is not None:
-        from properties import adapters
+        from .ecosystem import make_client
 
-        explainer = getattr(adapters, client)()
+        explainer, declared, meta = make_client(client)
     elif spec is not None:
         explainer = load_explainer(spec, tags)
     else:
         explainer = references()[reference or 0]
-    expected = dict(expected_failed_checks or {})
+    expected = {**declared, **(expected_failed_checks or {})}
     results = check_explainer(
         explainer,
         expected_failed_checks=expected,
@@ -205,10 +217,32 @@ def conformance_battery(
     )
     return {
         "records": _conformance_records(
-            explainer, results, profile, settings.false_alarm, expected
+            explainer, results, profile, settings.false_alarm, expected, meta
         ),
         "figures": {},
     }
+
+
+def ecosystem_libraries(seed: int, profile: str, libraries: list[str]) -> dict[str, Any]:
+    """The ``ecosystem`` figure: each library's install state, version and defaults line."""
+    from .ecosystem import ecosystem_summary
+
+    return {"records": [], "figures": {"ecosystem": ecosystem_summary(libraries)}}
+
+
+def client_tasks(libraries: Sequence[str], time_limit: float | None = None) -> list[Task]:
+    """One battery per configuration of each installed library of ``libraries``, and the
+    ``ecosystem`` figure (which also names the libraries that are not installed)."""
+    from .ecosystem import installed_clients
+
+    limit = {} if time_limit is None else {"time_limit": time_limit}
+    tasks = [Task("ecosystem", ecosystem_libraries, {"libraries": list(libraries)})]
+    for lib in installed_clients(list(libraries)):
+        tasks += [
+            Task(c.task_name, conformance_battery, {"client": c.key, **limit})
+            for c in lib.configurations
+        ]
+    return tasks
 
 
 def reference_explainer_names() -> list[str]:
@@ -235,6 +269,8 @@ def build_tasks(
     """The tasks of a run: every section asked for, then the replication, clients, explainers.
 
     The properties are the catalogue's (one task per statement with a property).
+    ``clients`` names libraries of :mod:`verify.app.ecosystem` (every configuration
+    of each installed one is checked, see :func:`client_tasks`).
     ``time_limit`` (seconds per call) applies to the clients and explainers checked.
     """
     proved = tuple(s.id for s in CATALOGUE if s.proofs)
@@ -257,10 +293,8 @@ def build_tasks(
 
         tasks += replication_tasks(data_dir)
     limit = {} if time_limit is None else {"time_limit": time_limit}
-    for client in clients:
-        tasks.append(
-            Task(f"conformance {client}", conformance_battery, {"client": client, **limit})
-        )
+    if clients:
+        tasks += client_tasks(clients, time_limit)
     for spec in explainers:
         tasks.append(Task(f"conformance {spec}", conformance_battery, {"spec": spec, **limit}))
     return tasks

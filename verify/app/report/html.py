@@ -6,6 +6,7 @@ import base64
 import html
 from typing import Any
 
+from . import ecosystem as E
 from . import views as V
 
 __all__ = ["render_html"]
@@ -211,6 +212,70 @@ def _conformance(results: dict) -> list[str]:
     return out
 
 
+def _ecosystem(results: dict) -> list[str]:
+    views = E.ecosystem(results)
+    if not views:
+        return []
+    names = E.checks(views)
+    head = "<th>library</th><th>configuration</th><th>explainer</th>" + "".join(
+        f"<th class='check' title='{_e(c)}'>{_e(c.removeprefix('check_'))}</th>" for c in names
+    )
+    body = []
+    for v in views:
+        label = f"{v.library} {v.version or ''}".strip()
+        if not v.configurations:
+            body.append(
+                f"<tr><th>{_e(label)}</th><td>not installed</td>"
+                f"<td colspan='{len(names) + 1}'><code>{_e(v.install_hint)}</code></td></tr>"
+            )
+        for cfg in v.configurations:
+            cells = []
+            for c in names:
+                r = cfg.cells.get(c)
+                if r is None:
+                    cells.append("<td></td>")
+                    continue
+                colour = _COLOURS.get(r["status"], "#6e7781")
+                tip = E.reason(r) if r["status"] != "passed" else V.cell_detail(r)
+                cells.append(
+                    f"<td class='cell' style='background:{colour}' title='{_e(tip)}'>"
+                    f"{_e(E.WORDS.get(r['status'], '?'))}</td>"
+                )
+            body.append(
+                f"<tr><th>{_e(label)}</th><td>{_e(cfg.configuration)}</td><td><code>"
+                f"{_e(cfg.explainer)}</code><br><small>{cfg.seconds:.1f} s</small></td>"
+                + "".join(cells)
+                + "</tr>"
+            )
+    out = [
+        "<h2>Ecosystem</h2>",
+        "<p>Each client library in the configuration that estimates the closed form and with "
+        "its own defaults: pass, FAIL, skip (does not apply), xfail (a failure the adapter "
+        "declares; hover for its reason), XPASS (declared but passed).</p>",
+        f"<table class='matrix'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
+        "</tbody></table>",
+        "<p>What each library's defaults compute:</p><ul>",
+    ]
+    out += [
+        f"<li><b>{_e(v.library)}</b>: {_e(v.defaults_compute)}</li>"
+        for v in views
+        if v.defaults_compute
+    ]
+    out.append("</ul>")
+    notes = [
+        f"<li><code>{_e(cfg.explainer)}</code> / <code>{_e(c)}</code>: {_badge(r['status'])} "
+        f"{_e(E.reason(r))}</li>"
+        for v in views
+        for cfg in v.configurations
+        for c, r in cfg.cells.items()
+        if r["status"] != "passed"
+    ]
+    if notes:
+        out += ["<details><summary>xfail reasons, failures and skips</summary><ul>", *notes]
+        out.append("</ul></details>")
+    return out
+
+
 def render_html(
     results: dict,
     figures: dict[str, tuple[bytes, str]] | None = None,
@@ -250,6 +315,7 @@ def render_html(
     parts += _claims(results)
     parts += _figures(figures)
     parts += _conformance(results)
+    parts += _ecosystem(results)
     errors = V.errors(results)
     if errors:
         parts.append("<h2>Errors</h2><ul>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import ecosystem as E
 from . import views as V
 
 __all__ = ["render_markdown"]
@@ -159,6 +160,61 @@ def _conformance(results: dict) -> list[str]:
     return out
 
 
+def _ecosystem(results: dict) -> list[str]:
+    views = E.ecosystem(results)
+    if not views:
+        return []
+    names = E.checks(views)
+    out = [
+        "## Ecosystem",
+        "",
+        "Each client library in the configuration that estimates the closed form and with its "
+        "own defaults (pass, FAIL, skip: does not apply, xfail: a failure the adapter declares, "
+        "with its reason below, XPASS: declared but passed).",
+        "",
+    ]
+    rows = []
+    for v in views:
+        if not v.configurations:
+            rows.append([f"{v.library}", "not installed", v.install_hint, *([""] * len(names))])
+        for cfg in v.configurations:
+            rows.append(
+                [
+                    f"{v.library} {v.version or ''}".strip(),
+                    cfg.configuration,
+                    f"`{cfg.explainer}` ({cfg.seconds:.1f} s)",
+                    *(
+                        E.WORDS.get(cfg.cells[c]["status"], "?") if c in cfg.cells else ""
+                        for c in names
+                    ),
+                ]
+            )
+    out += [
+        _table(
+            ["library", "configuration", "explainer", *(c.removeprefix("check_") for c in names)],
+            rows,
+        ),
+        "",
+    ]
+    out += ["What each library's defaults compute:", ""]
+    out += [f"* {v.library}: {v.defaults_compute}" for v in views if v.defaults_compute]
+    out.append("")
+    for v in views:
+        notes = [
+            f"* `{cfg.explainer}` / `{c}`: **{r['status']}**: {E.reason(r)}"
+            for cfg in v.configurations
+            for c, r in cfg.cells.items()
+            if r["status"] != "passed"
+        ]
+        if notes:
+            out += [
+                f"<details><summary>{v.library}: xfail reasons, failures and skips</summary>",
+                "",
+            ]
+            out += [*notes, "", "</details>", ""]
+    return out
+
+
 def render_markdown(
     results: dict,
     figure_files: dict[str, str] | None = None,
@@ -195,6 +251,7 @@ def render_markdown(
     out += _claims(results)
     out += _figures(figure_files or {}, captions or {})
     out += _conformance(results)
+    out += _ecosystem(results)
     errors = V.errors(results)
     if errors:
         out += ["## Errors", ""]

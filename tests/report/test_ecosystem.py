@@ -1,0 +1,239 @@
+"""The ecosystem: the client registry, ``verify clients``, ``verify run --clients`` and the report.
+
+The batteries that run here are saliency's (the fastest client, a few seconds for both
+configurations at the dev profile); the other libraries' batteries are the clients'
+own tests (tests/conformance). A missing library is simulated by hiding its modules
+from ``importlib.util.find_spec``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import verify
+from verify.app import ecosystem as eco
+from verify.app.cli import main
+from verify.app.report.ecosystem import ecosystem, ecosystem_text
+from verify.app.tasks import build_tasks, conformance_battery
+
+ROOT = Path(verify.__file__).resolve().parents[1]
+FIVE = {"captum", "lime", "zennit", "saliency", "interpret"}
+SALIENCY_HINT = "saliency is not installed: pip install 'xai-verify[saliency]'"
+
+
+def _hide(monkeypatch, *modules: str) -> None:
+    """Make ``modules`` look uninstalled to the registry's import check."""
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        if name.split(".")[0] in modules:
+            return None
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_registry_covers_the_five_libraries_in_both_configurations():
+    from properties import adapters
+
+    assert {lib.name for lib in eco.LIBRARIES} == FIVE
+    for lib in eco.LIBRARIES:
+        kinds = [c.kind for c in lib.configurations]
+        assert kinds.count(eco.LIBRARY_DEFAULTS) == 1 and eco.CLOSED_FORM in kinds
+        for c in lib.configurations:
+            assert c.factory in adapters.__all__, c
+            assert eco.configuration(c.key) is c
+        assert lib.defaults_compute and lib.name in lib.install_hint
+    # A bare adapter name is its closed form (the task names of earlier runs still resolve).
+    assert eco.configuration("lime_tabular").kind == eco.CLOSED_FORM
+    with pytest.raises(ValueError, match="the registry has captum:captum_smoothgrad"):
+        eco.configuration("captum_lime")
+
+
+def test_library_defaults_are_the_adapter_modules_own():
+    """The registry copies no defaults: it reads each adapter module's LIBRARY_DEFAULTS."""
+    import importlib
+
+    for lib in eco.LIBRARIES:
+        module = importlib.import_module(f"properties.adapters.{lib.name}")
+        config = next(c for c in lib.configurations if c.kind == eco.LIBRARY_DEFAULTS)
+        own = getattr(module, "LIBRARY_DEFAULTS", None)
+        if own is not None:
+            assert config.arguments() == own
+        else:  # lime's module has none yet: the documented defaults stand in
+            assert config.arguments() == {
+                "kernel_width": None,
+                "discretize_continuous": True,
+                "sample_around_instance": False,
+                "feature_selection": "auto",
+            }
+
+
+def test_each_defaults_line_names_parameters_the_adapter_documents():
+    """Every ``name=value`` of a library's line is in its adapter's source (not invented)."""
+    for lib in eco.LIBRARIES:
+        source = (ROOT / "properties" / "adapters" / f"{lib.name}.py").read_text()
+        if lib.name == "interpret":  # interpret's line restates lime's defaults too
+            source += (ROOT / "properties" / "adapters" / "lime.py").read_text()
+        settings = re.findall(r"\b\w+=[\w.]+", lib.defaults_compute)
+        assert settings, lib.name
+        for setting in settings:
+            name, _, value = setting.partition("=")
+            assert setting in source or (name in source and value in source), (lib.name, setting)
+
+
+def test_readme_and_registry_agree_on_what_each_librarys_defaults_compute():
+    readme = (ROOT / "README.md").read_text()
+    for lib in eco.LIBRARIES:
+        assert f"* {lib.name}: {lib.defaults_compute}\n" in readme, lib.name
+    assert "verify clients" in readme and "verify run --clients" in readme
+
+
+def test_missing_library_is_listed_with_its_hint_and_no_task(monkeypatch):
+    _hide(monkeypatch, "zennit")
+    assert "zennit" not in {lib.name for lib in eco.installed_clients()}
+    assert "zennit" in {lib.name for lib in eco.missing_clients(["zennit", "saliency"])}
+    tasks = build_tasks((), clients=["zennit"])
+    assert [t.name for t in tasks] == ["ecosystem"]
+    (entry,) = tasks[0].fn(0, "dev", **tasks[0].options)["figures"]["ecosystem"]
+    assert entry["installed"] is False and entry["version"] is None
+    assert entry["install_hint"] == "pip install torch==2.13.0 && pip install 'xai-verify[zennit]'"
+
+
+def test_run_clients_with_none_installed_is_a_usage_error_naming_the_hints(
+    monkeypatch, capsys, tmp_path
+):
+    _hide(monkeypatch, "captum", "lime", "zennit", "saliency", "interpret")
+    out = tmp_path / "unused"
+    code = main(["run", "--clients", "--only", "conformance", "--output", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no client library is installed" in err
+    for lib in eco.LIBRARIES:
+        assert lib.install_hint in err
+    assert not out.exists()
+
+
+def test_view_flags_undeclared_outcomes():
+    """The table's verdict: xfail and skip are as declared; a failure or xpass is not."""
+
+    def record(check, status, explainer="x", configuration=eco.LIBRARY_DEFAULTS):
+        figures = {"library": "saliency", "library_version": "9", "configuration": configuration}
+        if status == "xfail":
+            figures["declared_failure"] = "magnitude=True: squares"
+        return {
+            "source": "conformance",
+            "explainer": explainer,
+            "title": check,
+            "status": status,
+            "message": f"{check} says why\nmore",
+            "figures": figures,
+            "elapsed_seconds": 0.5,
+        }
+
+    results = {
+        "profile": "dev",
+        "seed": 0,
+        "figures": {},
+        "records": [
+            record("check_a", "passed"),
+            record("check_b", "xfail"),
+            record("check_a", "passed", "y"),
+            record("check_b", "skipped", "y"),
+        ],
+    }
+    (view,) = ecosystem(results)
+    assert view.version == "9" and [c.as_declared() for c in view.configurations] == [True, True]
+    text = ecosystem_text(results)
+    assert "xfail b: magnitude=True: squares" in text and "NOT AS DECLARED" not in text
+    for bad in ("failed", "xpass", "error"):
+        results["records"][1]["status"] = bad
+        (view,) = ecosystem(results)
+        assert not view.configurations[0].as_declared()
+        assert "NOT AS DECLARED" in ecosystem_text(results)
+        assert "check_b says why" in ecosystem_text(results)
+
+
+def test_client_records_carry_library_version_and_declared_reason():
+    pytest.importorskip("saliency", reason=SALIENCY_HINT)
+    out = conformance_battery(
+        0, "dev", client="saliency:saliency_smoothgrad:defaults", checks=["check_linearity"]
+    )
+    (r,) = out["records"]
+    assert r["status"] == "xfail"
+    assert r["figures"]["library"] == "saliency"
+    assert r["figures"]["library_version"] == importlib.metadata.version("saliency")
+    assert r["figures"]["configuration"] == eco.LIBRARY_DEFAULTS
+    assert "magnitude=True" in r["figures"]["declared_failure"]
+    closed = conformance_battery(0, "dev", client="saliency_smoothgrad", checks=["check_linearity"])
+    assert closed["records"][0]["status"] == "passed"
+    assert closed["records"][0]["figures"]["configuration"] == eco.CLOSED_FORM
+
+
+def test_verify_clients_prints_the_table_writes_the_report_and_names_the_missing(
+    monkeypatch, tmp_path, capsys
+):
+    pytest.importorskip("saliency", reason=SALIENCY_HINT)
+    _hide(monkeypatch, "zennit")
+    out = tmp_path / "eco"
+    argv = ["clients", "--profile", "dev", "--only-library", "saliency"]
+    code = main([*argv, "--only-library", "zennit", "--output", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    version = importlib.metadata.version("saliency")
+    lines = printed.out.splitlines()
+    assert re.search(rf"^saliency {re.escape(version)}  \([\d.]+ s\)$", printed.out, re.M)
+    flat = " ".join(line.strip() for line in lines)
+    assert f"its defaults compute: {eco.library('saliency').defaults_compute}" in flat
+    closed = r"^  closed form +[\d.]+ s  19 passed +saliency_smoothgrad$"
+    assert re.search(closed, printed.out, re.M)
+    defaults = r"^  library defaults +[\d.]+ s  \d+ passed, \d+ xfail +saliency_smoothgrad\["
+    assert re.search(defaults, printed.out, re.M)
+    assert re.search(r"^      xfail linearity: magnitude=True: ", printed.out, re.M)
+    hint = "pip install torch==2.13.0 && pip install 'xai-verify[zennit]'"
+    assert f"zennit: not installed ({hint})" in lines
+    assert hint in printed.err
+    results = json.loads((out / "results.json").read_text())
+    assert results["complete"] and results["command"].startswith("verify clients --profile dev")
+    libraries = {r["figures"]["library"] for r in results["records"]}
+    assert libraries == {"saliency"}
+    assert {r["figures"]["library_version"] for r in results["records"]} == {version}
+    report = (out / "report.md").read_text()
+    assert "## Ecosystem" in report and f"| saliency {version} | library defaults |" in report
+    assert "zennit | not installed" in report
+    assert "<h2>Ecosystem</h2>" in (out / "report.html").read_text()
+
+
+def test_verify_clients_exits_1_on_an_undeclared_failure(monkeypatch, capsys):
+    """A library-default configuration whose adapter forgot its declarations is caught."""
+    pytest.importorskip("saliency", reason=SALIENCY_HINT)
+    from properties import adapters
+
+    real = adapters.saliency_smoothgrad
+
+    def undeclared(**kwargs):
+        e = real(**kwargs)
+        e.expected_failed_checks = {}
+        return e
+
+    monkeypatch.setattr(adapters, "saliency_smoothgrad", undeclared)
+    code = main(["clients", "--profile", "dev", "--only-library", "saliency"])
+    printed = capsys.readouterr()
+    assert code == 1
+    assert "NOT AS DECLARED" in printed.out and "FAIL  linearity" in printed.out
+    assert "verify: not as declared: saliency_smoothgrad[" in printed.err
+
+
+def test_verify_clients_usage_errors(monkeypatch, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["clients", "--only-library", "shap"])
+    assert exc.value.code == 2
+    _hide(monkeypatch, "saliency")
+    assert main(["clients", "--only-library", "saliency"]) == 2
+    assert "no client library is installed; install one: saliency" in capsys.readouterr().err

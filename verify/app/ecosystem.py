@@ -1,0 +1,272 @@
+"""The ecosystem: every wrapped client library, in two configurations each.
+
+For each library the registry says how to tell whether it is installed (the
+modules its adapter imports) and which version it is (its distribution's
+metadata), how to build the configuration that estimates the closed form (the
+adapter's defaults) and the library's own defaults (the adapter module's
+``LIBRARY_DEFAULTS``, whose known failures the adapter declares in
+``expected_failed_checks``), and one line saying what those defaults compute,
+as the adapters' docstrings (:mod:`properties.adapters`) establish it.
+
+``verify run --clients`` and ``verify clients`` run one conformance task per
+configuration of every installed library (:func:`client_tasks`); the report's
+Ecosystem section (:mod:`verify.app.report.ecosystem`) reads the records back.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "CLOSED_FORM",
+    "LIBRARIES",
+    "LIBRARY_DEFAULTS",
+    "Configuration",
+    "Library",
+    "configuration",
+    "ecosystem_summary",
+    "installed_clients",
+    "library",
+    "library_version",
+    "make_client",
+    "missing_clients",
+]
+
+#: The two kinds of configuration, as the report names them.
+CLOSED_FORM = "closed form"
+LIBRARY_DEFAULTS = "library defaults"
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One way of calling a library: ``properties.adapters.<factory>(**kwargs)``.
+
+    ``defaults_from`` names the adapter module whose ``LIBRARY_DEFAULTS`` are the
+    keyword arguments (read when the explainer is built, so the registry never
+    copies them); ``kwargs`` are used when it is None.
+    """
+
+    library: str
+    kind: str
+    factory: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    defaults_from: str | None = None
+
+    @property
+    def key(self) -> str:
+        """``library:factory`` for a closed form, ``library:factory:defaults`` otherwise."""
+        tail = "" if self.kind == CLOSED_FORM else ":defaults"
+        return f"{self.library}:{self.factory}{tail}"
+
+    @property
+    def task_name(self) -> str:
+        """The run's task name (a closed form keeps the name, hence the seed, it always had)."""
+        tail = "" if self.kind == CLOSED_FORM else f" ({self.kind})"
+        return f"conformance {self.factory}{tail}"
+
+    def arguments(self) -> dict[str, Any]:
+        """The adapter's keyword arguments for this configuration."""
+        if self.defaults_from is None:
+            return dict(self.kwargs)
+        module = importlib.import_module(f"properties.adapters.{self.defaults_from}")
+        defaults = getattr(module, "LIBRARY_DEFAULTS", None)
+        if defaults is None:
+            return dict(self.kwargs)
+        return dict(defaults)
+
+
+@dataclass(frozen=True)
+class Library:
+    """A client library: how to detect it, install it, and call it."""
+
+    name: str
+    distribution: str
+    requires: tuple[str, ...]
+    install_hint: str
+    defaults_compute: str
+    configurations: tuple[Configuration, ...]
+
+
+def _library(
+    name: str,
+    distribution: str,
+    requires: tuple[str, ...],
+    factory: str,
+    defaults_compute: str,
+    *,
+    extra_closed_forms: tuple[str, ...] = (),
+    fallback_defaults: Mapping[str, Any] | None = None,
+    torch: bool = False,
+) -> Library:
+    configs = [
+        Configuration(name, CLOSED_FORM, factory),
+        Configuration(
+            name,
+            LIBRARY_DEFAULTS,
+            factory,
+            kwargs=dict(fallback_defaults or {}),
+            defaults_from=name,
+        ),
+    ]
+    configs += [Configuration(name, CLOSED_FORM, f) for f in extra_closed_forms]
+    hint = f"pip install 'xai-verify[{name}]'"
+    if torch:  # any other torch spec pulls a CUDA build
+        hint = f"pip install torch==2.13.0 && {hint}"
+    return Library(name, distribution, requires, hint, defaults_compute, tuple(configs))
+
+
+#: The registry, in the report's order. Each ``defaults_compute`` line restates the
+#: adapter module's docstring (properties/adapters/<name>.py).
+LIBRARIES: tuple[Library, ...] = (
+    _library(
+        "captum",
+        "captum",
+        ("captum", "torch"),
+        "captum_smoothgrad",
+        "E|grad f| by default (Saliency's abs=True), noise std stdevs = 1.0 in input units "
+        "whatever cov is, nt_samples = 5 whatever n is",
+        extra_closed_forms=("captum_limebase",),
+        torch=True,
+    ),
+    _library(
+        "lime",
+        "lime",
+        ("lime", "sklearn"),
+        "lime_tabular",
+        "slopes on quartile-bin indicators (discretize_continuous=True), samples around the "
+        "training mean (sample_around_instance=False), kernel width 0.75 sqrt(d) in "
+        "standardised units",
+        # lime's own defaults, as the adapter's docstring lists them (its module has no
+        # LIBRARY_DEFAULTS yet; when it has, that is used instead).
+        fallback_defaults={
+            "kernel_width": None,
+            "discretize_continuous": True,
+            "sample_around_instance": False,
+            "feature_selection": "auto",
+        },
+    ),
+    _library(
+        "zennit",
+        "zennit",
+        ("zennit", "torch"),
+        "zennit_smoothgrad",
+        "E[f grad f] by default (attr_output=None, the identity), noise std = 0.1 x "
+        "(max x - min x), n_iter = 20 samples whatever n is, the last one noise-free",
+        torch=True,
+    ),
+    _library(
+        "saliency",
+        "saliency",
+        ("saliency",),
+        "saliency_smoothgrad",
+        "E[(grad f)^2] by default (magnitude=True), noise std = 0.15 x (max x - min x), "
+        "nsamples = 25 whatever n is",
+    ),
+    _library(
+        "interpret",
+        "interpret-core",
+        ("interpret", "lime", "sklearn"),
+        "interpret_lime_tabular",
+        "lime's defaults (quartile bins, samples around the training mean, kernel width "
+        "0.75 sqrt(d)) with scores left in standardised units, numpy's global generator "
+        "(random_state=None) and num_samples = 5000 whatever n is",
+    ),
+)
+_BY_NAME = {lib.name: lib for lib in LIBRARIES}
+_BY_KEY = {c.key: c for lib in LIBRARIES for c in lib.configurations}
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package that fails, a broken __spec__
+        return False
+
+
+def library_version(library: Library) -> str | None:
+    """The installed version of the library's distribution (None if not installed)."""
+    try:
+        return importlib.metadata.version(library.distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def installed_clients(names: list[str] | tuple[str, ...] | None = None) -> list[Library]:
+    """The libraries (of ``names``, default all) whose adapter's imports are all available."""
+    chosen = LIBRARIES if names is None else tuple(library(n) for n in names)
+    return [lib for lib in chosen if all(_importable(m) for m in lib.requires)]
+
+
+def missing_clients(names: list[str] | tuple[str, ...] | None = None) -> list[Library]:
+    """The libraries (of ``names``, default all) that are not installed."""
+    installed = {lib.name for lib in installed_clients(names)}
+    chosen = LIBRARIES if names is None else tuple(library(n) for n in names)
+    return [lib for lib in chosen if lib.name not in installed]
+
+
+def configuration(key: str) -> Configuration:
+    """The configuration ``library:factory[:defaults]``, or a factory's closed form by name.
+
+    Raises
+    ------
+    ValueError
+        The registry has no such configuration (the message lists those it has).
+    """
+    if key in _BY_KEY:
+        return _BY_KEY[key]
+    for config in _BY_KEY.values():
+        if config.kind == CLOSED_FORM and config.factory == key:
+            return config
+    raise ValueError(f"unknown client configuration {key!r}; the registry has {', '.join(_BY_KEY)}")
+
+
+def library(name: str) -> Library:
+    """The registry's entry for a library name (ValueError naming the known ones)."""
+    if name not in _BY_NAME:
+        raise ValueError(f"unknown client library {name!r}; choose from {', '.join(_BY_NAME)}")
+    return _BY_NAME[name]
+
+
+def make_client(key: str) -> tuple[Any, dict[str, str], dict[str, Any]]:
+    """Build one configuration: (explainer, its declared failures, what its records carry).
+
+    The declared failures are the adapter's ``expected_failed_checks`` (none when
+    the adapter declares none: an undeclared failure then shows as failed).
+    """
+    from properties import adapters
+
+    config = configuration(key)
+    explainer = getattr(adapters, config.factory)(**config.arguments())
+    expected = dict(getattr(explainer, "expected_failed_checks", None) or {})
+    meta = {
+        "library": config.library,
+        "library_version": library_version(_BY_NAME[config.library]),
+        "configuration": config.kind,
+    }
+    return explainer, expected, meta
+
+
+def ecosystem_summary(names: list[str] | tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """One entry per library (of ``names``): installed or not, version, hint, defaults line."""
+    installed = {lib.name for lib in installed_clients(names)}
+    chosen = LIBRARIES if names is None else tuple(library(n) for n in names)
+    return [
+        {
+            "library": lib.name,
+            "distribution": lib.distribution,
+            "installed": lib.name in installed,
+            "version": library_version(lib) if lib.name in installed else None,
+            "install_hint": lib.install_hint,
+            "defaults_compute": lib.defaults_compute,
+            "configurations": [
+                {"kind": c.kind, "factory": c.factory, "task": c.task_name}
+                for c in lib.configurations
+            ],
+        }
+        for lib in chosen
+    ]
