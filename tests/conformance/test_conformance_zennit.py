@@ -21,8 +21,8 @@ pytest.importorskip("torch", reason=_HINT)
 if importlib.util.find_spec("zennit") is None:
     pytest.skip(_HINT, allow_module_level=True)
 
-from properties.adapters.zennit import LIBRARY_DEFAULTS, zennit_smoothgrad  # noqa: E402
-from properties.conformance import Settings, check_explainer  # noqa: E402
+from properties.adapters.zennit import LIBRARY_DEFAULTS, zennit_smoothgrad
+from properties.conformance import Settings, check_explainer
 
 QUICK = Settings(replicates=12, n_convergence=1000, n_rate=(40, 2000))
 # The default run checks the contract and the exact identities plus one closed-form

@@ -22,7 +22,7 @@ def test_seeded_covariances_respect_their_bounds(seed):
     lo, hi, cond = 1e-3, 10.0, 1e3
     for cov in draw_cases(
         S.covariances(st.integers(1, 4), min_eigenvalue=lo, max_eigenvalue=hi, max_condition=cond),
-        40,
+        200,
         seed,
     ):
         np.testing.assert_array_equal(cov, cov.T)

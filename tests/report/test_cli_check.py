@@ -124,6 +124,8 @@ def test_run_checks_an_extra_explainer(user_module, tmp_path):
             "run",
             "--only",
             "conformance",
+            "--profile",
+            "dev",
             "--explainer",
             f"{user_module}:absolute",
             "--output",

@@ -56,6 +56,9 @@ def _start(*args: str, cwd: Path, **kw) -> subprocess.Popen:
         env=env,
         text=True,
         start_new_session=True,
+        # As a terminal's job: Ctrl-C not ignored even when this test runner was itself
+        # started as a background job of a script (which ignores SIGINT, and a child inherits it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         **kw,
     )
 
@@ -211,7 +214,7 @@ def test_a_client_that_segfaults_under_workers_loses_only_its_battery(user_dir):
     status = {t["name"]: t["status"] for t in results["tasks"]}
     assert status.pop("conformance faulty_explainers:segfault") == "error"
     assert set(status.values()) == {"ok"}
-    (error,) = [r for r in results["records"] if r["source"] == "runner"]
+    (error,) = (r for r in results["records"] if r["source"] == "runner")
     assert "SIGSEGV" in error["message"] and "without --workers" in error["message"]
     assert {"convergence", "lipschitz"} <= set(results["figures"])
 

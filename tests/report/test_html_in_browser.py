@@ -101,9 +101,7 @@ def test_report_html_loads_cleanly_and_every_figure_is_legible(full_run):
         assert img["width"] >= min(400, img["natural"]), img
         assert img["width"] >= 0.6 * img["natural"], img  # not shrunk below legibility
         assert painted[img["alt"]] > 50, (img["alt"], painted[img["alt"]])
-    assert {"Statements of the paper", "Counterexamples", "Figures", "Conformance"} <= set(
-        headings
-    )
+    assert {"Statements of the paper", "Counterexamples", "Figures", "Conformance"} <= set(headings)
     # One conformance matrix, every cell with the figures and seed behind its verdict.
     assert matrix and all("seed" in title for title in matrix)
     assert any(h and "math.md#theorem-1" in h for h in links)

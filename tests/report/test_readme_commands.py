@@ -55,7 +55,11 @@ def _run(argv: list[str], cwd: Path, timeout: float = 600) -> subprocess.Complet
         pytest.skip(f"{argv[0]} console script not installed (pip install -e .)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout; not the user's folder
     return subprocess.run(
-        [str(script), *argv[1:]], cwd=cwd, env=env, capture_output=True, text=True,
+        [str(script), *argv[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )
 

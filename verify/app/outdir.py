@@ -82,10 +82,19 @@ def _clear_previous_run(folder: Path) -> None:
 
 
 def _lock(folder: Path) -> int:
-    """Take the folder's lock (refusing if another run holds it); the descriptor."""
-    import fcntl
+    """Take the folder's lock (refusing if another run holds it); the descriptor.
 
+    Where ``fcntl`` does not exist (Windows) the lock file is created but not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
     path = folder / LOCK_NAME
+    if fcntl is None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        _HELD.add(fd)
+        return fd
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
