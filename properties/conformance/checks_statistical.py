@@ -83,7 +83,11 @@ def _bias_test(
     """
     functions = [case.f, *case.extras.get("also", ())]
     if not explainer.stochastic:
-        for f in functions:
+        # One path has no spread to average over rare events: an RBF bump far narrower
+        # than the noise is missed by every point at small n, whose error then looks
+        # small by luck. The deterministic rule judges the bounded sine probes only.
+        probes = [f for f in functions if _is_sine_ridge(f)] or functions
+        for f in probes:
             _deterministic_convergence(explainer, name, _with(case, f), s, hint)
         return {"worst": 0.0}
     seeds = adjacent(case.seed, s.replicates)
@@ -117,30 +121,38 @@ def _with(case: SB.Case, f: Any) -> SB.Case:
     return SB.Case(f, case.x0, case.cov, case.n, case.seed, case.family, case.distance)
 
 
+def _is_sine_ridge(f: Any) -> bool:
+    return isinstance(f, RidgeFunction) and getattr(f.link, "name", f.link) == "sin"
+
+
 def _deterministic_convergence(
     explainer: Explainer, name: str, case: SB.Case, s: Settings, hint: str
 ) -> dict[str, Any]:
     """No spread to estimate: require the error to fall at least like n^{-1/2}.
 
-    ||e(n2)|| <= 2 ||e(n1)|| sqrt(n1 / n2) + precision, n1 < n2 = ``n_rate``; a
+    ||e(n2)|| <= 2 max_k ||e(k n1)|| sqrt(k n1 / n2) + precision over k = 1, 2, 4
+    (n1 < n2 = ``n_rate``): one lucky small error does not set the bar, and a
     plateau (bias) does not fall and fails. Not a statistical statement.
     """
     n1, n2 = s.n_rate
+    ladder = (n1, 2 * n1, 4 * n1)
     errs = {}
-    for n in (n1, n2):
+    for n in (*ladder, n2):
         out = call_explainer(explainer, case.f, case.x0, case.cov, n, case.seed, name)
         target, terr = expected_explanation(explainer, case.f, case.x0, case.cov, n)
         floor = float(
             np.linalg.norm(precision_floor(explainer, case, target, terr) * np.ones_like(target))
         )
         errs[n] = (float(np.linalg.norm(out - target)), floor)
-    bound = 2 * errs[n1][0] * np.sqrt(n1 / n2) + errs[n2][1]
+    reference = max(errs[n][0] * np.sqrt(n / n2) for n in ladder)
+    bound = 2 * reference + errs[n2][1]
     figures = {"errors": {str(k): v[0] for k, v in errs.items()}, "bound": bound}
     if errs[n2][0] > bound:
+        small = ", ".join(f"{errs[n][0]:.3g}" for n in ladder)
         raise Finding(
-            f"deterministic explainer: ||error|| = {errs[n1][0]:.3g} at n = {n1} and "
-            f"{errs[n2][0]:.3g} at n = {n2}, expected <= {bound:.3g} (at least n^-1/2 decay, "
-            "factor 2 slack)",
+            f"deterministic explainer: ||error|| = {small} at n = {', '.join(map(str, ladder))} "
+            f"and {errs[n2][0]:.3g} at n = {n2}, expected <= {bound:.3g} (at least n^-1/2 "
+            f"decay, factor 2 slack); judged on {case.f!r}",
             hint,
             figures,
         )
@@ -361,11 +373,18 @@ def check_rate(
 def _separable_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     case = draw(SB.cases(**options))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    stds = np.sqrt(np.diag(case.cov))
+    cov, x0 = case.cov, case.x0
+    if np.all(np.abs(np.log(np.diag(cov))) < 2 * np.log(3)):
+        # Every std within a factor 3 of 1: a coefficient left in standardised units, or
+        # a variance passed as a std, would be off by that factor only. Rescale the
+        # problem (in sigma it is the same) so that every std is 4 or 1/4 times as large.
+        k = 4.0 if draw(st.booleans()) else 0.25
+        cov, x0 = k * k * cov, k * x0
+    stds = np.sqrt(np.diag(cov))
     c = P.mixed_signs(rng, case.d) / stds**3
     f = P.separable_cubic(c)
-    f = Translated(f, -case.x0) if case.distance else f
-    return SB.Case(f, case.x0, case.cov, case.n, case.seed, "cubic", case.distance, {"c": c})
+    f = Translated(f, -x0) if case.distance else f
+    return SB.Case(f, x0, cov, case.n, case.seed, "cubic", case.distance, {"c": c})
 
 
 def check_sign_and_scale(

@@ -1,7 +1,7 @@
 """Finite-sample statements: Proposition 1 (SmoothGrad) and Theorem 3 (C-LIME).
 
 * :func:`check_proposition1` -- with n >= (G/eps)^2 (1 + sqrt(2 ln(1/delta)))^2
-  (the dimension-free McDiarmid bound, MATH.md section 4), the frequency of
+  (the dimension-free McDiarmid bound, docs/math.md#proposition-1), the frequency of
   ||SG_n - SG|| > eps over independent repetitions is consistent with <= delta
   by an exact one-sided binomial test at level ``false_alarm``.
 * :func:`check_theorem3` -- the published formula has an unknown constant, so
@@ -285,7 +285,7 @@ def check_theorem3(
     under sigma/10, ||x|| x 10 and / 10, delta/10, 2d) next to the measured
     ones (tr V at sigma/10; the measured ||x|| dependence is none, by
     equivariance). The published formula is dimensionally inconsistent and its
-    ||x|| dependence is an artefact of the uncentred analysis (MATH.md section 5).
+    ||x|| dependence is an artefact of the uncentred analysis (docs/math.md#theorem-3).
     """
     f, x0, cov = check_inputs(f, x0, cov)
     d = f.dim
@@ -476,7 +476,12 @@ PROPOSITION1 = StatementProperty(
 
 #: Theorem 3's CLT on generated problems (registered in the catalogue).
 THEOREM3 = StatementProperty(
-    lambda: S.problems(st.integers(1, 2), families=["rbf", "ridge", "network"], max_condition=10.0),
+    # A (nearly) constant f makes w_n = w* = 0 on every sample: the CLT holds vacuously and
+    # no error in the exact answer could show, so such draws (the shrink target of every
+    # family: zero weights) are not spent on this slow check.
+    lambda: S.problems(
+        st.integers(1, 2), families=["rbf", "ridge", "network"], max_condition=10.0
+    ).filter(lambda p: p.f.gradient_bound > 1e-3),
     lambda p, seed: check_theorem3(
         p.f, p.x0, p.cov, n_grid=(100, 400), repetitions=100, trends=False, seed=p.seed
     ),
