@@ -30,7 +30,7 @@ feature_types=None, **kwargs).explain_local(X, y=None, name=None, **kwargs)``):
   generator (``check_random_state(None)``); an int fixes lime's generator when
   the explainer is *constructed*, so two calls on one explainer differ.
 
-So, as for :func:`properties.adapters.lime.lime_tabular` (CLIENTS.md, lime):
+So, as for :func:`properties.adapters.lime.lime_tabular` (docs/clients.md, lime):
 with continuous features, samples around the instance, every feature kept, a
 fresh explainer per call with ``random_state=seed``, training data whose
 population std is sqrt(cov_jj) (the two rows mu +- s) and the scores divided by
@@ -70,6 +70,8 @@ import numpy as np
 from properties.conformance.explainer import Explainer
 from verify.validation import InputError, as_covariance, as_points
 
+from .lime import FAILS_AROUND_MEAN, FAILS_DISCRETIZE, FAILS_STANDARDISED
+
 __all__ = ["LIBRARY_DEFAULTS", "interpret_lime_tabular"]
 
 _HINT = (
@@ -91,33 +93,6 @@ LIBRARY_DEFAULTS: dict[str, Any] = {
 
 _SEED = "seed"  # random_state sentinel: a fresh explainer per call with random_state=seed
 
-_FAILS_DISCRETIZE = {
-    "check_scale_equivariance": "discretize_continuous=True: binary quartile-bin features, "
-    "not slopes in input units",
-    "check_proportionality_affine": "discretize_continuous=True: bin indicators, not w",
-    "check_proportionality_single_index": "discretize_continuous=True: bin indicators",
-    "check_translation_equivariance": "discretize_continuous=True: bins from the training data",
-    "check_convergence": "discretize_continuous=True: another quantity",
-    "check_rate": "discretize_continuous=True: another quantity (a bias)",
-    "check_lipschitz_bound": "discretize_continuous=True: another quantity",
-    "check_anisotropic_covariance": "discretize_continuous=True: another quantity",
-    "check_sign_and_scale": "discretize_continuous=True: another quantity",
-}
-_FAILS_AROUND_MEAN = {
-    "check_translation_equivariance": "sample_around_instance=False: samples around the "
-    "training mean, not x0",
-    "check_convergence": "sample_around_instance=False: the explanation at a point pulled "
-    "towards the training mean",
-    "check_rate": "sample_around_instance=False: a bias that does not shrink",
-    "check_anisotropic_covariance": "sample_around_instance=False: samples around the "
-    "training mean",
-    "check_proportionality_single_index": "sample_around_instance=False: samples around "
-    "the training mean",
-    "check_proportionality_affine": "sample_around_instance=False: the kernel weights depend "
-    "on the distance to x0 of samples drawn elsewhere",
-    "check_sign_and_scale": "sample_around_instance=False: samples around the training mean",
-    "check_lipschitz_bound": "sample_around_instance=False: the neighbourhood does not follow x0",
-}
 _FAILS_GLOBAL_RNG = {
     "check_seed_reproducibility": "random_state=None: lime draws from numpy's global "
     "generator, so the seed is not used",
@@ -134,17 +109,6 @@ _FAILS_NUM_SAMPLES = {
     "check_rate": "num_samples is fixed: n is ignored, so the error does not shrink with n",
     "check_proportionality_affine": "num_samples is fixed: lime's Ridge(alpha=1) penalty "
     "is alpha / num_samples, not the declared alpha / n",
-}
-_FAILS_STANDARDISED = {
-    "check_sign_and_scale": "to_raw_units=False: interpret's scores are slopes on the "
-    "standardised features (x - mu) / s",
-    "check_scale_equivariance": "to_raw_units=False: standardised slopes do not scale",
-    "check_anisotropic_covariance": "to_raw_units=False: standardised slopes, s_j T_j",
-    "check_convergence": "to_raw_units=False: standardised slopes, s T",
-    "check_rate": "to_raw_units=False: standardised slopes (a bias)",
-    "check_proportionality_affine": "to_raw_units=False: s w, not w",
-    "check_proportionality_single_index": "to_raw_units=False: s_j w_j, not a multiple of w",
-    "check_lipschitz_bound": "to_raw_units=False: standardised slopes, s T",
 }
 _FAILS_TRUNCATION = {
     "check_linearity": "feature selection keeping num_features < d features: the kept "
@@ -271,11 +235,11 @@ def interpret_lime_tabular(
     own_seed = isinstance(random_state, str) and random_state == _SEED
     truncating = feature_selection != "none" and num_features is not None
     for given, fails, label in (
-        (discretize_continuous, _FAILS_DISCRETIZE, "discretized"),
-        (not sample_around_instance, _FAILS_AROUND_MEAN, "around_mean"),
+        (discretize_continuous, FAILS_DISCRETIZE, "discretized"),
+        (not sample_around_instance, FAILS_AROUND_MEAN, "around_mean"),
         (not own_seed, _FAILS_GLOBAL_RNG, f"random_state={random_state!r}"),
         (num_samples is not None, _FAILS_NUM_SAMPLES, f"num_samples={num_samples}"),
-        (not to_raw_units, _FAILS_STANDARDISED, "standardized_scores"),
+        (not to_raw_units, FAILS_STANDARDISED, "standardized_scores"),
         (truncating, _FAILS_TRUNCATION, f"{feature_selection}/num_features={num_features}"),
     ):
         if given:

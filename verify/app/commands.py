@@ -207,7 +207,7 @@ def clients(args: argparse.Namespace) -> int:
     """
     import tempfile
 
-    from .report.ecosystem import ecosystem, ecosystem_text
+    from .report.ecosystem import AS_DECLARED, ecosystem, ecosystem_text
     from .tasks import client_tasks
 
     problem = _precheck(args)
@@ -245,7 +245,7 @@ def clients(args: argparse.Namespace) -> int:
         for view in ecosystem(results)
         for cfg in view.configurations
         for check, r in cfg.cells.items()
-        if r["status"] not in ("passed", "xfail", "skipped")
+        if r["status"] not in AS_DECLARED
     ]
     if not args.json:
         for line in undeclared:
