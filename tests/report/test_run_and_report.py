@@ -77,7 +77,7 @@ def test_run_writes_a_complete_valid_report(experiments_run):
 
 
 def test_default_run_matches_math_md(full_run):
-    """`verify run` gives every statement the status MATH.md predicts, and exits 0."""
+    """`verify run` gives every statement the status docs/math.md predicts, and exits 0."""
     code, out = full_run
     results = load_results(out)
     validate_results(results)
@@ -240,8 +240,13 @@ def test_dask_cluster_gives_the_serial_results(tmp_path):
     assert _strip(on_dask) == _strip(serial)
 
 
+@pytest.mark.slow
 def test_real_tasks_are_identical_serial_and_in_two_workers(tmp_path):
-    """Same seed and profile: the same results.json apart from timings, whatever the executor."""
+    """Same seed and profile: the same results.json apart from timings, whatever the executor.
+
+    Slow (two more runs): the default run's test_determinism.py already compares the
+    whole serial run with a two-worker run; this one tries another seed.
+    """
     runs = []
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
@@ -276,3 +281,22 @@ def test_the_counterexample_figure_is_drawn_in_the_counterexamples_own_sigma(ful
     assert data["ratio"] == pytest.approx(ce["counterexample"]["ratio"], rel=1e-6)
     assert data["gap"] > data["published"] * data["length"]
     assert data["gap"] <= data["sharp"] * data["length"] * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.5])
+def test_the_counterexample_figure_rebuilds_a_multiple_of_a_ridge_function(scale):
+    """The search reports a one-term combination `c * RidgeFunction(...)`; the figure redraws it."""
+    from verify.app.experiments import counterexample_data
+
+    f = f"{scale:g} * RidgeFunction(w=[1.0], b=0.0, link='abs')"
+    record = {
+        "id": "properties/theorem2_published",
+        "counterexample": {"f": f, "sigma": 1.0, "x": [0.0], "y": [1.0], "gradient_bound": scale},
+    }
+    data = counterexample_data(record)
+    # |x| smoothed by N(0, 1) has SG(0) = 0 and SG(1) = 2 Phi(1) - 1, times the scale.
+    from scipy.stats import norm
+
+    assert data["gap"] == pytest.approx(scale * (2 * norm.cdf(1.0) - 1), rel=1e-12)
+    assert data["ratio"] == pytest.approx((2 * norm.cdf(1.0) - 1) * 2, rel=1e-12)
+    assert counterexample_data({"id": "x", "counterexample": {"f": "sin * cos"}}) is None

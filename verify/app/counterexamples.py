@@ -88,14 +88,27 @@ def _affine(w: list[float], b: float) -> str:
     return text.replace("+ -", "− ").replace("+ −", "− ")
 
 
-def parse_ridge(text: str) -> tuple[list[float], float, str] | None:
-    """(w, b, link) of a bare ``RidgeFunction(...)`` repr, or None for anything else."""
-    match = _RIDGE.fullmatch(text.strip())
+def parse_ridge(text: str) -> tuple[float, list[float], float, str] | None:
+    """(c, w, b, link) of ``RidgeFunction(...)`` or ``c * RidgeFunction(...)``; else None.
+
+    A one-term combination is how the Theorem 2 search reports a single ridge
+    function drawn from its bounded-gradient combinations.
+    """
+    text = text.strip()
+    scale = 1.0
+    head, sep, rest = text.partition(" * ")
+    if sep and not head.startswith("RidgeFunction"):
+        try:
+            scale = float(head)
+        except ValueError:
+            return None
+        text = rest.strip()
+    match = _RIDGE.fullmatch(text)
     if match is None:
         return None
     try:
         w = [float(v) for v in match.group(1).split(",") if v.strip()]
-        return w, float(match.group(2)), match.group(3)
+        return scale, w, float(match.group(2)), match.group(3)
     except ValueError:
         return None
 

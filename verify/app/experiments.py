@@ -144,11 +144,11 @@ def counterexample_data(record: dict | None) -> dict[str, Any] | None:
     (closed form, cov = sigma^2 I), projected on SG(y) - SG(x), against the cones
     that the published and the sharp constants allow around SG(x). None when
     the record has no counterexample whose function the engine can rebuild (a
-    ridge function).
+    ridge function, or a multiple of one).
     """
     from verify import closed_form
     from verify.bounds import lipschitz_published, lipschitz_sharp
-    from verify.functions import RidgeFunction
+    from verify.functions import LinearCombination, RidgeFunction
 
     from .counterexamples import parse_ridge
 
@@ -156,8 +156,10 @@ def counterexample_data(record: dict | None) -> dict[str, Any] | None:
     ridge = parse_ridge(str(ce.get("f", "")))
     if ridge is None or not {"sigma", "x", "y"} <= set(ce):
         return None
-    w, b, link = ridge
+    scale, w, b, link = ridge
     f = RidgeFunction(w, b, link)
+    if scale != 1.0:
+        f = LinearCombination([(scale, f)])
     sigma = float(ce["sigma"])
     x, y = np.asarray(ce["x"], float), np.asarray(ce["y"], float)
     cov = sigma**2 * np.eye(x.size)
