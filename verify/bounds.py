@@ -1,4 +1,4 @@
-"""The paper's quantitative bounds, as published and as corrected (MATH.md sections 3-5).
+"""The paper's quantitative bounds, as published and as corrected (docs/math.md#statements).
 
 Each function states which version it is. The published Theorem 2 constant is
 kept only so that the suite can show it is false.
@@ -43,7 +43,7 @@ def _lambda_min(cov: Any) -> float:
 def lipschitz_sharp(gradient_bound: float, cov: Any) -> float:
     """Sharp Lipschitz constant of SmoothGrad: sqrt(2/pi) * grad_max / sqrt(lambda_min(cov)).
 
-    Corrected Theorem 2 (MATH.md section 3.1); attained by grad_max * |u^T x|
+    Corrected Theorem 2 (docs/math.md#theorem-2); attained by grad_max * |u^T x|
     with u the eigenvector of lambda_min.
     """
     return SQRT_2_OVER_PI * _positive(gradient_bound, "gradient_bound") / np.sqrt(_lambda_min(cov))
@@ -55,7 +55,7 @@ def lipschitz_pinsker(gradient_bound: float, cov: Any) -> float:
 
 
 def lipschitz_published(gradient_bound: float, sigma: float) -> float:
-    """Theorem 2 **as published**: grad_max / (2 sigma). False (MATH.md section 3.1)."""
+    """Theorem 2 **as published**: grad_max / (2 sigma). False (docs/math.md#theorem-2)."""
     return _positive(gradient_bound, "gradient_bound") / (2 * _positive(sigma, "sigma"))
 
 
@@ -91,7 +91,8 @@ def _delta(delta: float) -> float:
 def proposition1_radius(gradient_bound: float, n: int, delta: float) -> float:
     """Dimension-free radius r with P(||SG_n - SG|| > r) <= delta.
 
-    r = (G / sqrt(n)) (1 + sqrt(2 ln(1/delta))), by McDiarmid plus Jensen (MATH.md section 4).
+    r = (G / sqrt(n)) (1 + sqrt(2 ln(1/delta))), by McDiarmid plus Jensen
+    (docs/math.md#proposition-1).
     """
     g = _positive(gradient_bound, "gradient_bound")
     return g / np.sqrt(_positive(n, "n")) * (1 + np.sqrt(2 * np.log(1 / _delta(delta))))
@@ -107,7 +108,7 @@ def proposition1_sample_size(gradient_bound: float, epsilon: float, delta: float
 def theorem3_published_sample_size(
     d: int, delta: float, epsilon: float, x_norm: float, sigma: float, constant: float = 1.0
 ) -> float:
-    """Theorem 3's threshold as transcribed (MATH.md section 5), for qualitative trends only.
+    """Theorem 3's threshold as transcribed (docs/math.md#theorem-3), for qualitative trends only.
 
     n >= C d ln(d/delta) / min(eps delta^2, eps delta^3/||x||, ||x||, 1/sigma^2)^2.
     The formula mixes units and blows up as ||x|| -> 0 although C-LIME is

@@ -1,4 +1,4 @@
-"""captum explainers as conformance-battery explainers (CLIENTS.md, captum section).
+"""captum explainers as conformance-battery explainers (docs/clients.md, captum).
 
 * :func:`captum_smoothgrad`: ``NoiseTunnel(Saliency(g)).attribute(u0, nt_type="smoothgrad",
   nt_samples=n, stdevs=1.0, abs=False)``. captum's noise is one scalar standard
@@ -159,7 +159,7 @@ def captum_smoothgrad(
     absolute : bool or None
         Passed to Saliency as ``abs``. ``False`` (correct) explains E[grad f];
         ``None`` leaves captum's default ``abs=True`` (the negative control of
-        CLIENTS.md: E|grad f|).
+        docs/clients.md: E|grad f|).
     nt_type : {"smoothgrad", "smoothgrad_sq", "vargrad"}
         NoiseTunnel's mode: E[grad f] (correct), E[(grad f)^2] or Var[grad f]
         (negative controls).

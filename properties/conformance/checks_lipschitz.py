@@ -52,8 +52,8 @@ def check_lipschitz_bound(
 
     On the extremal function f = G |u^T x| with x and y straddling the kink at a
     drawn distance r (0.2 to 1 sigma), where the expected difference is most of
-    the sharp Lipschitz bound sqrt(2/pi) G / sqrt(lambda_min) (MATH.md section
-    3.1, corrected Theorem 2): the mean difference over R adjacent seeds (shared
+    the sharp Lipschitz bound sqrt(2/pi) G / sqrt(lambda_min) (docs/math.md#theorem-2,
+    corrected): the mean difference over R adjacent seeds (shared
     between x and y) must match the closed form, component by component, within
     t se. So an explanation that moves too much (not smoothed) fails, and so
     does one that moves too little (over-smoothed, or constant in x0). A

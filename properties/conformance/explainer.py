@@ -54,7 +54,7 @@ _TAG_HELP = {
     "covariance": "the noise it supports: 'isotropic' (sigma^2 I), 'diagonal' or 'full'",
     "stochastic": "True if the output depends on the seed, False if it never does",
     "ridge_alpha": "sklearn Ridge(alpha) on the (weighted) sum of squares, or None",
-    "ridge_lambda": "ridge in the mean-loss convention of MATH.md section 7, or None",
+    "ridge_lambda": "ridge in the mean-loss convention of docs/math.md#lemma-6, or None",
     "kernel_width": "Gaussian kernel weights exp(-d^2 / (2 kw^2)), or None",
     "units": "'raw' or 'standardized': coordinates of the kernel distance and the ridge "
     "penalty ('standardized' = x_j / sqrt(cov_jj), as lime does)",
@@ -122,7 +122,7 @@ class Explainer:
         sklearn ``Ridge(alpha)`` on the (kernel-weighted) sum of squares; the
         effective mean-loss penalty is alpha / sum_i pi_i, about alpha / (n E[pi]).
     ridge_lambda : float, optional
-        Ridge penalty lambda in the mean-loss convention of MATH.md section 7.
+        Ridge penalty lambda in the mean-loss convention of docs/math.md#lemma-6.
     kernel_width : float, optional
         Gaussian kernel weights exp(-||d||^2 / (2 kw^2)) on the surrogate's loss.
     units : {"raw", "standardized"}

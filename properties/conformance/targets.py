@@ -5,7 +5,7 @@
 
       w = (cov' + lambda P)^{-1} Cov_{cov'}(x, f(x)),
 
-  where ``cov'`` is the kernel-equivalent covariance (MATH.md section 8(d)):
+  where ``cov'`` is the kernel-equivalent covariance (docs/math.md#kernel-lime):
   cov' = (cov^{-1} + K^{-1})^{-1}, K = kw^2 P, and P is the metric the kernel
   distance and the ridge penalty are measured in: the identity for
   ``units="raw"``, D = diag(cov) for ``units="standardized"`` (lime fits in

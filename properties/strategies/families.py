@@ -52,7 +52,7 @@ BOUNDED_LINKS: tuple[str, ...] = (
     "elu",
     "abs",
 )
-# Links with closed-form Gaussian moments (MATH.md section 6 table).
+# Links with closed-form Gaussian moments (docs/math.md#ridge-functions).
 SMOOTH_CLOSED_FORM_LINKS: tuple[str, ...] = ("identity", "probit", "sin", "exp")
 # The generic search space for the published Theorem 2 constant: every bounded
 # link, smooth and kinked alike. Nothing here singles out a counterexample.

@@ -1,4 +1,4 @@
-"""Public checks of every statement of MATH.md, one function per statement.
+"""Public checks of every statement of docs/math.md, one function per statement.
 
 Each ``check_*`` returns a :class:`CheckResult` (statement id, status
 "verified" / "falsified" / "not_applicable", observed figures, bounds and

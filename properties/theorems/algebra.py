@@ -7,7 +7,7 @@
   polynomials: the merged polynomial's moments).
 * :func:`check_proposition3` -- for f = g(theta^T x + b): SG = C-LIME =
   k(x) theta with k(x) = E g'(s), s ~ N(m, v), from :func:`single_index_slope`
-  (this module's own formulas, MATH.md section 6); for affine f, k = 1,
+  (this module's own formulas, docs/math.md#ridge-functions); for affine f, k = 1,
   SG_n = theta for every n >= 1 and C-LIME_n = theta for n >= d + 1.
 """
 
@@ -47,7 +47,7 @@ def _phi(t: float) -> float:
 
 
 def single_index_slope(link: str, m: float, v: float) -> float:
-    """k = E g'(s), s ~ N(m, v), for f = g(theta^T x + b) (MATH.md section 6).
+    """k = E g'(s), s ~ N(m, v), for f = g(theta^T x + b) (docs/math.md#ridge-functions).
 
     Closed forms for identity (1), probit (phi(m/sqrt(1+v))/sqrt(1+v)), sin
     (cos m e^{-v/2}), exp (e^{m+v/2}), relu (Phi(m/sqrt v)), abs

@@ -6,7 +6,7 @@
   both lie within their sampling bands of that common value.
 * :func:`check_stein_step_function` -- for a hard-label (step) ridge
   function, SmoothGrad by differentiation is exactly 0 while C-LIME converges
-  to phi(m / sqrt v) / sqrt v * w != 0 (MATH.md section 2, caveat): the two
+  to phi(m / sqrt v) / sqrt v * w != 0 (docs/math.md#steins-identity-and-step-functions): the two
   disagree, which is where Theorem 1 stops.
 """
 
@@ -83,7 +83,7 @@ def check_theorem1(
     4. ``smoothgrad_estimator(f, x0, cov, n, rng)`` lies within t * SE of the
        truth in every component, SE = sd(grad f) / sqrt(n) from the pilot;
     5. ``clime_estimator(f, x0, cov, n, rng)`` likewise, SE from the sandwich
-       variance (MATH.md section 5) estimated on the pilot.
+       variance (docs/math.md#sandwich-variance) estimated on the pilot.
 
     The bands' floors hold only the truth's stated error estimate and
     round-off. Assertions 3 and 5 obey the pilot-sample rule

@@ -1,4 +1,4 @@
-"""Lemma 6 (ridge C-LIME) and Gaussian-kernel-weighted LIME (MATH.md sections 7 and 8(d)).
+"""Lemma 6 (ridge C-LIME) and Gaussian-kernel-weighted LIME (docs/math.md#lemma-6 and #kernel-lime).
 
 * :func:`check_lemma6` -- expected ridge C-LIME w_lambda = (Sigma + lambda I)^{-1}
   Cov(x, f) satisfies (Sigma + lambda I) w_lambda = Sigma E[grad f] (the

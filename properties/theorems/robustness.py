@@ -2,7 +2,7 @@
 
 * :func:`check_theorem2_sharp` -- exact closed-form SmoothGrad and C-LIME at
   two points satisfy ||E(x) - E(y)|| <= sqrt(2/pi) G / sqrt(lambda_min) ||x - y||
-  and the non-linear modulus 2 G TV(N(x, Sigma), N(y, Sigma)) (MATH.md 3.1).
+  and the non-linear modulus 2 G TV(N(x, Sigma), N(y, Sigma)) (docs/math.md#theorem-2).
 * :func:`check_theorem2_published` -- the paper's G / (2 sigma) on one case.
 
 The search for counterexamples to the published constant lives in

@@ -16,7 +16,7 @@ Two phases, each with its own guarantee:
    "the published constant is false, and the sharp ceiling 2 sqrt(2/pi) is
    reached" is a finding of the suite, not of one search path.
 
-The reduction (MATH.md section 3.1). For f = g(w^T x + b) under sigma^2 I,
+The reduction (docs/math.md#theorem-2). For f = g(w^T x + b) under sigma^2 I,
 SG(x) = w k(m, v) with m = w^T x + b, v = ||w||^2 sigma^2 and
 k = E g'(s), s ~ N(m, v). A difference x - y along w is the worst direction,
 and with tau = ||w|| sigma, m = tau u, the published ratio

@@ -89,7 +89,7 @@ def test_perturbation_target_is_the_engine_closed_form_in_raw_units(rng):
 
 
 def test_standardized_target_is_clients_md_shrunk_smoothgrad(rng):
-    # lime (CLIENTS.md): raw slopes -> k T(x0, c D), c = kw^2 / (1 + kw^2),
+    # lime (docs/clients.md): raw slopes -> k T(x0, c D), c = kw^2 / (1 + kw^2),
     # k = n E[pi] c / (n E[pi] c + alpha), E[pi] = (1 + 1/kw^2)^(-d/2).
     d, n, kw, alpha = 3, 400, 1.7, 1.0
     f = RBFMixture(rng.normal(size=2), rng.normal(size=(2, d)), np.eye(d))

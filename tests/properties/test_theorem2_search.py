@@ -61,12 +61,13 @@ def test_the_deterministic_ascent_reaches_the_sharp_ceiling(search):
     reached = search.observed["supremum_ratio"]
     assert reached == pytest.approx(CEILING, rel=1e-6)
     assert reached <= CEILING * (1 + 1e-9)
-    # The sweep alone (no Hypothesis) reaches it, on the extremal f = G |u^T x| of MATH.md 3.1.
+    # The sweep alone (no Hypothesis) reaches it, on the extremal f = G |u^T x|
+    # of docs/math.md#theorem-2.
     assert search.observed["link_suprema"]["abs"] == pytest.approx(CEILING, rel=1e-6)
 
 
 def test_per_link_suprema_match_their_closed_forms(search):
-    """Each ridge family's supremum, against an independent derivation (MATH.md 3.1):
+    """Each ridge family's supremum, against an independent derivation (docs/math.md#theorem-2):
     sin: max_t 2 t e^{-t^2/2} = 2 e^{-1/2}; relu: 2 phi(0); probit: e^{-1/2}."""
     sup = search.observed["link_suprema"]
     assert sup["sin"] == pytest.approx(2 * math.exp(-0.5), rel=1e-6)
@@ -130,7 +131,7 @@ def test_links_that_cannot_break_it_are_reported_verified():
 @pytest.mark.slow
 def test_smooth_links_alone_still_falsify_it():
     """Without kinked links the violation region is narrow (sin with sigma ||w|| near 1,
-    MATH.md 3.1): the search needs more examples, and finds it for most seeds."""
+    docs/math.md#theorem-2): the search needs more examples, and finds it for most seeds."""
     smooth = ("identity", "probit", "logistic", "tanh", "sin")
     results = [
         search_theorem2_counterexample(max_examples=1000, seed=seed, links=smooth)
@@ -160,7 +161,7 @@ def test_the_published_constant_holds_where_it_should():
 
 
 def test_sharp_constant_is_attained_on_the_smallest_eigenvector():
-    """Equality case of MATH.md 3.1: f = |u^T x|, u the eigenvector of lambda_min."""
+    """Equality case of docs/math.md#theorem-2: f = |u^T x|, u the eigenvector of lambda_min."""
     cov = np.array([[2.0, 0.6], [0.6, 0.5]])
     u = np.linalg.eigh(cov)[1][:, 0]
     f = RidgeFunction(u, 0.0, "abs")

@@ -30,7 +30,7 @@ def _zero(e) -> bool:
     return sp.simplify(sp.expand(e)) == 0
 
 
-# -- polynomial moments (MATH.md §8(a)) --------------------------------------------
+# -- polynomial moments (docs/math.md#polynomials) ----------------------------------------
 
 
 @pytest.mark.parametrize("i,j", [(0, 0), (0, 1), (1, 2)])

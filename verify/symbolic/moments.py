@@ -9,7 +9,7 @@ For x ~ N(mu, S) the MGF is ``M(t) = exp(t'mu + t'S t/2)`` and
 where ``a_i + (K_ii counted twice) + sum_{j != i} K_ij = beta_i``. This is
 Isserlis' theorem (a sum over pair types of perfect matchings) combined with the
 binomial shift ``x = mu + z``; it does **not** use Stein's identity, so proofs
-of Stein-type identities built on it are not circular (MATH.md §8(a)).
+of Stein-type identities built on it are not circular (docs/math.md#polynomials).
 
 Moments are integer polynomials in the generic parameters ``mu_i`` and
 ``s_ij`` (i <= j). They are kept in a small sparse format, a ``dict`` from a

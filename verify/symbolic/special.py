@@ -1,7 +1,7 @@
 """The standard normal cdf as a SymPy function, and its density.
 
 SymPy has no dedicated probit function: ``erf`` carries a factor ``sqrt(2)`` in
-every argument, which makes the closed forms of MATH.md §6 hard to read. The
+every argument, which makes the closed forms of docs/math.md#ridge-functions hard to read. The
 class :class:`Phi` keeps ``Phi(u)`` as one node, differentiates to the density
 ``exp(-u**2/2)/sqrt(2*pi)`` (an exponential of a quadratic, which the engine
 integrates), and rewrites to ``erf`` for numeric evaluation.

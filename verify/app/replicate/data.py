@@ -1,6 +1,6 @@
 """Data sets of the paper's Section 6, split 80/20 and scaled as the paper does.
 
-* :func:`simulated`: two Gaussian classes in d = 2 (MATH.md section 9's proposed
+* :func:`simulated`: two Gaussian classes in d = 2 (this project's proposed
   parameters; every one overridable).
 * :func:`breast_cancer`, :func:`wine`: scikit-learn's bundled tabular data (no
   download), standardised with the training split's mean and standard deviation.
@@ -126,7 +126,7 @@ def simulated(
     """The paper's simulated data: y ~ Bernoulli(prior), x | y ~ N(mean_y, variance I_2).
 
     The paper's means, covariances and class probability were stripped from the
-    text; the defaults are MATH.md section 9's proposed stand-in. The data are
+    text; the defaults are the paper's setting as this project proposes it. The data are
     used unscaled (they are already on a unit scale).
     """
     if n < 10 or not 0 < prior < 1 or variance <= 0:
@@ -149,7 +149,7 @@ def simulated(
         y_test,
         ("x1", "x2"),
         f"{n} points, y ~ Bernoulli({prior}), x | y ~ N(mean_y, {variance} I), "
-        f"mean_0 = {tuple(mean0)}, mean_1 = {tuple(mean1)} (MATH.md section 9, proposed)",
+        f"mean_0 = {tuple(mean0)}, mean_1 = {tuple(mean1)} (as this project proposes)",
         {
             "bayes_accuracy": simulated_bayes_accuracy(mean0, mean1, variance, prior),
             "mean0": list(mean0),

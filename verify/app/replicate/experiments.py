@@ -1,6 +1,6 @@
 """The paper's Section 6 experiments on one data set, plus ground truth and theory.
 
-For a trained model f and the test points x (MATH.md section 9's proposed
+For a trained model f and the test points x (this project's proposed
 settings where the paper is silent):
 
 * Figure 2, equivalence: mean over x of ||SG_n(x) - C-LIME_n(x)||_2 against n.
@@ -62,7 +62,7 @@ __all__ = [
     "truth_terms",
 ]
 
-PAPER_GRID = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000)  # MATH.md section 9, proposed
+PAPER_GRID = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000)  # as this project proposes
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def sizes_for(profile: str, **overrides: Any) -> Sizes:
 
 @dataclass(frozen=True)
 class ReplicationSettings:
-    """The experiment's free parameters (MATH.md section 9's proposals by default)."""
+    """The experiment's free parameters (this project's proposals by default)."""
 
     sigma: float = 0.1  # Figures 2, 3, 5 (the paper's value is stripped)
     sigmas: tuple[float, ...] = (0.01, 0.1, 1.0)  # Figure 4, read as standard deviations

@@ -116,7 +116,7 @@ def _data_seed(seed: int) -> int:
 
 
 def replicate_simulated(seed: int, profile: str, **options: Any) -> dict[str, Any]:
-    """The simulated two-Gaussian data set (MATH.md section 9's proposed parameters)."""
+    """The simulated two-Gaussian data set (this project's proposed parameters)."""
     data_opts = {k: options.pop(k) for k in ("mean0", "mean1", "variance", "prior") if k in options}
     return run_replication(simulated(_data_seed(seed), **data_opts), seed, profile, **options)
 

@@ -59,7 +59,7 @@ def theory_terms(
 ) -> dict[str, Any]:
     """Monte Carlo variance terms at every point of X, summarised over them.
 
-    * tr Cov(grad f): n E||SG_n - SG||^2 exactly (MATH.md section 4);
+    * tr Cov(grad f): n E||SG_n - SG||^2 exactly (docs/math.md#proposition-1);
     * tr V, V = Sigma^-1 E[z z^T r^2] Sigma^-1 with r the population residual:
       C-LIME's sandwich variance, n E||C-LIME_n - C-LIME||^2 -> tr V (section 5);
     * tr Cov(grad f - Sigma^-1 z r): the limit of n E||SG_n - C-LIME_n||^2 when both

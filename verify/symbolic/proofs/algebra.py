@@ -81,7 +81,7 @@ _LINKS = ("affine", "identity", "probit", "sin", "exp")
 
 
 def single_index_k(link: str, m: sp.Expr, v: sp.Expr) -> sp.Expr:
-    """Closed-form k = E g'(s), s ~ N(m, v), from MATH.md §6."""
+    """Closed-form k = E g'(s), s ~ N(m, v), from docs/math.md#ridge-functions."""
     if link in ("affine", "identity"):
         return sp.S.One
     if link == "probit":
@@ -101,7 +101,7 @@ def prove_proportionality(
     ``f(x) = g(theta'x + b)`` with symbolic theta, b, fully symbolic mean and
     covariance; ``g`` one of ``affine`` (the published Proposition 3, k = 1),
     ``identity``, ``probit``, ``sin``, ``exp`` with the closed form
-    ``k = E g'(s)``, ``s ~ N(theta'mean + b, theta'cov theta)`` of MATH.md §6.
+    ``k = E g'(s)``, ``s ~ N(theta'mean + b, theta'cov theta)`` of docs/math.md#ridge-functions.
     """
     if link not in _LINKS:
         raise ValueError(f"unknown link {link!r}; choose one of {_LINKS}")

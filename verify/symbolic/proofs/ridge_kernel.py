@@ -113,7 +113,7 @@ def prove_kernel_lime(
     timeout: float | None = None,
     function_class: str | None = None,
 ) -> ProofRecord:
-    """MATH.md §8(d): Gaussian-kernel-weighted LIME equals C-LIME under a shrunk cov.
+    """docs/math.md#kernel-lime: Gaussian-kernel-weighted LIME equals C-LIME under a shrunk cov.
 
     Weights ``pi(z) = exp(-||z - x0||^2 / (2 kw^2))``, samples z ~ N(x0, cov).
     The claim: the weighted population least squares (with intercept) is solved by

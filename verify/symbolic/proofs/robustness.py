@@ -25,7 +25,7 @@ __all__ = [
 def prove_theorem2_published(*, timeout: float | None = None) -> ProofRecord:
     """The published Theorem 2 constant ``grad f_max / (2 sigma)`` is false.
 
-    Counterexample (MATH.md §3.1): ``f(a) = (M/omega) sin(omega a)``, ``omega = 1/sigma``,
+    Counterexample (docs/math.md#theorem-2): ``f(a) = (M/omega) sin(omega a)``, ``omega = 1/sigma``,
     ``|f'| <= M``. The engine gives ``SG(x0) = M cos(x0/sigma) e^{-1/2}`` exactly;
     its slope at ``x0 = -pi sigma / 2`` is ``M e^{-1/2}/sigma``, so the Lipschitz
     constant is at least that. The claim ``slope <= M/(2 sigma)`` fails with the exact
