@@ -63,16 +63,7 @@ def test_library_defaults_are_the_adapter_modules_own():
     for lib in eco.LIBRARIES:
         module = importlib.import_module(f"properties.adapters.{lib.name}")
         config = next(c for c in lib.configurations if c.kind == eco.LIBRARY_DEFAULTS)
-        own = getattr(module, "LIBRARY_DEFAULTS", None)
-        if own is not None:
-            assert config.arguments() == own
-        else:  # lime's module has none yet: the documented defaults stand in
-            assert config.arguments() == {
-                "kernel_width": None,
-                "discretize_continuous": True,
-                "sample_around_instance": False,
-                "feature_selection": "auto",
-            }
+        assert config.arguments() == module.LIBRARY_DEFAULTS
 
 
 def test_each_defaults_line_names_parameters_the_adapter_documents():

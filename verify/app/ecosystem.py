@@ -74,10 +74,7 @@ class Configuration:
         if self.defaults_from is None:
             return dict(self.kwargs)
         module = importlib.import_module(f"properties.adapters.{self.defaults_from}")
-        defaults = getattr(module, "LIBRARY_DEFAULTS", None)
-        if defaults is None:
-            return dict(self.kwargs)
-        return dict(defaults)
+        return dict(module.LIBRARY_DEFAULTS)
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,6 @@ def _library(
     defaults_compute: str,
     *,
     extra_closed_forms: tuple[str, ...] = (),
-    fallback_defaults: Mapping[str, Any] | None = None,
     torch: bool = False,
 ) -> Library:
     configs = [
@@ -109,7 +105,6 @@ def _library(
             name,
             LIBRARY_DEFAULTS,
             factory,
-            kwargs=dict(fallback_defaults or {}),
             defaults_from=name,
         ),
     ]
@@ -140,15 +135,7 @@ LIBRARIES: tuple[Library, ...] = (
         "lime_tabular",
         "slopes on quartile-bin indicators (discretize_continuous=True), samples around the "
         "training mean (sample_around_instance=False), kernel width 0.75 sqrt(d) in "
-        "standardised units",
-        # lime's own defaults, as the adapter's docstring lists them (its module has no
-        # LIBRARY_DEFAULTS yet; when it has, that is used instead).
-        fallback_defaults={
-            "kernel_width": None,
-            "discretize_continuous": True,
-            "sample_around_instance": False,
-            "feature_selection": "auto",
-        },
+        "standardised units, and coefficients per standardised feature (to_raw_units=False)",
     ),
     _library(
         "zennit",
