@@ -68,8 +68,9 @@ from typing import Any
 import numpy as np
 
 from properties.conformance.explainer import Explainer
-from verify.validation import InputError, as_covariance, as_points
+from verify.validation import InputError
 
+from ._common import validated
 from .lime import FAILS_AROUND_MEAN, FAILS_DISCRETIZE, FAILS_STANDARDISED
 
 __all__ = ["LIBRARY_DEFAULTS", "interpret_lime_tabular"]
@@ -131,21 +132,6 @@ def _import() -> Any:
     return LimeTabular
 
 
-def _validated(f: Any, x0: Any, cov: Any, n: Any, seed: Any) -> tuple[Any, ...]:
-    dim = getattr(f, "dim", None)
-    if dim is None:
-        raise InputError("f must be a verify.functions.Function (it has no .dim)")
-    points, single = as_points(x0, dim)
-    if not single:
-        raise InputError(f"x0 must have shape ({dim},) for one point, got {np.shape(x0)}")
-    cov = as_covariance(cov, dim)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise InputError(f"n (number of perturbations) must be a positive int, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed must be a non-negative int, got {seed!r}")
-    return points[0], cov, int(n), int(seed)
-
-
 def interpret_lime_tabular(
     *,
     kernel_width: float | None = 1e6,
@@ -195,7 +181,7 @@ def interpret_lime_tabular(
         raise InputError("interpret overwrites mode with 'regression'; do not pass it")
 
     def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n, seed = _validated(f, x0, cov, n, seed)
+        x0, cov, n, seed = validated(f, x0, cov, n, seed)
         d = f.dim
         if np.any(cov != np.diag(np.diag(cov))):
             raise InputError(

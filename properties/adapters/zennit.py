@@ -90,7 +90,9 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from properties.conformance.explainer import Explainer
-from verify.validation import InputError, as_covariance, as_points
+from verify.validation import InputError
+
+from ._common import validated
 
 __all__ = ["LIBRARY_DEFAULTS", "zennit_smoothgrad"]
 
@@ -169,21 +171,6 @@ def _attribution_file() -> Any:
     module = importlib.util.module_from_spec(file_spec)
     file_spec.loader.exec_module(module)
     return module
-
-
-def _validated(f: Any, x0: Any, cov: Any, n: Any, seed: Any) -> tuple[Any, ...]:
-    dim = getattr(f, "dim", None)
-    if dim is None:
-        raise InputError("f must be a verify.functions.Function (it has no .dim)")
-    points, single = as_points(x0, dim)
-    if not single:
-        raise InputError(f"x0 must have shape ({dim},) for one point, got {np.shape(x0)}")
-    cov = as_covariance(cov, dim)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise InputError(f"n (number of perturbations) must be a positive int, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed must be a non-negative int, got {seed!r}")
-    return points[0], cov, int(n), int(seed)
 
 
 def _model(torch: Any, f: Any, x0: np.ndarray, chol: np.ndarray | None) -> Any:
@@ -275,7 +262,7 @@ def zennit_smoothgrad(
         raise InputError(f"copies must be a positive int, got {copies!r}")
 
     def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n, seed = _validated(f, x0, cov, n, seed)
+        x0, cov, n, seed = validated(f, x0, cov, n, seed)
         d = f.dim
         if noise_level is None:
             chol = np.linalg.cholesky(cov)
