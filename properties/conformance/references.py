@@ -10,9 +10,11 @@
   is a correct *deterministic* one;
 * :func:`importance_smoothgrad` and :func:`covariance_clime`: unbiased estimators
   that are not plain averages or least squares (exact only in expectation);
-* :func:`lstsq_clime`: least squares on the raw, uncentred design, and
-  :func:`float32_smoothgrad`: float32 arithmetic, declared; both lose digits far
-  from the origin, as much as their precision allows and no more.
+* :func:`float32_smoothgrad`: float32 arithmetic, declared; it loses digits far
+  from the origin, as much as its precision allows and no more.
+
+:func:`lstsq_clime` (least squares on the raw, uncentred design) is *not* among the
+references: the battery found where it breaks (see its docstring).
 """
 
 from __future__ import annotations
@@ -207,8 +209,12 @@ def covariance_clime() -> Explainer:
 def lstsq_clime() -> Explainer:
     """C-LIME as most people write it: numpy's lstsq on the raw design [x, 1], no centring.
 
-    Correct (lstsq is backward stable), only less accurate far from the origin:
-    the battery's exact tolerances must allow what the conditioning costs it.
+    Correct in exact arithmetic and passes the battery almost everywhere (8,759 of 8,760
+    check runs over 40 seeds), but not a reference: far from the origin with a small
+    noise direction (|x| ~ 2e8, the smallest noise std ~ 44, n = 4) the uncentred
+    design's smallest singular value falls under lstsq's ``rcond`` cutoff and the fit
+    is 90 % wrong; ``check_scale_equivariance`` finds it at battery seed 1019.
+    Centring the design (:func:`clime`) has no such limit.
     """
 
     def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
@@ -258,6 +264,5 @@ def references() -> list[Explainer]:
         antithetic_smoothgrad(),
         importance_smoothgrad(),
         covariance_clime(),
-        lstsq_clime(),
         float32_smoothgrad(),
     ]

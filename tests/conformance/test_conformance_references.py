@@ -2,15 +2,17 @@
 
 Each statistical check has a false-alarm probability <= 1e-6 (Settings.false_alarm)
 by construction; the exact checks cannot fail a correct explainer beyond
-rounding. The references are twelve correct designs: plain Monte Carlo SmoothGrad,
+rounding. The references are eleven correct designs: plain Monte Carlo SmoothGrad,
 least-squares C-LIME (plain, ridge, kernel, lime-style standardised), faster than
 Monte Carlo (randomised QMC, antithetic pairs, a deterministic Sobol rule),
 unbiased but not exact (importance weights, Sigma^-1 times a sample covariance),
-least squares on the uncentred design, and float32 arithmetic (declared).
+and float32 arithmetic (declared). Least squares on the uncentred design is not one:
+the search found where it breaks (test below).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from properties import check_explainer, explainer_checks, parametrize_with_checks
@@ -54,3 +56,15 @@ def test_reference_passes_over_many_seeds(explainer):
                 failures.append((seed, r.name, r.message[:300]))
     assert runs == 40 * applicable >= 40 * 17
     assert not failures, failures
+
+
+def test_uncentred_least_squares_breaks_where_the_search_found_it():
+    """numpy's lstsq on [x, 1] far from the origin: a singular value under rcond, a wrong fit."""
+    from properties.conformance.references import lstsq_clime
+
+    (result,) = check_explainer(
+        lstsq_clime(), on_fail=None, seed=1019, checks=["check_scale_equivariance"]
+    )
+    assert result.status == "failed" and "uncentred" in result.message
+    scaled, base = (np.asarray(result.figures[k]) for k in ("scaled_times_c", "base"))
+    assert np.abs(scaled - base).max() > 0.5 * np.abs(base).max()  # not a rounding matter
