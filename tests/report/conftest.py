@@ -74,6 +74,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _start(_shared_folder(session.config._tmp_path_factory))
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A session that ends early (-x, Ctrl-C) does not leave the shared run behind.
+
+    Not under xdist: a worker may end while another still waits for the run.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    for proc in _started:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def full_run(tmp_path_factory) -> tuple[int, Path]:
     """The README's main command, `verify run`, with the default profile and seed."""
