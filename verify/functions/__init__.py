@@ -17,18 +17,21 @@ is a :class:`LinearCombination`.
 :mod:`.network`        :class:`Network` (closed form for one hidden layer)
 :mod:`.combination`    :class:`LinearCombination` (``2 * f - g``)
 :mod:`.translated`     :class:`Translated` (f(. + t))
+:mod:`.spec`           :func:`from_spec`, the inverse of ``f.to_spec()`` (JSON-able data)
 =====================  ======================================================
 """
 
-from .base import Function, as_function, checked_moments
+from .base import SPEC_VERSION, Function, as_function, checked_moments
 from .combination import LinearCombination
 from .network import Network
 from .polynomial import Polynomial, gaussian_central_moment
 from .rbf import RBFMixture
 from .ridge import RidgeFunction
+from .spec import from_spec
 from .translated import Translated
 
 __all__ = [
+    "SPEC_VERSION",
     "Function",
     "LinearCombination",
     "Network",
@@ -38,5 +41,6 @@ __all__ = [
     "Translated",
     "as_function",
     "checked_moments",
+    "from_spec",
     "gaussian_central_moment",
 ]

@@ -28,7 +28,17 @@ from ..validation import (
     check_resolution,
 )
 
-__all__ = ["Function", "as_function", "checked_moments", "default_symbols", "exact"]
+__all__ = [
+    "SPEC_VERSION",
+    "Function",
+    "as_function",
+    "checked_moments",
+    "default_symbols",
+    "exact",
+]
+
+#: The version of the function spec format (:meth:`Function.to_spec`).
+SPEC_VERSION = 1
 
 _RENAMED = {
     "_value": "evaluate",
@@ -80,8 +90,17 @@ class Function(ABC):
     #: The type ``2 * f - g`` builds; set by :mod:`verify.functions.combination`.
     combination_type: ClassVar[type[Function] | None] = None
 
+    #: The family's name in specs (:meth:`to_spec`); a subclass that sets it is registered.
+    family: ClassVar[str]
+    #: The fields of the family's spec besides "family" and "version".
+    spec_fields: ClassVar[tuple[str, ...]] = ()
+    #: Every registered family by name (:func:`verify.functions.from_spec` reads it).
+    spec_families: ClassVar[dict[str, type[Function]]] = {}
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "family" in cls.__dict__:
+            Function.spec_families[cls.family] = cls
         # Families written for the old protocol (underscore hooks) keep working.
         for old, new in _RENAMED.items():
             if old in cls.__dict__ and new not in cls.__dict__:
@@ -227,6 +246,37 @@ class Function(ABC):
         quadrature or randomised QMC and reports the method and its error.
         """
         return numeric_moments(self, X0, np.linalg.cholesky(cov))
+
+    # -- functions as data --------------------------------------------------------
+    def to_spec(self) -> dict[str, Any]:
+        """The function as JSON-able data: ``{"family", "version", <fields>}``.
+
+        :func:`verify.functions.from_spec` rebuilds it with the same parameters to the
+        last bit, through ``json.dumps``/``json.loads`` too. A family implements
+        :meth:`spec_values` (its fields) and :meth:`from_spec_fields`.
+        """
+        return {"family": self._family_name(), "version": SPEC_VERSION, **self.spec_values()}
+
+    def spec_values(self) -> dict[str, Any]:
+        """The family's spec fields as plain lists, floats, ints and strings."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no spec: set the class attributes family and "
+            "spec_fields and implement spec_values and from_spec_fields"
+        )
+
+    @classmethod
+    def from_spec_fields(cls, fields: dict[str, Any], path: str) -> Function:
+        """The function of a spec's fields (validated by :func:`verify.functions.from_spec`)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from a spec")
+
+    def _family_name(self) -> str:
+        # A subclass of a family is not that family: it would be rebuilt as its parent.
+        if "family" not in type(self).__dict__:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no spec of its own: set the class attributes "
+                "family and spec_fields and implement spec_values and from_spec_fields"
+            )
+        return type(self).family
 
     # -- the old underscore protocol, kept for a release -------------------------
     def _value(self, X: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -10,12 +11,16 @@ import sympy as sp
 from ..moments import GaussianMoments
 from ..validation import InputError, as_real
 from .base import Function, as_function, default_symbols, exact
+from .spec import from_spec, spec_field, spec_list, spec_number
 
 __all__ = ["LinearCombination"]
 
 
 class LinearCombination(Function):
     """f = sum_i c_i f_i for functions of one dimension (Proposition 2)."""
+
+    family = "combination"
+    spec_fields = ("terms",)
 
     def __init__(self, terms: Iterable[tuple[float, Function]]):
         flat: list[tuple[float, Function]] = []
@@ -42,6 +47,22 @@ class LinearCombination(Function):
 
     def __repr__(self) -> str:
         return " + ".join(f"{c:g} * {f!r}" for c, f in self.terms)
+
+    def spec_values(self) -> dict[str, Any]:
+        return {"terms": [[c, f.to_spec()] for c, f in self.terms]}
+
+    @classmethod
+    def from_spec_fields(cls, fields: dict[str, Any], path: str) -> LinearCombination:
+        def terms(value: Any) -> list[tuple[float, Function]]:
+            out = []
+            for i, term in enumerate(spec_list(value, "[coefficient, spec] pairs")):
+                if not isinstance(term, list | tuple) or len(term) != 2:
+                    raise InputError(f"term {i} must be a pair [coefficient, spec], got {term!r}")
+                c = spec_field({"c": term[0]}, "c", spec_number, f"{path}['terms'][{i}]")
+                out.append((c, from_spec(term[1], path=f"{path}['terms'][{i}][1]")))
+            return out
+
+        return cls(spec_field(fields, "terms", terms, path))
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         return sum(c * f.evaluate(X) for c, f in self.terms)

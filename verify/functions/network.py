@@ -16,6 +16,7 @@ from ..moments import GaussianMoments
 from ..validation import InputError, as_array, as_count, as_generator, as_real
 from .base import Function, default_symbols, exact
 from .ridge import RidgeFunction
+from .spec import spec_field, spec_list, spec_text
 
 __all__ = ["Network"]
 
@@ -41,6 +42,9 @@ class Network(Function):
     output : {"identity", "sigmoid"}
         ``"sigmoid"`` gives a class probability, as in the paper's models.
     """
+
+    family = "network"
+    spec_fields = ("weights", "biases", "activation", "output")
 
     def __init__(
         self,
@@ -76,6 +80,7 @@ class Network(Function):
         if not isinstance(output, str) or output not in _OUTPUTS:
             raise InputError(f"unknown output {output!r}; use 'identity' or 'sigmoid'")
         self.weights, self.biases = Ws, bs
+        self.activation_name = activation  # "sigmoid" is the link named "logistic"
         self.activation: Link = get_link(activation)
         self.output = output
         self.dim = Ws[0].shape[1]
@@ -106,6 +111,28 @@ class Network(Function):
         return (
             f"Network(d={self.dim}, hidden={widths}, activation={self.activation.name!r}, "
             f"output={self.output!r})"
+        )
+
+    def spec_values(self) -> dict[str, Any]:
+        return {
+            "weights": [W.tolist() for W in self.weights],
+            "biases": [b.tolist() for b in self.biases],
+            "activation": self.activation_name,
+            "output": self.output,
+        }
+
+    @classmethod
+    def from_spec_fields(cls, fields: dict[str, Any], path: str) -> Network:
+        def layers(key: str) -> Any:
+            return lambda v: [
+                as_array(a, f"layer {i} {key}") for i, a in enumerate(spec_list(v, "layers"))
+            ]
+
+        return cls(
+            spec_field(fields, "weights", layers("weights"), path),
+            spec_field(fields, "biases", layers("bias"), path),
+            spec_field(fields, "activation", lambda v: spec_text(v, "an activation"), path),
+            spec_field(fields, "output", lambda v: spec_text(v, "an output"), path),
         )
 
     def _forward(self, first: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:

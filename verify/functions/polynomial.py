@@ -15,6 +15,7 @@ import sympy as sp
 from ..moments import GaussianMoments
 from ..validation import InputError
 from .base import Function, default_symbols, exact
+from .spec import spec_field, spec_list
 
 __all__ = ["Polynomial", "gaussian_central_moment"]
 
@@ -81,6 +82,22 @@ def _exponents(key: Any) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _terms_from_spec(value: Any) -> dict[tuple[int, ...], float]:
+    terms = spec_list(value, "[exponents, coefficient] pairs")
+    out: dict[tuple[int, ...], float] = {}
+    for i, term in enumerate(terms):
+        if not isinstance(term, list | tuple) or len(term) != 2:
+            raise InputError(
+                f"term {i} must be a pair [exponents, coefficient], e.g. [[2, 0], 1.5], "
+                f"got {term!r}"
+            )
+        exponents = tuple(spec_list(term[0], f"exponents (term {i})"))
+        if exponents in out:
+            raise InputError(f"term {i} repeats the exponents {list(exponents)}")
+        out[exponents] = term[1]
+    return out
+
+
 class Polynomial(Function):
     """f(x) = sum_alpha c_alpha prod_i x_i**alpha_i.
 
@@ -90,6 +107,9 @@ class Polynomial(Function):
         e.g. ``{(2, 0): 1.0, (1, 1): -3.0}`` is x1**2 - 3 x1 x2. All tuples must
         have the same length d.
     """
+
+    family = "polynomial"
+    spec_fields = ("terms",)
 
     def __init__(self, coefficients: Mapping[Sequence[int], float]):
         if not isinstance(coefficients, Mapping):
@@ -120,6 +140,14 @@ class Polynomial(Function):
 
     def __repr__(self) -> str:
         return f"Polynomial({self.coefficients!r})"
+
+    def spec_values(self) -> dict[str, Any]:
+        # Terms in their order: the sum of f's terms is taken in it, to the last bit.
+        return {"terms": [[list(alpha), c] for alpha, c in self.coefficients.items()]}
+
+    @classmethod
+    def from_spec_fields(cls, fields: dict[str, Any], path: str) -> Polynomial:
+        return spec_field(fields, "terms", lambda v: cls(_terms_from_spec(v)), path)
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         powers = [np.ones_like(X), X]

@@ -11,6 +11,7 @@ import sympy as sp
 from ..moments import GaussianMoments
 from ..validation import InputError, as_array, as_vector
 from .base import Function, default_symbols, exact
+from .spec import spec_field
 
 __all__ = ["RBFMixture"]
 
@@ -26,6 +27,9 @@ class RBFMixture(Function):
         Symmetric positive semi-definite (singular allowed: a bump that is flat
         along some directions). A (d, d) matrix is shared by every bump.
     """
+
+    family = "rbf"
+    spec_fields = ("weights", "centers", "precisions")
 
     def __init__(self, weights: Any, centers: Any, precisions: Any):
         self.weights = as_vector(weights, "weights")
@@ -61,6 +65,20 @@ class RBFMixture(Function):
 
     def __repr__(self) -> str:
         return f"RBFMixture(K={self.weights.size}, d={self.dim})"
+
+    def spec_values(self) -> dict[str, Any]:
+        # The stored (symmetrised) precisions: symmetrising them again changes no bit.
+        return {
+            "weights": self.weights.tolist(),
+            "centers": self.centers.tolist(),
+            "precisions": self.precisions.tolist(),
+        }
+
+    @classmethod
+    def from_spec_fields(cls, fields: dict[str, Any], path: str) -> RBFMixture:
+        return cls(
+            *(spec_field(fields, k, lambda v, k=k: as_array(v, k), path) for k in cls.spec_fields)
+        )
 
     def _bumps(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         values, slopes = [], []

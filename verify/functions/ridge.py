@@ -12,6 +12,7 @@ from ..links import Link, get_link
 from ..moments import GaussianMoments
 from ..validation import InputError, as_real, as_vector
 from .base import Function, default_symbols, exact
+from .spec import spec_field, spec_number, spec_text
 
 __all__ = ["RidgeFunction"]
 
@@ -29,6 +30,9 @@ class RidgeFunction(Function):
         hard-label model on which Stein's lemma fails.
     """
 
+    family = "ridge"
+    spec_fields = ("w", "b", "link")
+
     def __init__(self, w: Any, b: float = 0.0, link: str | Link = "identity"):
         self.w = as_vector(w, "w")
         self.b = as_real(b, "b")
@@ -37,6 +41,17 @@ class RidgeFunction(Function):
 
     def __repr__(self) -> str:
         return f"RidgeFunction(w={self.w.tolist()}, b={self.b}, link={self.link.name!r})"
+
+    def spec_values(self) -> dict[str, Any]:
+        return {"w": self.w.tolist(), "b": self.b, "link": self.link.name}
+
+    @classmethod
+    def from_spec_fields(cls, fields: dict[str, Any], path: str) -> RidgeFunction:
+        return cls(
+            spec_field(fields, "w", lambda v: as_vector(v, "w"), path),
+            spec_field(fields, "b", spec_number, path),
+            spec_field(fields, "link", lambda v: get_link(spec_text(v, "a link name")), path),
+        )
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         return self.link.value(X @ self.w + self.b)

@@ -11,6 +11,7 @@ import sympy as sp
 from ..moments import GaussianMoments
 from ..validation import as_vector
 from .base import Function, as_function, default_symbols
+from .spec import from_spec, spec_field
 
 __all__ = ["Translated"]
 
@@ -24,6 +25,9 @@ class Translated(Function):
     shift : array_like, shape (d,)
     """
 
+    family = "translated"
+    spec_fields = ("function", "shift")
+
     def __init__(self, f: Function, shift: Any):
         self.f = as_function(f)
         self.shift = as_vector(shift, "shift", self.f.dim)
@@ -31,6 +35,14 @@ class Translated(Function):
 
     def __repr__(self) -> str:
         return f"Translated({self.f!r}, shift={self.shift.tolist()})"
+
+    def spec_values(self) -> dict[str, Any]:
+        return {"function": self.f.to_spec(), "shift": self.shift.tolist()}
+
+    @classmethod
+    def from_spec_fields(cls, fields: dict[str, Any], path: str) -> Translated:
+        f = from_spec(fields["function"], path=f"{path}['function']")
+        return cls(f, spec_field(fields, "shift", lambda v: as_vector(v, "shift", f.dim), path))
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         return self.f.evaluate(X + self.shift)
