@@ -161,9 +161,10 @@ def test_mgf_route_against_known_moments():
 def test_inconclusive_quadrature_is_not_a_disagreement(monkeypatch):
     """A quadrature that does not converge is reported inconclusive, never as a verdict."""
     import verify.symbolic.corroborate as C
+    import verify.symbolic.tilted_quadrature as Q
 
-    monkeypatch.setattr(C, "_NODES", {1: (2, 3), 2: (2, 3), 3: (2, 3)})
-    monkeypatch.setattr(C, "_NOT_CONVERGED", 0.0)
+    monkeypatch.setattr(Q, "NODES", {1: (2, 3), 2: (2, 3), 3: (2, 3)})
+    monkeypatch.setattr(C, "NOT_CONVERGED", 0.0)
     rec = _sin_ridge()
     assert rec.status == "proved"
     assert rec.corroboration["status"] == "inconclusive"

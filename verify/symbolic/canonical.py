@@ -94,7 +94,9 @@ def _split_constant(arg: sp.Expr):
     gens = sorted(arg.free_symbols, key=sp.default_sort_key)
     if not den.free_symbols:
         c0 = num.as_coeff_Add()[0] / den if num.is_Add else (num / den if num.is_number else 0)
-        return sp.nsimplify(c0) if c0 else sp.S.Zero, _rational(arg - c0)
+        # exact as it stands: never approximated (an nsimplify here once merged
+        # exp(1/3 + 1e-20 + a) with exp(1/3 + a))
+        return (c0 if c0 else sp.S.Zero), _rational(arg - c0)
     try:
         q, _ = sp.div(num, den, *gens)
     except Exception:  # no split is always safe: it can only fail to prove
@@ -160,7 +162,7 @@ def _term_key(term: sp.Expr):
     for f in sp.Mul.make_args(term):
         if isinstance(f, sp.exp):
             exp_arg += f.args[0]
-        elif f.is_Pow and isinstance(f.base, sp.exp):
+        elif f.is_Pow and isinstance(f.base, sp.exp) and _exp_power_folds(f):
             exp_arg += f.base.args[0] * f.exp
         elif f.is_Pow and f.base is sp.E:
             exp_arg += f.exp
@@ -194,6 +196,14 @@ def _term_key(term: sp.Expr):
         tuple(sorted(funcs.items(), key=lambda kv: (kv[0][0].__name__, str(kv[0][1]), kv[1]))),
     )
     return key, sp.Mul(*coeff)
+
+
+def _exp_power_folds(f: sp.Pow) -> bool:
+    """``exp(u)**e = exp(u e)``: true for integer e, and for real e when u is real; for a
+    complex u the principal branch of the power differs (``sqrt(exp(2 pi i)) = 1``, not -1)."""
+    return bool(f.exp.is_Integer) or (
+        f.exp.is_extended_real is True and f.base.args[0].is_extended_real is True
+    )
 
 
 def _key_expr(key) -> sp.Expr:

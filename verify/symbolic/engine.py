@@ -36,6 +36,7 @@ from itertools import product
 import sympy as sp
 
 from ..deadline import check as check_deadline
+from .admission import admit, within_proof
 from .errors import UnsupportedExpression
 from .exact import exactify
 from .integrability import settle
@@ -55,10 +56,19 @@ __all__ = [
 _IOTA = sp.Dummy("iota", real=True)  # formal imaginary unit, reduced with iota**2 = -1
 
 
-def _prepare(xs, mean, cov):
-    xs = as_variables(xs)
-    d = len(xs)
-    return xs, as_mean(mean, d), as_covariance(cov, d)
+def _prepare(exprs, xs, mean, cov):
+    """Admitted input (:mod:`verify.symbolic.admission`) and the map back to the user's symbols.
+
+    Inside a proof, whose harness admitted the user's input once, the proof's own
+    expressions are used as they are (only shapes are converted).
+    """
+    if within_proof():
+        xs = as_variables(xs)
+        d = len(xs)
+        exprs = [exactify(e) for e in exprs]
+        return exprs, xs, as_mean(mean, d), as_covariance(cov, d), lambda v: v
+    adm = admit(list(exprs), xs, mean, cov)
+    return list(adm.exprs), adm.xs, adm.mean, adm.cov, adm.back
 
 
 def gaussian_expectation(expr, xs, mean=None, cov=None) -> sp.Expr:
@@ -96,8 +106,8 @@ def gaussian_expectation(expr, xs, mean=None, cov=None) -> sp.Expr:
     >>> gaussian_expectation(sp.exp(x), [x], [0], [[2]])
     E
     """
-    xs, m, S = _prepare(xs, mean, cov)
-    return _expect(exactify(expr), xs, m, S)
+    (expr,), xs, m, S, back = _prepare([expr], xs, mean, cov)
+    return back(_expect(expr, xs, m, S))
 
 
 def expected_gradient(expr, xs, mean=None, cov=None) -> sp.Matrix:
@@ -108,15 +118,17 @@ def expected_gradient(expr, xs, mean=None, cov=None) -> sp.Matrix:
     sympy.Matrix
         Column vector of length d.
     """
-    xs, m, S = _prepare(xs, mean, cov)
-    expr = exactify(expr)
-    return sp.Matrix([_expect(sp.diff(expr, x), xs, m, S) for x in xs])
+    (expr,), xs, m, S, back = _prepare([expr], xs, mean, cov)
+    return back(sp.Matrix([_expect(sp.diff(expr, x), xs, m, S) for x in xs]))
 
 
 def covariance_vector(expr, xs, mean=None, cov=None) -> sp.Matrix:
     """``Cov(x, expr(x)) = E[x expr] - mean E[expr]`` as a column vector."""
-    xs, m, S = _prepare(xs, mean, cov)
-    expr = exactify(expr)
+    (expr,), xs, m, S, back = _prepare([expr], xs, mean, cov)
+    return back(_covariance_vector(expr, xs, m, S))
+
+
+def _covariance_vector(expr, xs, m, S) -> sp.Matrix:
     ef = _expect(expr, xs, m, S)
     return sp.Matrix([_expect(x * expr, xs, m, S) - m[i] * ef for i, x in enumerate(xs)])
 
@@ -128,16 +140,15 @@ def stein_side(expr, xs, mean=None, cov=None) -> sp.Matrix:
     symbolic covariance it grows quickly with d, which is why the proofs multiply
     through by the covariance instead).
     """
-    xs, m, S = _prepare(xs, mean, cov)
-    c = covariance_vector(expr, xs, m, S)
-    return S.inv() * c
+    (expr,), xs, m, S, back = _prepare([expr], xs, mean, cov)
+    return back(S.inv() * _covariance_vector(expr, xs, m, S))
 
 
 def second_moment_matrix(xs, mean=None, cov=None) -> sp.Matrix:
     """``E[x x']`` from the moment engine (not assumed to be ``cov + mean mean'``)."""
-    xs, m, S = _prepare(xs, mean, cov)
+    _, xs, m, S, back = _prepare([], xs, mean, cov)
     d = len(xs)
-    return sp.Matrix(d, d, lambda i, j: _expect(xs[i] * xs[j], xs, m, S))
+    return back(sp.Matrix(d, d, lambda i, j: _expect(xs[i] * xs[j], xs, m, S)))
 
 
 # ---------------------------------------------------------------------------

@@ -49,18 +49,30 @@ class NotIntegrable(ValueError):
     A, cov : sympy.Matrix
         The quadratic part of the exponent (written ``-x'Ax/2``) and the covariance.
     k : int
-        Size of the leading minor of ``cov + cov A cov`` that is not positive.
+        Size of the minor of ``cov + cov A cov`` that is not positive.
     minor : sympy.Expr
         Its value.
+    rows : tuple of int, optional
+        The rows of that principal minor (default: the leading ``k``).
     """
 
-    def __init__(self, A: sp.Matrix, cov: sp.Matrix, k: int, minor: sp.Expr) -> None:
+    def __init__(
+        self, A: sp.Matrix, cov: sp.Matrix, k: int, minor: sp.Expr, rows: tuple | None = None
+    ) -> None:
         self.A, self.cov, self.k, self.minor = A, cov, k, minor
+        rows = tuple(range(k)) if rows is None else tuple(rows)
+        self.rows = rows
+        which = f"leading {k}x{k} minor" if rows == tuple(range(k)) else f"minor on rows {rows}"
+        every = (
+            " for every admissible value of the parameters"
+            if sp.sympify(minor).free_symbols
+            else ""
+        )
         super().__init__(
             "the Gaussian expectation diverges: a factor exp(-x'Ax/2 + ...) with "
             f"A = {sp.sstr(A.tolist())} is integrable against N(mean, cov) only when "
             "cov^-1 + A is positive definite, but cov + cov A cov (same condition, no "
-            f"inverse) has leading {k}x{k} minor {minor} <= 0 for cov = "
+            f"inverse) has {which} {minor} <= 0{every} for cov = "
             f"{sp.sstr(cov.tolist())}. The integral is infinite; make the exponent's "
             "quadratic part negative enough (e.g. exp(-x**2) rather than exp(x**2)) or use "
             "a smaller covariance."

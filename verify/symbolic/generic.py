@@ -32,12 +32,15 @@ How each side is derived
 from __future__ import annotations
 
 import itertools
+import operator
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
 from ..deadline import check as check_deadline
+from .admission import InadmissibleInput
 from .moments import MomentTable, padd, pmul, pmul_monom
 from .trace import active
 
@@ -50,8 +53,30 @@ __all__ = [
 ]
 
 
+def require_class_size(d: Any, k: Any) -> None:
+    """Refuse a generic class (d, k) that is not d >= 1 variables of degree k >= 0."""
+    for name, value, low in (("d", d, 1), ("k", k, 0)):
+        try:
+            ok = not isinstance(value, bool) and operator.index(value) >= low
+        except TypeError:
+            ok = False
+        if not ok:
+            raise InadmissibleInput(
+                f"{name} = {value!r}: a generic polynomial class needs an integer {name} >= {low}"
+                " (d variables, degree k); an empty class would make the proof vacuous"
+            )
+
+
 def monomial_exponents(d: int, k: int) -> list[tuple[int, ...]]:
-    """All exponent tuples of total degree <= k in d variables (graded order)."""
+    """All exponent tuples of total degree <= k in d variables (graded order).
+
+    Raises
+    ------
+    InadmissibleInput
+        ``d`` not an integer >= 1 or ``k`` not an integer >= 0 (a class with no variables
+        or a negative degree is empty: nothing would be proved).
+    """
+    require_class_size(d, k)
     out = []
     for deg in range(k + 1):
         for combo in itertools.combinations_with_replacement(range(d), deg):

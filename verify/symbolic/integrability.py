@@ -12,6 +12,8 @@ uses is meaningless otherwise: for ``exp(x**2)`` under N(0, 1) it would return `
 * proved from the assumptions every proof states (cov SPD, positive symbols positive): when
   every principal minor of ``A`` is provably non-negative (``A`` PSD, so ``cov^-1 + A`` is
   SPD), or every leading minor of ``cov + cov A cov`` is provably positive;
+* refused (:class:`~verify.symbolic.errors.NotIntegrable`) when a principal minor of
+  ``cov + cov A cov`` is provably non-positive for every admissible parameter value;
 * otherwise the condition is noted in the active :mod:`~verify.symbolic.trace` (a proof
   then lists it among its assumptions) or, outside a proof, issued as an
   :class:`~verify.symbolic.errors.IntegrabilityWarning`.
@@ -59,7 +61,27 @@ def _proved(cond: IntegrabilityCondition) -> bool:
         return True
     if psd_proved(cond.A):
         return True
-    return all(sp.factor(mat[:k, :k].det()).is_positive is True for k in range(1, d + 1))
+    if all(sp.factor(mat[:k, :k].det()).is_positive is True for k in range(1, d + 1)):
+        return True
+    _refuse_if_never(cond)
+    return False
+
+
+def _refuse_if_never(cond: IntegrabilityCondition) -> None:
+    """Raise when a principal minor of ``cov + cov A cov`` is provably <= 0 everywhere.
+
+    A positive definite matrix has every principal minor positive; one that is
+    non-positive for every admissible parameter value means the expectation diverges for
+    all of them, which is a refusal, never an assumption (a proof under it is vacuous).
+    """
+    mat = cond.matrix
+    d = mat.shape[0]
+    sizes = range(1, d + 1) if d <= 4 else (1,)  # all 2^d - 1 minors only while cheap
+    for size in sizes:
+        for idx in itertools.combinations(range(d), size):
+            minor = sp.factor(mat.extract(list(idx), list(idx)).det())
+            if minor.is_nonpositive is True:
+                raise NotIntegrable(cond.A, cond.cov, size, minor, rows=idx)
 
 
 def settle(A: sp.Matrix, cov: sp.Matrix) -> None:

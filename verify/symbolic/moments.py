@@ -13,7 +13,7 @@ of Stein-type identities built on it are not circular (docs/math.md#polynomials)
 
 Moments are integer polynomials in the generic parameters ``mu_i`` and
 ``s_ij`` (i <= j). They are kept in a small sparse format, a ``dict`` from a
-packed monomial (one integer, 8 bits per variable) to an integer coefficient:
+packed monomial (one integer, 16 bits per variable) to an integer coefficient:
 multiplying monomials is then an integer addition, which is why the
 generic-polynomial proofs are fast in pure Python. A dict with no zero
 coefficient is a canonical form: a polynomial is zero iff its dict is empty.
@@ -30,11 +30,16 @@ from math import comb, factorial
 import sympy as sp
 
 from ..deadline import check as check_deadline
+from .errors import UnsupportedExpression
 
 __all__ = ["MomentTable", "PackedPoly", "moment_table"]
 
-_BITS = 8
+_BITS = 16
 _MASK = (1 << _BITS) - 1
+#: Largest total degree a moment may have: no exponent of a packed monomial can then
+#: reach 2**_BITS and carry into its neighbour's bits (which would silently read mu**256
+#: as s_11 with 8 bits).
+MAX_DEGREE = _MASK // 2
 
 PackedPoly = dict  # {packed monomial: int coefficient}
 
@@ -150,6 +155,11 @@ class MomentTable:
             return cached
         if len(beta) != self.d or min(beta, default=0) < 0:
             raise ValueError(f"exponent tuple {beta} does not fit dimension {self.d}")
+        if sum(beta) > MAX_DEGREE:
+            raise UnsupportedExpression(
+                sp.Mul(*[sp.Symbol(f"x{i + 1}") ** b for i, b in enumerate(beta)]),
+                f"a moment of total degree {sum(beta)} exceeds the engine's limit {MAX_DEGREE}",
+            )
         acc: dict[int, int] = defaultdict(int)
         for gamma in _boxes(beta):
             check_deadline()

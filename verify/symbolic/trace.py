@@ -18,18 +18,24 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["Expectation", "IntegrabilityCondition", "Trace", "active", "tracing"]
+__all__ = ["Expectation", "IntegrabilityCondition", "Trace", "active", "note_sides", "tracing"]
 
 
 @dataclass(frozen=True)
 class Expectation:
-    """One exact expectation ``E[integrand(x)] = value`` for x ~ N(mean, cov)."""
+    """One exact expectation ``E[integrand(x)] = value`` for x ~ N(mean, cov).
+
+    ``role`` is empty for an expectation the engine took, and names the record's side
+    (``"lhs[0]"``, ...) for a side a proof attaches to its record: the second route
+    recomputes those too, so a record can never show sides nobody checked.
+    """
 
     integrand: sp.Expr
     xs: tuple
     mean: sp.Matrix
     cov: sp.Matrix
     value: sp.Expr
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,12 @@ class Trace:
         if all(t is not table for t in self.tables):
             self.tables.append(table)
 
+    def add_side(self, role: str, integrand, xs, mean, cov, value) -> None:
+        """Note that a record shows ``value`` as ``E[integrand]`` (checked by the second route)."""
+        self.expectations.append(
+            Expectation(sp.sympify(integrand), tuple(xs), mean, cov, sp.sympify(value), role)
+        )
+
     def add_condition(self, cond: IntegrabilityCondition) -> None:
         """Note a condition once (conditions compare by their text)."""
         if all(c.text != cond.text for c in self.conditions):
@@ -115,3 +127,12 @@ def tracing() -> Iterator[Trace]:
         yield trace
     finally:
         _ACTIVE.reset(token)
+
+
+def note_sides(role: str, values, integrands, xs, mean, cov) -> None:
+    """Note a record's side ``values[i] = E[integrands[i]]`` in the active trace (if any)."""
+    trace = active()
+    if trace is None:
+        return
+    for i, (v, h) in enumerate(zip(values, integrands, strict=True)):
+        trace.add_side(f"{role}[{i}]", h, xs, mean, cov, v)

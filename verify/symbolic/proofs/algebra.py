@@ -8,6 +8,7 @@ import sympy as sp
 
 from ..canonical import decide_matrix
 from ..engine import covariance_vector, expected_gradient
+from ..generic import require_class_size
 from ..params import symbolic_covariance, symbolic_mean
 from ..records import ProofRecord
 from ..special import Phi, phi
@@ -48,8 +49,8 @@ def prove_linearity(
     (multiplied through by cov), ``Cov(x, a f + b g) = a Cov(x, f) + b Cov(x, g)``,
     with symbolic a, b; each side derived separately by the engine.
     """
-    xs, _d, m, S = setup(xs, mean, cov)
-    f, g = sp.sympify(f), sp.sympify(g)
+    written = (f, g)
+    (f, g), xs, _d, m, S, notes = setup([f, g], xs, mean, cov)
     al, be = sp.Dummy("a", real=True), sp.Dummy("b", real=True)
 
     def body() -> dict:
@@ -70,10 +71,11 @@ def prove_linearity(
     return run_proof(
         "proposition2",
         "Proposition 2: SG and C-LIME of alpha f + beta g equal alpha (.)^f + beta (.)^g",
-        function_class or f"f = {f}, g = {g}",
+        function_class or f"f = {written[0]}, g = {written[1]}",
         (GAUSS, REAL),
         timeout,
         body,
+        notes,
     )
 
 
@@ -105,6 +107,7 @@ def prove_proportionality(
     """
     if link not in _LINKS:
         raise ValueError(f"unknown link {link!r}; choose one of {_LINKS}")
+    require_class_size(d, 0)
     xs = sp.symbols(f"x1:{d + 1}", real=True)
     theta = sp.Matrix([sp.Symbol(f"theta_{i + 1}", real=True) for i in range(d)])
     b = sp.Symbol("b", real=True)

@@ -23,10 +23,11 @@ from collections.abc import Callable, Sequence
 import sympy as sp
 
 from ...deadline import DeadlineExceeded, call_with_deadline
+from ..admission import admit, admitted_scope
 from ..canonical import Decision, default_sampler, spd_sampler
 from ..corroborate import corroborate
 from ..generic import monomial_exponents
-from ..params import as_covariance, as_mean, as_variables
+from ..params import as_variables
 from ..records import ProofRecord
 from ..special import Phi
 from ..trace import tracing
@@ -70,18 +71,25 @@ def run_proof(
     assumptions: Sequence[str],
     timeout: float | None,
     body: Callable[[], dict],
+    notes: Sequence[str] = (),
 ) -> ProofRecord:
-    """Time, trace and corroborate ``body`` under the budget; wrap it in a ProofRecord."""
+    """Time, trace and corroborate ``body`` under the budget; wrap it in a ProofRecord.
+
+    ``notes`` are what the admission step changed in the user's input (see
+    :mod:`verify.symbolic.admission`); they go into ``details["admission"]``.
+    """
     t0 = time.perf_counter()
     seed = zlib.crc32(f"{statement_id}|{function_class}".encode())
 
     def traced() -> dict:
-        with tracing() as trace:
+        with tracing() as trace, admitted_scope():
             out = body()
         out["corroboration"] = corroborate(trace, seed=seed)
         out["extra_assumptions"] = tuple(out.get("extra_assumptions", ())) + tuple(
             c.text for c in trace.conditions
         )
+        if notes:
+            out["details"] = {**out.get("details", {}), "admission": list(notes)}
         return out
 
     try:
@@ -146,12 +154,17 @@ def verdict(checks: list[tuple[str, Decision]]) -> dict:
     return {"status": "proved", "method": methods, "checks": rows}
 
 
-def setup(xs, mean, cov):
-    xs = as_variables(xs)
-    d = len(xs)
-    m = as_mean(mean, d)
-    S = as_covariance(cov, d)
-    return xs, d, m, S
+def setup(exprs, xs, mean, cov):
+    """The user's input through the admission step (:func:`verify.symbolic.admission.admit`).
+
+    Returns
+    -------
+    (exprs, xs, d, mean, cov, notes)
+        The admitted expressions (a list, in the order given), real variables, dimension,
+        law, and what admission changed (for the record).
+    """
+    adm = admit(list(exprs), xs, mean, cov)
+    return list(adm.exprs), adm.xs, adm.d, adm.mean, adm.cov, adm.notes
 
 
 def sampler_for(S: sp.Matrix, exprs) -> Callable:

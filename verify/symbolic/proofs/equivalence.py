@@ -9,13 +9,13 @@ import sympy as sp
 
 from ..canonical import decide_matrix, decide_zero, default_sampler
 from ..engine import expected_gradient, gaussian_expectation, second_moment_matrix, stein_side
-from ..exact import exactify
 from ..generic import check_generic_polynomial, monomial_exponents, polynomial_part
 from ..interval import certified_sign
 from ..moments import MomentTable
 from ..params import symbolic_covariance, symbolic_mean
 from ..records import ProofRecord
 from ..special import phi
+from ..trace import note_sides
 from .common import (
     ALL_GENERIC_CLASSES,
     GAUSS,
@@ -87,9 +87,8 @@ def prove_equivalence(
     ProofRecord
         ``statement_id="theorem1"``.
     """
-    xs, d, m, S = setup(xs, mean, cov)
-    written = sp.sympify(expr)
-    expr = exactify(written)  # floats become the binary fractions they hold
+    written = expr
+    (expr,), xs, d, m, S, notes = setup([expr], xs, mean, cov)
     numeric_cov = not S.free_symbols
 
     def body() -> dict:
@@ -113,6 +112,7 @@ def prove_equivalence(
             lhs, rhs = (sg, S.inv() * covv) if numeric_cov else (S * sg, covv)
             out.update(lhs=lhs, rhs=rhs)
             details["smoothgrad"] = sg
+            _note_sides(expr, xs, m, S, lhs, rhs, numeric_cov)
         else:
             details["sides"] = (
                 f"not attached: the polynomial part has {len(poly)} monomials "
@@ -127,8 +127,28 @@ def prove_equivalence(
         + ("" if numeric_cov else "; shown as cov E[grad f] = Cov(x, f) (cov invertible)")
     )
     return run_proof(
-        "theorem1", statement, function_class or f"f = {written}", (GAUSS, REAL), timeout, body
+        "theorem1",
+        statement,
+        function_class or f"f = {written}",
+        (GAUSS, REAL),
+        timeout,
+        body,
+        notes,
     )
+
+
+def _note_sides(f, xs, m, S, lhs, rhs, numeric_cov: bool) -> None:
+    """The record's sides as expectations, for the second route to recompute at the
+    user's own law: ``lhs = E[grad f]`` (times cov when cov is symbolic) and
+    ``rhs = cov^-1 Cov(x, f)`` (without the inverse when cov is symbolic)."""
+    grad = sp.Matrix([sp.diff(f, x) for x in xs])
+    centred = sp.Matrix([(x - m[i]) * f for i, x in enumerate(xs)])
+    if numeric_cov:
+        note_sides("lhs: E[grad f]", lhs, grad, xs, m, S)
+        note_sides("rhs: cov^-1 Cov(x, f)", rhs, S.inv() * centred, xs, m, S)
+    else:
+        note_sides("lhs: cov E[grad f]", lhs, S * grad, xs, m, S)
+        note_sides("rhs: Cov(x, f)", rhs, centred, xs, m, S)
 
 
 def _general_checks(expr, xs, m, S, numeric_cov: bool, prefix: str):

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..admission import InadmissibleInput
 from ..canonical import Decision, decide_matrix
 from ..engine import second_moment_matrix
-from ..generic import check_monomials, monomial_exponents
+from ..generic import check_monomials, monomial_exponents, require_class_size
 from ..moments import MomentTable
 from ..params import symbolic_covariance, symbolic_mean
 from ..records import ProofRecord
@@ -69,6 +70,10 @@ def prove_lemma6_every_f(
     The explicit solution (adjugate over determinant) is substituted for d <= 2; for larger
     d uniqueness follows from ``cov + lam I`` being SPD (an assumption, not computed).
     """
+    if not dims:
+        raise InadmissibleInput("dims is empty: give the dimensions to prove Lemma 6 in")
+    for d in dims:
+        require_class_size(d, 0)
 
     def body() -> dict:
         checks = []

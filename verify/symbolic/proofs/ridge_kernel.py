@@ -6,6 +6,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..admission import require_parameter
 from ..canonical import decide_matrix
 from ..engine import expected_gradient, gaussian_expectation, second_moment_matrix
 from ..records import ProofRecord
@@ -51,9 +52,13 @@ def prove_lemma6(
     ``w0 = E f - w'mean``. No inverse is formed. For d <= 2 the explicit
     solution (adjugate / determinant) is also substituted into N1, N2.
     """
-    xs, d, m, S = setup(xs, mean, cov)
-    expr = sp.sympify(expr)
-    lam = sp.Symbol("lambda", nonnegative=True) if lam is None else sp.sympify(lam)
+    written = expr
+    (expr,), xs, d, m, S, notes = setup([expr], xs, mean, cov)
+    lam = (
+        sp.Symbol("lambda", nonnegative=True)
+        if lam is None
+        else require_parameter(lam, "lam", "nonnegative", "Lemma 6")
+    )
 
     def body() -> dict:
         # Dummies: the unknowns must never clash with symbols inside f
@@ -96,10 +101,11 @@ def prove_lemma6(
         "lemma6",
         "Lemma 6: argmin E[(f - w'x - w0)^2] + lam ||w||^2 has w = (cov + lam I)^{-1} Cov(x, f), "
         "w0 = E f - w'mean",
-        function_class or f"f = {expr}",
+        function_class or f"f = {written}",
         (GAUSS, REAL, "lam >= 0; intercept not penalised"),
         timeout,
         body,
+        notes,
     )
 
 
@@ -124,9 +130,13 @@ def prove_kernel_lime(
     under N(x0, cov) with the weight inside the integrand (Gaussian product).
     The weighted second-moment matrix is positive definite, so the solution is unique.
     """
-    xs, d, m, S = setup(xs, x0, cov)
-    expr = sp.sympify(expr)
-    kw = sp.Symbol("k_w", positive=True) if kw is None else sp.sympify(kw)
+    written = expr
+    (expr,), xs, d, m, S, notes = setup([expr], xs, x0, cov)
+    kw = (
+        sp.Symbol("k_w", positive=True)
+        if kw is None
+        else require_parameter(kw, "kw", "positive", "kernel LIME")
+    )
 
     def body() -> dict:
         B = kw**2 * sp.eye(d) + S
@@ -165,10 +175,11 @@ def prove_kernel_lime(
         "kernel_lime",
         "Kernel-weighted population LIME (weights exp(-||z-x0||^2/(2 kw^2)), z ~ N(x0, cov)) "
         "equals C-LIME = SmoothGrad under N(x0, (cov^{-1} + I/kw^2)^{-1})",
-        function_class or f"f = {expr}",
+        function_class or f"f = {written}",
         (GAUSS, REAL, "kw > 0; kernel centred at the sampling mean x0"),
         timeout,
         body,
+        notes,
     )
 
 
