@@ -198,7 +198,10 @@ def _model(torch: Any, f: Any, x0: np.ndarray, chol: np.ndarray | None) -> Any:
             (grad,) = ctx.saved_tensors
             return grad_out[:, None] * grad
 
-    return _Model.apply
+    def model(u: Any) -> Any:  # a plain function: a builtin Function.apply has no signature
+        return _Model.apply(u)
+
+    return model
 
 
 def zennit_smoothgrad(
