@@ -168,3 +168,106 @@ def test_inconclusive_quadrature_is_not_a_disagreement(monkeypatch):
     rec = _sin_ridge()
     assert rec.status == "proved"
     assert rec.corroboration["status"] == "inconclusive"
+
+
+# -- a second route that can withdraw (issue 18) ------------------------------------------
+
+
+def test_a_narrow_feature_is_resolved_not_a_false_alarm():
+    """Before: nodes spread over N(0, 1) missed exp(-1e6 x^2) and withdrew a true identity."""
+    x = sp.Symbol("x", real=True)
+    rec = symbolic.prove_equivalence(sp.exp(-(10**6) * x**2) * (1 + x), [x], [0], [[1]])
+    assert rec.status == "proved", str(rec)
+    assert rec.corroboration["status"] == "agreed"
+    assert rec.corroboration["max_relative_discrepancy"] < 1e-9
+
+
+def test_a_large_disagreement_withdraws_even_with_a_large_error_bar():
+    """A 50 % discrepancy 250 times its error bar is a disagreement, not "inconclusive"."""
+    from verify.symbolic.corroborate import judge
+
+    assert judge(0.5, 0.002, 1.0) == "disagreed"
+    assert judge(0.005, 0.002, 1.0) == "inconclusive"  # within 10 error bars of a poor rule
+    assert judge(1e-12, 1e-13, 1.0) == "agreed"
+    assert judge(float("nan"), 0.0, 1.0) == "inconclusive"
+
+
+def _engine_off_by(monkeypatch, relative: float) -> None:
+    """Every expectation with an exponential factor off by ``relative``: the identities of
+    Theorem 1 are linear in these, so they stay intact and only the second route can see it."""
+    real = engine._expect
+
+    def expect(expr, xs, mean, cov):
+        value = real(expr, xs, mean, cov)
+        return value * (1 + sp.Rational(relative)) if expr.has(sp.exp) else value
+
+    monkeypatch.setattr(engine, "_expect", expect)
+
+
+def test_an_engine_error_of_2e_6_relative_is_withdrawn(monkeypatch):
+    assert_small_engine_error_withdrawn(monkeypatch)
+
+
+def assert_small_engine_error_withdrawn(monkeypatch) -> None:
+    _engine_off_by(monkeypatch, 2e-6)
+    x = sp.Symbol("x", real=True)
+    rec = symbolic.prove_equivalence(x * sp.exp(-(x**2)), [x], [sp.Rational(1, 3)], [[2]])
+    assert rec.details.get("verdict_before_second_route") == "proved", str(rec)
+    assert rec.status == "undecided", str(rec)
+    assert rec.reason.startswith("undecided (second route disagreed)")
+    assert 1e-6 < rec.corroboration["max_relative_discrepancy"] < 1e-5
+
+
+def test_the_sides_attached_to_a_record_are_recomputed(monkeypatch):
+    """Before: a record could show SmoothGrad 12 under "proved/agreed" when the truth is 9."""
+    from verify.symbolic.proofs import equivalence
+
+    real = equivalence.polynomial_sides
+
+    def sides(poly, xs, mean, cov):  # the attached sides wrong, the identities untouched
+        sg, covv = real(poly, xs, mean, cov)
+        return sg + sp.ones(*sg.shape) * 3, covv + cov * sp.ones(*sg.shape) * 3
+
+    monkeypatch.setattr(equivalence, "polynomial_sides", sides)
+    x = sp.Symbol("x", real=True)
+    rec = symbolic.prove_equivalence(x**3, [x], [1], [[2]])  # E[3 x^2] = 3 (1 + 2) = 9
+    assert rec.details["smoothgrad"] == sp.Matrix([12])
+    assert rec.status == "undecided" and rec.corroboration["status"] == "disagreed", str(rec)
+    assert "lhs" in rec.reason
+
+
+def test_polynomial_sides_are_checked_at_the_users_own_covariance():
+    x, y = sp.symbols("x y", real=True)
+    cov = [[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]]
+    rec = symbolic.prove_equivalence(x**2 * y + 3 * y**3, [x, y], [1, -1], cov)
+    rows = rec.corroboration["comparisons"]
+    assert rec.status == "proved" and rec.corroboration["status"] == "agreed"
+    assert rows >= 4  # two lhs and two rhs entries, at the user's law (exact MGF route)
+
+
+def test_quadrature_memory_is_bounded_by_a_stated_budget():
+    """Before: a 14^7-point tensor grid in d = 7 asked for gigabytes."""
+    import tracemalloc
+
+    from verify.symbolic.tilted_quadrature import MAX_NODES, tilted_expectation
+
+    xs = sp.symbols("x1:8", real=True)
+    f = sp.exp(-(xs[0] ** 2)) * xs[1] ** 20 * sp.cos(xs[2])
+    tracemalloc.start()
+    try:
+        est = tilted_expectation(f, xs, sp.zeros(7, 1), sp.eye(7))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert f"exceeds the budget of {MAX_NODES}" in est.reason
+    assert peak < 200e6
+
+
+def test_a_nearly_singular_covariance_is_inconclusive_not_a_crash():
+    x, y = sp.symbols("x y", real=True)
+    eps = sp.Rational(1, 10**20)
+    cov = [[1, 1], [1, 1 + eps]]  # exactly SPD, singular in float64
+    rec = symbolic.prove_equivalence(sp.sin(x + y), [x, y], [0, 0], cov)
+    assert rec.status == "proved"
+    assert rec.corroboration["status"] == "inconclusive"
+    assert "singular" in str(rec.corroboration["inconclusive"])

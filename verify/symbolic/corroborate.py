@@ -48,7 +48,14 @@ from .mgf import PRIME, mgf_moments, mgf_moments_mod
 from .tilted_quadrature import tilted_expectation
 from .trace import Trace
 
-__all__ = ["NOT_CONVERGED", "SIGMAS", "WITHDRAW_RTOL", "corroborate", "judge"]
+__all__ = [
+    "NOT_CONVERGED",
+    "SIGMAS",
+    "WITHDRAW_RTOL",
+    "conditions_satisfiable",
+    "corroborate",
+    "judge",
+]
 
 #: Random points per moment table and per polynomial expectation (exact comparisons).
 N_POINTS = 2
@@ -177,9 +184,24 @@ def _check_table(table, rng: random.Random, n_points: int) -> list[dict]:
 # expectations: points
 
 
-def _points(expectations, conditions, rng: random.Random, n_points: int) -> list[dict]:
+def conditions_satisfiable(trace: Trace, *, seed: int = 0) -> bool:
+    """True when some admissible random point meets every open integrability condition.
+
+    A proof whose conditions no admissible parameter value meets proves nothing (it would be
+    vacuously true); :func:`verify.symbolic.proofs.common.run_proof` withdraws it.
+    """
+    if not trace.conditions:
+        return True
+    exps = _unique(trace.expectations)
+    return bool(_points(exps, trace.conditions, random.Random(seed), 1, margin=1))
+
+
+def _points(
+    expectations, conditions, rng: random.Random, n_points: int, margin: int = 3
+) -> list[dict]:
     """Random rational points: every covariance SPD, every open integrability condition
-    met with margin 3 (the integrand cubed is still integrable, so quadrature converges)."""
+    met with ``margin`` (3 by default: the integrand cubed is still integrable, so
+    quadrature converges)."""
     symbols = set()
     covs = []
     for e in expectations:
@@ -195,7 +217,7 @@ def _points(expectations, conditions, rng: random.Random, n_points: int) -> list
             for cov in covs:
                 _spd_values(cov, point, rng)
             if all(is_spd(e.cov.xreplace(point)) for e in expectations) and all(
-                c.holds_at(point, margin=3) for c in conditions
+                c.holds_at(point, margin=margin) for c in conditions
             ):
                 points.append(point)
                 break

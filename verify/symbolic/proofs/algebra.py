@@ -12,6 +12,7 @@ from ..generic import require_class_size
 from ..params import symbolic_covariance, symbolic_mean
 from ..records import ProofRecord
 from ..special import Phi, phi
+from ..trace import note_sides
 from .common import (
     GAUSS,
     REAL,
@@ -66,6 +67,9 @@ def prove_linearity(
         ]
         out = verdict(checks)
         out.update(lhs=sg_h, rhs=sg_sum)
+        grad_h = [sp.diff(h, x) for x in xs]  # both sides are E[grad h]: recomputed
+        note_sides("lhs: E[grad(a f + b g)]", sg_h, grad_h, xs, m, S)
+        note_sides("rhs: a E[grad f] + b E[grad g]", sg_sum, grad_h, xs, m, S)
         return out
 
     return run_proof(

@@ -25,7 +25,7 @@ import sympy as sp
 from ...deadline import DeadlineExceeded, call_with_deadline
 from ..admission import admit, admitted_scope
 from ..canonical import Decision, default_sampler, spd_sampler
-from ..corroborate import corroborate
+from ..corroborate import conditions_satisfiable, corroborate
 from ..generic import monomial_exponents
 from ..params import as_variables
 from ..records import ProofRecord
@@ -85,6 +85,15 @@ def run_proof(
         with tracing() as trace, admitted_scope():
             out = body()
         out["corroboration"] = corroborate(trace, seed=seed)
+        if out["status"] == "proved" and not conditions_satisfiable(trace, seed=seed):
+            out["details"] = {**out.get("details", {}), "verdict_before_conditions": "proved"}
+            out["status"] = "undecided"
+            out["method"] = out.get("method", "") + "; withdrawn: conditions possibly unmet"
+            out["reason"] = (
+                "the proof holds only under integrability conditions that no admissible "
+                "parameter value drawn at random meets (a proof under an unmet assumption "
+                "would be vacuous): " + "; ".join(c.text for c in trace.conditions)
+            )
         out["extra_assumptions"] = tuple(out.get("extra_assumptions", ())) + tuple(
             c.text for c in trace.conditions
         )
@@ -117,19 +126,28 @@ def run_proof(
 
 
 def _overrule_on_disagreement(out: dict) -> None:
-    """A verdict built on expectations the second route contradicts is withdrawn."""
+    """A verdict built on expectations the second route contradicts is withdrawn.
+
+    The record then reads "undecided (second route disagreed)" and says where and by how
+    much; either the engine or the second route is wrong there, and the record does not
+    guess which.
+    """
     corr = out["corroboration"]
     if corr["status"] != "disagreed" or out["status"] == "undecided":
         return
     first = corr["disagreements"][0]
     detail = ", ".join(
-        f"{k} {first[k]}" for k in ("engine", "independent", "wrong_moments") if k in first
+        f"{k} {first[k]}"
+        for k in ("engine", "independent", "quadrature_error", "wrong_moments", "why")
+        if k in first
     )
+    by = first.get("relative_discrepancy")
+    size = f" by {by:.3g} of E|integrand|" if isinstance(by, float) else ""
     out["details"] = {**out.get("details", {}), "verdict_before_second_route": out["status"]}
     out["reason"] = (
-        f"the independent second route disagrees with the engine on {first['what']} "
-        f"({first['method']}: {detail}); the derivation's verdict "
-        f"'{out['status']}' rests on that expectation and is withdrawn"
+        f"undecided (second route disagreed): the independent second route disagrees with "
+        f"the engine on {first['what']}{size} ({first['method']}: {detail}); the "
+        f"derivation's verdict '{out['status']}' rests on that expectation and is withdrawn"
     )
     out["method"] = out.get("method", "") + "; withdrawn: second route disagrees"
     out["status"] = "undecided"
