@@ -54,6 +54,7 @@ from .checks_statistical import (
 )
 from .explainer import Explainer, as_explainer
 from .loader import load_explainer, parse_tags, run_spec
+from .replay import check_process_replay
 from .runner import CheckFailure, CheckSkipped, CheckTimeout, Settings
 from .targets import expected_explanation
 
@@ -78,6 +79,7 @@ __all__ = [
     "check_lipschitz_bound",
     "check_no_mutation",
     "check_output_contract",
+    "check_process_replay",
     "check_proportionality_affine",
     "check_proportionality_single_index",
     "check_rate",

@@ -60,6 +60,7 @@ from .checks_statistical import (
     check_sign_and_scale,
 )
 from .explainer import Explainer, as_explainer
+from .replay import check_process_replay, process_replay_not_applicable, warm_up
 from .runner import CheckFailure, CheckSkipped, Settings, call_time_limit
 
 __all__ = [
@@ -105,6 +106,7 @@ CHECKS: tuple[tuple[CheckFunction, Callable[[Explainer], str | None]], ...] = (
     (check_correlated_covariance, _applies),
     (check_lipschitz_bound, _applies),
     (check_sign_and_scale, _applies),
+    (check_process_replay, process_replay_not_applicable),
 )
 ALL_CHECKS: tuple[CheckFunction, ...] = tuple(check for check, _ in CHECKS)
 _BY_NAME = {c.__name__: c for c in ALL_CHECKS}
@@ -264,11 +266,15 @@ def check_explainer(
         raise ValueError(
             f"unknown check(s) {sorted(wanted - set(_BY_NAME))}; known: {', '.join(_BY_NAME)}"
         )
-    results = []
-    for _, bound in explainer_checks(explainer, seed=seed, settings=settings):
-        if wanted is not None and bound.name not in wanted:
-            continue
-        results.append(run_check(explainer, bound, expected.get(bound.name)))
+    bounds = [
+        bound
+        for _, bound in explainer_checks(explainer, seed=seed, settings=settings)
+        if wanted is None or bound.name in wanted
+    ]
+    if any(b.check is check_process_replay and not b.skip_reason for b in bounds):
+        if (settings or Settings()).process_replay:
+            warm_up()  # the other interpreter imports while the other checks run
+    results = [run_check(explainer, bound, expected.get(bound.name)) for bound in bounds]
     failed = [r for r in results if r.status == FAILED]
     if failed and on_fail == "raise":
         raise ConformanceError(

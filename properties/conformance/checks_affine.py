@@ -26,6 +26,7 @@ from .common import adjacent, case_options, diagnose_ratios, fmt, replicates, re
 from .explainer import Explainer
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
+from .second_look import second_look_n
 from .targets import expected_explanation
 from .tolerances import mean_error_test, precision_pattern
 
@@ -64,13 +65,21 @@ def _next_prime(n: int) -> int:
 
 
 def sizes(n: int) -> list[int]:
-    """n, n + 1 and the next prime after them: one odd, one even, one prime n per problem."""
+    """n, n + 1 and the next prime after them: one odd, one even, one prime n per problem;
+    a large n (2**15 and up, the battery's large primes) alone: one call there is enough."""
+    if n >= SB.LARGE_N[0]:
+        return [n]
     return [n, n + 1, _next_prime(n + 2)]
 
 
-def _second_look_n(n: int) -> int:
-    """At least 64 draws (replicate means near normal), n's residue mod 16 kept."""
-    return n if n >= 64 else n + 16 * -(-(64 - n) // 16)
+_second_look_n = second_look_n
+
+
+def large_n_options(options: dict[str, Any], s: Settings) -> dict[str, Any]:
+    """The extreme problem of a check at the battery's large n: a prime in ``s.n_large``,
+    d <= 2 (a large-n mistake does not depend on d; the calls stay cheap)."""
+    small = max(s.min_dim, min(2, options["max_dim"]))
+    return {**options, "n_primes": s.n_large, "max_dim": small, "min_dim": min(small, s.min_dim)}
 
 
 def exact_cause(
@@ -134,7 +143,9 @@ def check_proportionality_affine(
     """
     name = "check_proportionality_affine"
     s = resolve(settings)
-    strategy = _affine_cases(case_options(explainer, s))
+    options = case_options(explainer, s)
+    strategy = _affine_cases(options)
+    extreme = _affine_cases(large_n_options(options, s))
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
         w, f = case.extras["w"], case.f
@@ -164,7 +175,8 @@ def check_proportionality_affine(
             return {"worst": res["worst"]}
         tol = tolerance(explainer, case, float(np.linalg.norm(w)))
         failures = []
-        for n, k in zip(sizes(case.n), adjacent(case.seed, 3), strict=True):
+        ns = sizes(case.n)
+        for n, k in zip(ns, adjacent(case.seed, len(ns)), strict=True):
             out = call_explainer(explainer, f, case.x0, case.cov, n, k, name)
             err = float(np.linalg.norm(out - w))
             if err > tol:
@@ -193,7 +205,7 @@ def check_proportionality_affine(
             {"w": w, "observed": observed, "error": err, "n": n, "second_look": res},
         )
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    return search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
 
 
 def _affine_cause(

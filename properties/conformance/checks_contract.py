@@ -15,6 +15,7 @@ import numpy as np
 
 from properties.strategies import battery as SB
 
+from .checks_affine import large_n_options
 from .common import adjacent, case_options, fmt, resolve, tolerance
 from .explainer import Explainer
 from .runner import CheckTimeout, Settings, call_explainer, checked_output, guarded
@@ -245,10 +246,14 @@ def _numeric(out: Any) -> bool:
 def check_seed_reproducibility(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """Same seed, same answer, even after a call with the adjacent seed in between."""
+    """Same seed, same answer: after a call with the adjacent seed in between, and at a
+    large prime n too (one problem with n between 2**15 and 2**16). Across interpreters:
+    :func:`.replay.check_process_replay`.
+    """
     name = "check_seed_reproducibility"
     s = resolve(settings)
-    strategy = SB.cases(**case_options(explainer, s))
+    options = case_options(explainer, s)
+    strategy = SB.cases(**options)
 
     def judge(case: Any, alpha: float) -> dict[str, Any]:
         a, b = adjacent(case.seed, 2)
@@ -259,25 +264,41 @@ def check_seed_reproducibility(
         diff = float(np.max(np.abs(first - again)))
         if diff > tol:
             raise Finding(
-                f"two calls with seed {a} gave {fmt(first)} and {fmt(again)} (max difference "
-                f"{diff:.3g}, tolerance {tol:.3g})",
+                f"two calls with seed {a} gave {fmt(first)} and {fmt(again)} at n = {case.n} "
+                f"(max difference {diff:.3g}, tolerance {tol:.3g})",
                 "the seed is not used to seed the noise: a global generator (np.random.*, "
                 "torch's global RNG without torch.manual_seed(seed)) or a generator created once "
-                "and reused across calls (lime's random_state fixed at construction)",
+                "and reused across calls (lime's random_state fixed at construction)"
+                + (_LARGE_N_HINT if case.n >= s.n_large[0] else ""),
                 {"first": first, "again": again, "difference": diff, "tolerance": tol},
             )
         return {"worst": diff / tol}
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    extreme = SB.cases(**large_n_options(options, s))
+    return search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
+
+
+_LARGE_N_HINT = (
+    "; at a large n only: a code path that switches on above some n (another generator, a "
+    "noise cache keyed on n, a parallel or chunked draw)"
+)
 
 
 def check_seed_sensitivity(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """Stochastic: adjacent seeds give different answers. Deterministic: they do not."""
+    """Stochastic: adjacent seeds give different answers. Deterministic: they do not.
+    Both: the same seed at another n gives another answer (n and n + 1 on every problem,
+    and two primes between 2**15 and 2**16 on the large-n problem).
+
+    Catches a seed ignored (or only its high bits used), noise caches and RNG paths that
+    ignore the seed above some n, and rules that silently use another number of draws
+    than n (n rounded to a power of two, n capped, a last partial chunk dropped).
+    """
     name = "check_seed_sensitivity"
     s = resolve(settings)
-    strategy = SB.cases(**case_options(explainer, s, n_range=(8, s.n_exact)))
+    options = case_options(explainer, s, n_range=(8, s.n_exact))
+    strategy = SB.cases(**options)
 
     def judge(case: Any, alpha: float) -> dict[str, Any]:
         seeds = adjacent(case.seed, 3)
@@ -291,23 +312,49 @@ def check_seed_sensitivity(
             tol = 1e-12 * scale
             if min(diffs) <= tol:
                 raise Finding(
-                    f"adjacent seeds {seeds} gave identical explanations (smallest max "
-                    f"difference {min(diffs):.3g} <= {tol:.3g}) although the explainer is "
-                    "declared stochastic",
+                    f"adjacent seeds {seeds} gave identical explanations at n = {case.n} "
+                    f"(smallest max difference {min(diffs):.3g} <= {tol:.3g}) although the "
+                    "explainer is declared stochastic",
                     "the seed argument is ignored (a hard-coded seed or random_state inside the "
                     "explainer), or only its high bits are used (seed // k); if the explainer "
-                    "is deterministic by design declare stochastic=False",
+                    "is deterministic by design declare stochastic=False"
+                    + (_LARGE_N_HINT if case.n >= s.n_large[0] else ""),
                     figures,
                 )
-            return {"worst": tol / max(min(diffs), 1e-300)}
-        tol = tolerance(explainer, case, scale)
-        if max(diffs) > tol:
+            worst = tol / max(min(diffs), 1e-300)
+        else:
+            tol = tolerance(explainer, case, scale)
+            if max(diffs) > tol:
+                raise Finding(
+                    f"declared deterministic but adjacent seeds {seeds} gave {fmt(outs[0])}, "
+                    f"{fmt(outs[1])}, {fmt(outs[2])} (max difference {max(diffs):.3g} > {tol:.3g})",
+                    "the explainer draws random numbers: declare stochastic=True",
+                    figures,
+                )
+            worst = max(diffs) / tol
+        other = _other_n(case, s)
+        again = call_explainer(explainer, case.f, case.x0, case.cov, other, seeds[0], name)
+        base = outs[0]
+        if np.array_equal(again, base):
             raise Finding(
-                f"declared deterministic but adjacent seeds {seeds} gave {fmt(outs[0])}, "
-                f"{fmt(outs[1])}, {fmt(outs[2])} (max difference {max(diffs):.3g} > {tol:.3g})",
-                "the explainer draws random numbers: declare stochastic=True",
-                figures,
+                f"the same seed {seeds[0]} at n = {case.n} and at n = {other} gave the same "
+                f"explanation {fmt(base)}, bit for bit",
+                "n is not the number of draws used: a rule that rounds n to a power of two "
+                "(a Sobol or other quasi-random block), n capped (a maximum sample or batch "
+                "size), or a cache keyed without n",
+                {**figures, "other_n": other},
             )
-        return {"worst": max(diffs) / tol}
+        return {"worst": worst}
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    extreme = SB.cases(**large_n_options(options, s))
+    return search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
+
+
+def _other_n(case: Any, s: Settings) -> int:
+    """Another n for the same seed: n + 1, or on the large-n problem another large prime
+    (the next one above n, or below it at the top of the range)."""
+    if case.n < s.n_large[0]:
+        return case.n + 1
+    primes = SB.primes_between(*s.n_large)
+    i = primes.index(case.n) if case.n in primes else 0
+    return primes[i + 1] if i + 1 < len(primes) else primes[i - 1]

@@ -34,6 +34,7 @@ from .common import adjacent, case_options, diagnose_ratios, fmt, replicates, re
 from .explainer import Explainer
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
+from .second_look import Trial, judge_identity
 from .targets import expected_explanation
 from .tolerances import mean_error_test
 
@@ -44,6 +45,34 @@ __all__ = [
     "check_translation_equivariance",
     "scale_equivariance_not_applicable",
 ]
+
+
+_LINEARITY_HINT = (
+    "the explanation is not linear in f: absolute values (|grad f|, Saliency's abs=True), a "
+    "normalisation of the output, feature selection (lime's feature_selection='auto'), or "
+    "noise that depends on f"
+)
+_TRANSLATION_HINT = (
+    "the noise is not centred at x0: samples drawn around a fixed centre (the origin or the "
+    "training mean; lime's sample_around_instance=False), or a surrogate without intercept"
+)
+
+
+def _scale_cause(scaled: np.ndarray, base: np.ndarray) -> str:
+    invariant = np.allclose(scaled, base, rtol=0.05, atol=1e-3 * np.max(np.abs(base)))
+    if invariant:
+        return (
+            "the explanation does not change when the inputs are rescaled, so it is not in "
+            "units of output per input: discretised features (lime's discretize_continuous="
+            "True), attributions in output units (w * x, captum Lime's baseline masks) or "
+            "standardised coefficients not divided by the feature scale"
+        )
+    return (
+        "the explanation is not in raw input units: a per-feature scaling (standardised "
+        "coefficients not divided by scaler.scale_), a width fixed in input units that should "
+        "be declared (kernel_width, units='raw'), or a constant in input units (a jitter, a "
+        "clipping bound)"
+    )
 
 
 def scale_equivariance_not_applicable(explainer: Explainer) -> str | None:
@@ -97,24 +126,23 @@ def check_proportionality_single_index(
         target, terr = expected_explanation(explainer, f, case.x0, case.cov, case.n)
         unit = w / np.linalg.norm(w)
         if gradient:
-            worst = 0.0
-            for n, k in zip(sizes(case.n), adjacent(case.seed, 3), strict=True):
+
+            def pair(n: int, k: int, i: int) -> Trial:
                 out = call_explainer(explainer, f, case.x0, case.cov, n, k, name)
-                ortho = float(np.linalg.norm(out - (out @ unit) * unit))
-                tol = tolerance(explainer, case, max(np.linalg.norm(out), np.linalg.norm(target)))
-                worst = max(worst, ortho / tol)
-                if ortho > tol:
-                    raise Finding(
-                        f"for f = sin(w^T x + b) every gradient is a multiple of w = {fmt(w)}, "
-                        f"but the explanation at n = {n} is {fmt(out)} (explainer seed {k}): "
-                        f"component orthogonal to w {ortho:.3g} (tolerance {tol:.3g}, exact "
-                        "identity)",
-                        exact_cause(
-                            explainer, case, out, (out @ unit) * unit, _single_index_cause(out, w)
-                        ),
-                        {"w": w, "observed": out, "orthogonal": ortho},
-                    )
-            return {"worst": worst}
+                along = (out @ unit) * unit
+                ortho = out - along
+                return Trial(
+                    ortho,
+                    np.zeros(d),
+                    max(float(np.linalg.norm(out)), float(np.linalg.norm(target))),
+                    f"for f = sin(w^T x + b) every gradient is a multiple of w = {fmt(w)}, but "
+                    f"the explanation at n = {n} is {fmt(out)}: its component orthogonal to w "
+                    "should vanish",
+                    exact_cause(explainer, case, out, along, _single_index_cause(out, w)),
+                    case,
+                )
+
+            return judge_identity(explainer, case, pair, sizes(case.n), alpha, s)
         basis = np.linalg.svd(np.eye(d) - np.outer(unit, unit))[0][:, : d - 1]
         rotation = np.column_stack([unit, basis])  # along w, then an orthonormal basis of w-perp
         outs = replicates(
@@ -164,33 +192,6 @@ def _single_index_cause(out: np.ndarray, w: np.ndarray) -> str:
     return generic
 
 
-def _pair(
-    explainer: Explainer,
-    case: SB.Case,
-    observed: np.ndarray,
-    expected: np.ndarray,
-    scale: float,
-    what: str,
-    hint: str,
-    distance: float | None = None,
-) -> float:
-    probe = (
-        case
-        if distance is None
-        else SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, distance)
-    )
-    diff = float(np.max(np.abs(observed - expected)))
-    tol = tolerance(explainer, probe, scale)
-    if diff > tol:
-        raise Finding(
-            f"{what}: observed {fmt(observed)}, expected {fmt(expected)} (max difference "
-            f"{diff:.3g}, tolerance {tol:.3g})",
-            exact_cause(explainer, probe, observed, expected, hint),
-            {"observed": observed, "expected": expected, "difference": diff, "tolerance": tol},
-        )
-    return diff / tol
-
-
 @st.composite
 def _pair_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     case = draw(SB.cases(**options))
@@ -212,28 +213,23 @@ def check_linearity(
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
         f, g, a, b = case.f, case.extras["g"], case.extras["a"], case.extras["b"]
-        worst = 0.0
-        for n, k in zip(sizes(case.n), adjacent(case.seed, 3), strict=True):
+
+        def pair(n: int, k: int, i: int) -> Trial:
             ef = call_explainer(explainer, f, case.x0, case.cov, n, k, name)
             eg = call_explainer(explainer, g, case.x0, case.cov, n, k, name)
             both = call_explainer(explainer, a * f + b * g, case.x0, case.cov, n, k, name)
-            scale = abs(a) * np.max(np.abs(ef)) + abs(b) * np.max(np.abs(eg))
-            worst = max(
-                worst,
-                _pair(
-                    explainer,
-                    case,
-                    both,
-                    a * ef + b * eg,
-                    float(scale),
-                    f"E({a:.3g} f + {b:.3g} g) at n = {n} with a shared seed, against "
-                    f"{a:.3g} E(f) + {b:.3g} E(g)",
-                    "the explanation is not linear in f: absolute values (|grad f|, Saliency's "
-                    "abs=True), a normalisation of the output, feature selection (lime's "
-                    "feature_selection='auto'), or noise that depends on f",
-                ),
+            combined = a * ef + b * eg
+            return Trial(
+                both,
+                combined,
+                float(abs(a) * np.max(np.abs(ef)) + abs(b) * np.max(np.abs(eg))),
+                f"E({a:.3g} f + {b:.3g} g) at n = {n} with a shared seed, against "
+                f"{a:.3g} E(f) + {b:.3g} E(g)",
+                exact_cause(explainer, case, both, combined, _LINEARITY_HINT),
+                case,
             )
-        return {"worst": worst}
+
+        return judge_identity(explainer, case, pair, sizes(case.n), alpha, s)
 
     return search(name, seed, s, strategy, judge, examples=s.examples)
 
@@ -267,31 +263,28 @@ def check_translation_equivariance(
         drawn = case.extras["t"]
         # The drawn shift, and the farthest point the declared precision is held to.
         farthest = far * _scale(case) * drawn / np.linalg.norm(drawn)
-        worst = 0.0
         shifts = (drawn, farthest, drawn)
-        for n, k, t in zip(sizes(case.n), adjacent(case.seed, 3), shifts, strict=True):
-            moved = Translated(case.f, -t)
+
+        def pair(n: int, k: int, i: int) -> Trial:
+            t = shifts[i]
             distance = float(np.linalg.norm(case.x0 + t)) / _scale(case) + case.distance
+            probe = SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, distance)
             base = call_explainer(explainer, case.f, case.x0, case.cov, n, k, name)
-            out = call_explainer(explainer, moved, case.x0 + t, case.cov, n, k, name)
-            worst = max(
-                worst,
-                _pair(
-                    explainer,
-                    case,
-                    out,
-                    base,
-                    max(float(np.max(np.abs(base))), 1e-300),
-                    f"E(f(. - t), x0 + t) at n = {n} with |t| = {np.linalg.norm(t):.3g} "
-                    f"({np.linalg.norm(t) / _scale(case):.3g} sigma) and a shared seed, against "
-                    "E(f, x0)",
-                    "the noise is not centred at x0: samples drawn around a fixed centre (the "
-                    "origin or the training mean; lime's sample_around_instance=False), or a "
-                    "surrogate without intercept",
-                    distance,
-                ),
+            out = call_explainer(
+                explainer, Translated(case.f, -t), case.x0 + t, case.cov, n, k, name
             )
-        return {"worst": worst}
+            return Trial(
+                out,
+                base,
+                max(float(np.max(np.abs(base))), 1e-300),
+                f"E(f(. - t), x0 + t) at n = {n} with |t| = {np.linalg.norm(t):.3g} "
+                f"({np.linalg.norm(t) / _scale(case):.3g} sigma) and a shared seed, against "
+                "E(f, x0)",
+                exact_cause(explainer, probe, out, base, _TRANSLATION_HINT),
+                probe,
+            )
+
+        return judge_identity(explainer, case, pair, sizes(case.n), alpha, s, in_distribution=True)
 
     return search(name, seed, s, strategy, judge, examples=s.examples)
 
@@ -333,37 +326,22 @@ def check_scale_equivariance(
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
         c = case.extras["c"]
-        worst = 0.0
-        for n, k in zip(sizes(case.n), adjacent(case.seed, 3), strict=True):
+
+        def pair(n: int, k: int, i: int) -> Trial:
             base = call_explainer(explainer, case.f, case.x0, case.cov, n, k, name)
             scaled = call_explainer(
                 explainer, _scaled(case.f, c), c * case.x0, c**2 * case.cov, n, k, name
             )
-            diff = float(np.max(np.abs(c * scaled - base)))
-            tol = tolerance(explainer, case, max(float(np.max(np.abs(base))), 1e-300))
-            worst = max(worst, diff / tol)
-            if diff > tol:
-                invariant = np.allclose(scaled, base, rtol=0.05, atol=1e-3 * np.max(np.abs(base)))
-                cause = (
-                    "the explanation does not change when the inputs are rescaled, so it is not "
-                    "in units of output per input: discretised features (lime's "
-                    "discretize_continuous=True), attributions in output units (w * x, captum "
-                    "Lime's baseline masks) or standardised coefficients not divided by the "
-                    "feature scale"
-                    if invariant
-                    else "the explanation is not in raw input units: a per-feature scaling "
-                    "(standardised coefficients not divided by scaler.scale_), a width fixed in "
-                    "input units that should be declared (kernel_width, units='raw'), or a "
-                    "constant in input units (a jitter, a clipping bound)"
-                )
-                raise Finding(
-                    f"rescaling the inputs by c = {c:.4g} should divide the explanation by c: "
-                    f"c * E(f(./c), c x0, c^2 cov) = {fmt(c * scaled)} vs E(f, x0, cov) = "
-                    f"{fmt(base)} at n = {n} (max difference {diff:.3g}, tolerance {tol:.3g}, "
-                    f"explainer seed {k})",
-                    exact_cause(explainer, case, c * scaled, base, cause),
-                    {"c": c, "scaled_times_c": c * scaled, "base": base, "difference": diff},
-                )
-        return {"worst": worst}
+            return Trial(
+                c * scaled,
+                base,
+                max(float(np.max(np.abs(base))), 1e-300),
+                f"rescaling the inputs by c = {c:.4g} should divide the explanation by c: "
+                f"c * E(f(./c), c x0, c^2 cov) against E(f, x0, cov) at n = {n}",
+                exact_cause(explainer, case, c * scaled, base, _scale_cause(scaled, base)),
+                case,
+            )
+
+        return judge_identity(explainer, case, pair, sizes(case.n), alpha, s, in_distribution=True)
 
     return search(name, seed, s, strategy, judge, examples=s.examples)

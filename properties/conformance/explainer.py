@@ -59,9 +59,12 @@ _TAG_HELP = {
     "units": "'raw' or 'standardized': coordinates of the kernel distance and the ridge "
     "penalty ('standardized' = x_j / sqrt(cov_jj), as lime does)",
     "precision": "'float64' or 'float32': arithmetic the explainer works in",
-    "exact": "True if every call is exact on affine f (plain averages, least squares), False "
-    "if it is unbiased only in expectation (importance weights, Sigma^-1 times a sample "
-    "covariance), None to let the battery find out",
+    "exact": "True if the noise is a fixed, scale-equivariant function of (seed, n, cov) and "
+    "the estimate is linear in f and exact on affine f (plain averages, least squares on "
+    "z = L u, L the Cholesky factor): every identity is then tested call by call only; "
+    "False if it holds only in expectation (importance weights, Stein's identity, Sigma^-1 "
+    "times a sample covariance, noise seeded per instance, an SVD or eigen square root); "
+    "None to let the battery find out",
     "name": "a short name used in reports and test ids",
 }
 _MISSING = object()
@@ -132,11 +135,21 @@ class Explainer:
         Working precision; sets the tolerance of the exact identities, the
         largest condition number and the farthest point the battery draws.
     exact : bool or None
-        Whether the affine and small-sigma identities hold call by call (plain
-        averages and least squares: True) or only in expectation (importance
-        weighting, Sigma^-1 times a sample covariance: False). None (default):
-        the battery tests exactness and, where it fails, takes a second look in
-        expectation over replicates.
+        ``True`` promises: the noise is a fixed function of (seed, n, cov) -- the
+        same offsets for the same seed, n and cov whatever x0 and f -- that is
+        scale-equivariant (c^2 cov gives c times the offsets, as z = L u with the
+        Cholesky factor L does), and the estimate is linear in f and exact on an
+        affine f (plain averages, least squares). The affine, small-sigma,
+        single-index, linearity, translation and scale identities then hold call by
+        call, and the battery tests them call by call only. ``False``: they hold
+        in expectation only (importance weights, Stein's identity, Sigma^-1 times a
+        sample covariance, noise seeded per instance, numpy's
+        ``multivariate_normal`` (an SVD factor) or an eigen square root). ``None``
+        (default): the battery tests each identity call by call and, where it
+        fails for a stochastic explainer, takes a second look in expectation over
+        R adjacent seeds (:mod:`properties.conformance.second_look`); a pass that
+        needed it is counted in the check's ``second_looks``. A deterministic
+        explainer gets no second look (it has no seeds to average over).
     name : str, optional
         Used in reports and pytest ids (default: the callable's name).
 

@@ -19,6 +19,7 @@ references: the battery found where it breaks (see its docstring).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -52,15 +53,54 @@ def _validated(f: Function, x0: Any, cov: Any, n: Any) -> tuple[np.ndarray, np.n
     return X0[0], as_covariance(cov, f.dim), int(n)
 
 
+def _smoothgrad(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+    return estimators.smoothgrad(f, x0, cov, n, seed)
+
+
 def smoothgrad() -> Explainer:
     """Plain Monte Carlo SmoothGrad (:func:`verify.estimators.smoothgrad`)."""
-
-    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        return estimators.smoothgrad(f, x0, cov, n, seed)
-
     return Explainer(
-        explain, kind="gradient", covariance="full", stochastic=True, name="smoothgrad"
+        _smoothgrad, kind="gradient", covariance="full", stochastic=True, name="smoothgrad"
     )
+
+
+def _clime(
+    f: Function,
+    x0: Any,
+    cov: Any,
+    n: int,
+    seed: int,
+    *,
+    ridge_alpha: float | None,
+    ridge_lambda: float | None,
+    kernel_width: float | None,
+    units: str,
+) -> np.ndarray:
+    x0, cov, n = _validated(f, x0, cov, n)
+    if units == "standardized" and np.any(cov != np.diag(np.diag(cov))):
+        raise InputError("units='standardized' needs a diagonal cov (lime scales per feature)")
+    if ridge_alpha is None and kernel_width is None and units == "raw":
+        return estimators.clime(f, x0, cov, n, seed, ridge=ridge_lambda or 0.0)
+    z = estimators.draw_noise(cov, n, seed)
+    scale = np.sqrt(np.diag(cov)) if units == "standardized" else np.ones(f.dim)
+    u = z / scale  # the surrogate's coordinates
+    if kernel_width is None:
+        log_pi = np.zeros(n)
+    else:
+        log_pi = -np.sum(u * u, axis=1) / (2 * kernel_width**2)
+    # Normalised in log space (the raw weights may all underflow); sklearn's alpha
+    # acts on the raw weights, so lambda = alpha / sum(raw weights).
+    pi = np.exp(log_pi - log_pi.max())
+    lam = ridge_lambda or 0.0
+    if ridge_alpha is not None:
+        lam = ridge_alpha * np.exp(-log_pi.max()) / pi.sum()
+    y = f(x0 + z)
+    w = pi / pi.sum()
+    uc = u - w @ u
+    yc = y - w @ y
+    gram = (uc * w[:, None]).T @ uc + lam * np.eye(f.dim)
+    beta = np.linalg.solve(gram, (uc * w[:, None]).T @ yc)
+    return beta / scale
 
 
 def clime(
@@ -84,33 +124,13 @@ def clime(
     parts.append("standardized" if units == "standardized" else "")
     name = "clime" + "".join(f"[{p}]" for p in parts if p)
 
-    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n = _validated(f, x0, cov, n)
-        if units == "standardized" and np.any(cov != np.diag(np.diag(cov))):
-            raise InputError("units='standardized' needs a diagonal cov (lime scales per feature)")
-        if ridge_alpha is None and kernel_width is None and units == "raw":
-            return estimators.clime(f, x0, cov, n, seed, ridge=ridge_lambda or 0.0)
-        z = estimators.draw_noise(cov, n, seed)
-        scale = np.sqrt(np.diag(cov)) if units == "standardized" else np.ones(f.dim)
-        u = z / scale  # the surrogate's coordinates
-        if kernel_width is None:
-            log_pi = np.zeros(n)
-        else:
-            log_pi = -np.sum(u * u, axis=1) / (2 * kernel_width**2)
-        # Normalised in log space (the raw weights may all underflow); sklearn's alpha
-        # acts on the raw weights, so lambda = alpha / sum(raw weights).
-        pi = np.exp(log_pi - log_pi.max())
-        lam = ridge_lambda or 0.0
-        if ridge_alpha is not None:
-            lam = ridge_alpha * np.exp(-log_pi.max()) / pi.sum()
-        y = f(x0 + z)
-        w = pi / pi.sum()
-        uc = u - w @ u
-        yc = y - w @ y
-        gram = (uc * w[:, None]).T @ uc + lam * np.eye(f.dim)
-        beta = np.linalg.solve(gram, (uc * w[:, None]).T @ yc)
-        return beta / scale
-
+    explain = functools.partial(
+        _clime,
+        ridge_alpha=ridge_alpha,
+        ridge_lambda=ridge_lambda,
+        kernel_width=kernel_width,
+        units=units,
+    )
     return Explainer(
         explain,
         kind="perturbation",
@@ -124,21 +144,23 @@ def clime(
     )
 
 
+def _rqmc_smoothgrad(
+    f: Function, x0: Any, cov: Any, n: int, seed: int, *, fixed_scramble: int | None
+) -> np.ndarray:
+    x0, cov, n = _validated(f, x0, cov, n)
+    scramble = seed if fixed_scramble is None else fixed_scramble
+    z = sobol_normals(f.dim, n, scramble) @ np.linalg.cholesky(cov).T
+    return f.mean_gradient_near(x0[None], z[None])[0]
+
+
 def rqmc_smoothgrad(fixed_scramble: int | None = None) -> Explainer:
     """SmoothGrad on scrambled Sobol points (randomised QMC): unbiased, error ~ 1/n for smooth f.
 
     With ``fixed_scramble`` the scrambling ignores the seed: a deterministic
     quadrature rule (declared ``stochastic=False``), judged by its error decay.
     """
-
-    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n = _validated(f, x0, cov, n)
-        scramble = seed if fixed_scramble is None else fixed_scramble
-        z = sobol_normals(f.dim, n, scramble) @ np.linalg.cholesky(cov).T
-        return f.mean_gradient_near(x0[None], z[None])[0]
-
     return Explainer(
-        explain,
+        functools.partial(_rqmc_smoothgrad, fixed_scramble=fixed_scramble),
         kind="gradient",
         covariance="full",
         stochastic=fixed_scramble is None,
@@ -146,18 +168,33 @@ def rqmc_smoothgrad(fixed_scramble: int | None = None) -> Explainer:
     )
 
 
+def _antithetic_smoothgrad(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+    x0, cov, n = _validated(f, x0, cov, n)
+    half = estimators.draw_noise(cov, (n + 1) // 2, seed)
+    z = np.concatenate([half, -half])[:n]  # an odd n keeps one unpaired draw
+    return f.mean_gradient_near(x0[None], z[None])[0]
+
+
 def antithetic_smoothgrad() -> Explainer:
     """SmoothGrad on antithetic pairs z, -z: unbiased, smaller variance for smooth f."""
-
-    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n = _validated(f, x0, cov, n)
-        half = estimators.draw_noise(cov, (n + 1) // 2, seed)
-        z = np.concatenate([half, -half])[:n]  # an odd n keeps one unpaired draw
-        return f.mean_gradient_near(x0[None], z[None])[0]
-
     return Explainer(
-        explain, kind="gradient", covariance="full", stochastic=True, name="antithetic_smoothgrad"
+        _antithetic_smoothgrad,
+        kind="gradient",
+        covariance="full",
+        stochastic=True,
+        name="antithetic_smoothgrad",
     )
+
+
+def _importance_smoothgrad(
+    f: Function, x0: Any, cov: Any, n: int, seed: int, *, spread: float
+) -> np.ndarray:
+    x0, cov, n = _validated(f, x0, cov, n)
+    u = np.random.default_rng(seed).standard_normal((n, f.dim)) * spread
+    z = u @ np.linalg.cholesky(cov).T
+    log_w = f.dim * np.log(spread) - 0.5 * np.sum(u * u, axis=1) * (1 - 1 / spread**2)
+    grads = f.gradient(x0 + z)
+    return np.exp(log_w) @ grads / n
 
 
 def importance_smoothgrad(spread: float = 1.2) -> Explainer:
@@ -167,22 +204,23 @@ def importance_smoothgrad(spread: float = 1.2) -> Explainer:
     affine f (the weights average to 1 only in expectation): the battery must
     judge it in expectation. The weights p/q <= spread^d stay bounded.
     """
-
-    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n = _validated(f, x0, cov, n)
-        u = np.random.default_rng(seed).standard_normal((n, f.dim)) * spread
-        z = u @ np.linalg.cholesky(cov).T
-        log_w = f.dim * np.log(spread) - 0.5 * np.sum(u * u, axis=1) * (1 - 1 / spread**2)
-        grads = f.gradient(x0 + z)
-        return np.exp(log_w) @ grads / n
-
     return Explainer(
-        explain,
+        functools.partial(_importance_smoothgrad, spread=spread),
         kind="gradient",
         covariance="full",
         stochastic=True,
         name="importance_smoothgrad",
     )
+
+
+def _covariance_clime(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+    x0, cov, n = _validated(f, x0, cov, n)
+    if n < 2:
+        raise InputError(f"a sample covariance needs n >= 2 perturbations, got n = {n}")
+    z = estimators.draw_noise(cov, n, seed)
+    y = f(x0 + z)
+    s_xy = (z - z.mean(axis=0)).T @ (y - y.mean()) / (n - 1)
+    return np.linalg.solve(cov, s_xy)
 
 
 def covariance_clime() -> Explainer:
@@ -191,19 +229,20 @@ def covariance_clime() -> Explainer:
     Unbiased (the sample covariance with n - 1 is), but not exact on an affine f
     (Sigma^-1 S_xx w differs from w at any finite n).
     """
-
-    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n = _validated(f, x0, cov, n)
-        if n < 2:
-            raise InputError(f"a sample covariance needs n >= 2 perturbations, got n = {n}")
-        z = estimators.draw_noise(cov, n, seed)
-        y = f(x0 + z)
-        s_xy = (z - z.mean(axis=0)).T @ (y - y.mean()) / (n - 1)
-        return np.linalg.solve(cov, s_xy)
-
     return Explainer(
-        explain, kind="perturbation", covariance="full", stochastic=True, name="covariance_clime"
+        _covariance_clime,
+        kind="perturbation",
+        covariance="full",
+        stochastic=True,
+        name="covariance_clime",
     )
+
+
+def _lstsq_clime(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+    x0, cov, n = _validated(f, x0, cov, n)
+    a = x0 + estimators.draw_noise(cov, n, seed)
+    design = np.column_stack([a, np.ones(n)])
+    return np.linalg.lstsq(design, f(a), rcond=None)[0][: f.dim]
 
 
 def lstsq_clime() -> Explainer:
@@ -216,16 +255,16 @@ def lstsq_clime() -> Explainer:
     is 90 % wrong; ``check_scale_equivariance`` finds it at battery seed 1019.
     Centring the design (:func:`clime`) has no such limit.
     """
-
-    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n = _validated(f, x0, cov, n)
-        a = x0 + estimators.draw_noise(cov, n, seed)
-        design = np.column_stack([a, np.ones(n)])
-        return np.linalg.lstsq(design, f(a), rcond=None)[0][: f.dim]
-
     return Explainer(
-        explain, kind="perturbation", covariance="full", stochastic=True, name="lstsq_clime"
+        _lstsq_clime, kind="perturbation", covariance="full", stochastic=True, name="lstsq_clime"
     )
+
+
+def _float32_smoothgrad(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
+    x0, cov, n = _validated(f, x0, cov, n)
+    z = estimators.draw_noise(cov, n, seed).astype(np.float32)
+    points = (x0.astype(np.float32) + z).astype(np.float64)
+    return f.gradient(points).astype(np.float32).mean(axis=0, dtype=np.float32)
 
 
 def float32_smoothgrad() -> Explainer:
@@ -234,15 +273,8 @@ def float32_smoothgrad() -> Explainer:
     The noise is added to x0 in float32 and the gradient is evaluated there, so
     a far point costs |x0| eps32 of resolution: the battery must allow it.
     """
-
-    def explain(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n = _validated(f, x0, cov, n)
-        z = estimators.draw_noise(cov, n, seed).astype(np.float32)
-        points = (x0.astype(np.float32) + z).astype(np.float64)
-        return f.gradient(points).astype(np.float32).mean(axis=0, dtype=np.float32)
-
     return Explainer(
-        explain,
+        _float32_smoothgrad,
         kind="gradient",
         covariance="full",
         stochastic=True,

@@ -80,6 +80,14 @@ class Settings:
     dim : int, optional
         Fix the dimension: ``Settings(dim=k)`` means min_dim = max_dim = k (what
         ``dim`` meant before the battery drew d).
+    n_large : tuple of int
+        The battery's large n: primes drawn in this range (default 2**15 to 2**16, a
+        multiple of no power-of-two chunk) for one problem of the affine,
+        reproducibility and seed-sensitivity checks, a pair of "same seed, other n",
+        and the rate check's larger n (the largest prime not above ``n_rate[1]``).
+    process_replay : bool
+        Replay one call in a fresh interpreter with another ``PYTHONHASHSEED``
+        (check_seed_reproducibility; about a second); ``dev`` skips it.
     """
 
     max_dim: int = 8
@@ -94,6 +102,8 @@ class Settings:
     shrink_calls: int = 24
     min_dim: int = 1
     dim: int | None = None
+    n_large: tuple[int, int] = (2**15, 2**16)
+    process_replay: bool = True
 
     def __post_init__(self) -> None:
         if self.dim is not None:
@@ -112,6 +122,9 @@ class Settings:
             raise ValueError("Settings.n_convergence must be >= 32 and n_exact >= 8")
         if not 0 < self.false_alarm < 0.5:
             raise ValueError("Settings.false_alarm must be in (0, 0.5)")
+        lo, hi = self.n_large
+        if not 8 <= lo < hi:
+            raise ValueError(f"Settings.n_large must be increasing from >= 8, got {self.n_large}")
         if self.examples < 1 or self.statistical_examples < 1 or self.shrink_calls < 0:
             raise ValueError("Settings.examples and statistical_examples must be >= 1")
 
@@ -136,6 +149,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "examples": 4,
         "statistical_examples": 2,
         "shrink_calls": 8,
+        "n_large": (2**12, 2**13),
+        "process_replay": False,
     },
     "ci": {},
     "thorough": {

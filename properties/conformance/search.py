@@ -35,6 +35,7 @@ from hypothesis.errors import Flaky
 from properties.determinism import pin_local_constants
 from verify.jsonable import to_json
 
+from .power import merge_power
 from .runner import CheckFailure, CheckTimeout, Settings
 
 __all__ = ["Finding", "search"]
@@ -86,6 +87,7 @@ def search(
     *,
     examples: int,
     shrink_calls: int | None = None,
+    extreme: st.SearchStrategy[Any] | None = None,
 ) -> dict[str, Any]:
     """Run the check ``name`` as a seeded search; return its figures or raise CheckFailure.
 
@@ -107,6 +109,12 @@ def search(
     shrink_calls : int, optional
         Judged calls spent shrinking (default ``settings.shrink_calls``); a statistical
         check, whose every judgement costs R explainer calls, passes a smaller budget.
+    extreme : SearchStrategy, optional
+        Problems at an extreme of the space (the largest condition number the profile
+        allows, a prime n near 2**16): one of them is judged first at every seed (and
+        shrunk within this strategy if it fails), so a mistake that shows only there is
+        met every time, not at a few seeds. It counts as one more problem in the
+        false-alarm split.
 
     Returns
     -------
@@ -118,10 +126,12 @@ def search(
         ``worst_problem``: the figures of the problem closest to failing.
     """
     pin_local_constants()
-    alpha = settings.false_alarm / examples
+    runs = ([(extreme, 1, "/extreme")] if extreme is not None else []) + [(strategy, examples, "")]
+    alpha = settings.false_alarm / sum(count for _, count, _ in runs)
     shrink_budget = settings.shrink_calls if shrink_calls is None else shrink_calls
     state: dict[str, Any] = {
         "judged": 0,
+        "limit": 0,
         "shrinks": 0,
         "failure": None,
         "worst": 0.0,
@@ -135,7 +145,7 @@ def search(
         if key in memo:
             return memo[key]
         if state["failure"] is None:
-            if state["judged"] >= examples:
+            if state["judged"] >= state["limit"]:
                 return None
             state["judged"] += 1
         else:
@@ -145,14 +155,7 @@ def search(
         outcome: BaseException | None = None
         try:
             figures = judge(problem, alpha) or {}
-            if float(figures.get("worst", 0.0)) >= state["worst"]:
-                state["worst_problem"] = {**figures, "problem": _describe(problem)}
-            state["worst"] = max(state["worst"], float(figures.get("worst", 0.0)))
-            state["second_looks"] += figures.get("exact") is False
-            for label, attr in (("dims", "d"), ("n", "n")):
-                value = getattr(problem, attr, None)
-                if value is not None:
-                    covered[label].add(int(value))
+            _record(state, covered, problem, figures)
         except CheckTimeout as exc:
             if state["failure"] is None:  # a hang while shrinking keeps the failure found
                 state["failure"] = (problem, exc)
@@ -164,6 +167,53 @@ def search(
                 outcome = None  # another mistake: not a smaller instance of the first one
         memo[key] = outcome
         return outcome
+
+    for problems, count, salt in runs:
+        state["limit"] = state["judged"] + count
+        _probe(name + salt, seed, problems, count, verdict, state)()
+        if state["failure"] is not None:
+            break
+    if state["failure"] is not None:
+        raise _failure(name, seed, state, *state["failure"])
+    return {
+        "examples": state["judged"],
+        "dims": sorted(covered["dims"]),
+        "n": sorted(covered["n"]),
+        "worst": state["worst"],
+        "second_looks": state["second_looks"],
+        "false_alarm_per_problem": alpha,
+        "worst_problem": to_json(state.get("worst_problem", {})),
+        **({"power": state["power"]} if "power" in state else {}),
+    }
+
+
+def _record(
+    state: dict[str, Any], covered: dict[str, set], problem: Any, figures: dict[str, Any]
+) -> None:
+    """Keep the worst margin, the second looks, the sizes covered and the best power."""
+    if float(figures.get("worst", 0.0)) >= state["worst"]:
+        state["worst_problem"] = {**figures, "problem": _describe(problem)}
+    state["worst"] = max(state["worst"], float(figures.get("worst", 0.0)))
+    state["second_looks"] += figures.get("exact") is False
+    power = figures.get("power")
+    if power is not None:
+        best = state.get("power")
+        state["power"] = merge_power(best, power)
+    for label, attr in (("dims", "d"), ("n", "n")):
+        value = getattr(problem, attr, None)
+        if value is not None:
+            covered[label].add(int(value))
+
+
+def _probe(
+    name: str,
+    seed: int,
+    strategy: st.SearchStrategy[Any],
+    examples: int,
+    verdict: Callable[[Any], BaseException | None],
+    state: dict[str, Any],
+) -> Callable[[], None]:
+    """The seeded Hypothesis run of one strategy; returns a callable that never raises."""
 
     @hypothesis_settings(
         max_examples=examples,
@@ -184,21 +234,13 @@ def search(
             state["failure"] = (problem, outcome)
             raise _Found()
 
-    try:
-        probe()
-    except (_Found, _Abort, Flaky):
-        pass
-    if state["failure"] is not None:
-        raise _failure(name, seed, state, *state["failure"])
-    return {
-        "examples": state["judged"],
-        "dims": sorted(covered["dims"]),
-        "n": sorted(covered["n"]),
-        "worst": state["worst"],
-        "second_looks": state["second_looks"],
-        "false_alarm_per_problem": alpha,
-        "worst_problem": to_json(state.get("worst_problem", {})),
-    }
+    def run() -> None:
+        try:
+            probe()
+        except (_Found, _Abort, Flaky):
+            pass
+
+    return run
 
 
 def _failure(

@@ -46,6 +46,7 @@ __all__ = [
     "explainer_seeds",
     "fingerprint",
     "integer_cases",
+    "large_primes",
     "local_function",
     "noise_covariances",
     "sample_sizes",
@@ -61,6 +62,10 @@ SEED_SPAN = 4096
 _SEEDS32 = st.integers(0, 2**32 - 1)
 #: Function families with exact closed forms, in shrinking order.
 FAMILIES = ("rbf", "sine", "cubic", "probit")
+#: The battery's large n: primes between 2**15 and 2**16, a multiple of no power-of-two
+#: chunk, batch or quasi-random block size (where chunked loops, n-dependent RNG paths
+#: and noise caches, and rules that round n to a power of two go wrong).
+LARGE_N = (2**15, 2**16)
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,25 @@ def sample_sizes(lo: int, hi: int) -> st.SearchStrategy[int]:
     return sizes()
 
 
+@functools.lru_cache(maxsize=8)
+def primes_between(lo: int, hi: int) -> tuple[int, ...]:
+    """Every prime p with lo <= p <= hi (a sieve)."""
+    if not 2 <= lo <= hi:
+        raise InputError(f"need 2 <= lo <= hi for primes, got {lo}, {hi}")
+    sieve = np.ones(hi + 1, dtype=bool)
+    sieve[:2] = False
+    for p in range(2, math.isqrt(hi) + 1):
+        if sieve[p]:
+            sieve[p * p :: p] = False
+    return tuple(int(p) for p in np.flatnonzero(sieve[lo:]) + lo)
+
+
+@_once
+def large_primes(lo: int = LARGE_N[0], hi: int = LARGE_N[1]) -> st.SearchStrategy[int]:
+    """A prime n in [lo, hi] (default: between 2**15 and 2**16); shrinks to the smallest."""
+    return st.sampled_from(primes_between(lo, hi))
+
+
 @_once
 def distances(far: float = 1e4) -> st.SearchStrategy[float]:
     """|x0| / sigma: at the origin, or from 0.1 sigma to ``far`` (see :func:`draw_distance`)."""
@@ -378,8 +402,13 @@ def cases(
     min_n_per_dim: int = 0,
     max_eigenvalue: float = 1e4,
     mixed: bool = False,
+    n_primes: tuple[int, int] | None = None,
 ) -> Case:
     """A whole problem (f, x0, cov, n, seed) of a battery check.
+
+    ``n_primes=(lo, hi)`` draws n among the primes in [lo, hi] instead (the battery's
+    large n, :data:`LARGE_N`); ``min_condition`` equal to the largest condition the
+    precision allows draws covariances at exactly that condition (the extreme).
 
     Drawn in shrinking order: d, then n (at least ``min_n_per_dim`` * d + 2 when a
     fit needs it), the covariance, the distance of x0 from the origin and its
@@ -391,7 +420,7 @@ def cases(
     if min_n_per_dim:
         lo = max(lo, min_n_per_dim * d + 2)
         hi = max(hi, lo)
-    n = draw_size(draw, lo, hi)
+    n = draw(large_primes(*n_primes)) if n_primes else draw_size(draw, lo, hi)
     # One integer drives every detail that need not shrink (rotation, spreads,
     # direction, family, coefficients): Hypothesis' draws cost far more than numpy's.
     detail = draw(_SEEDS32)
