@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from .validation import InputError, as_covariance
+from .covariance import Covariance
+from .validation import InputError
 
 __all__ = [
     "SQRT_2_OVER_PI",
@@ -37,7 +38,7 @@ def _positive(value: float, name: str) -> float:
 
 
 def _lambda_min(cov: Any) -> float:
-    return float(np.linalg.eigvalsh(as_covariance(cov))[0])
+    return float(Covariance.of(cov).eigenvalues[0])
 
 
 def lipschitz_sharp(gradient_bound: float, cov: Any) -> float:
@@ -61,9 +62,9 @@ def lipschitz_published(gradient_bound: float, sigma: float) -> float:
 
 def total_variation_gaussians(x: Any, y: Any, cov: Any) -> float:
     """TV(N(x, cov), N(y, cov)) = 2 Phi(Delta / 2) - 1, Delta the Mahalanobis distance."""
-    cov = as_covariance(cov)
+    cov = Covariance.of(cov)
     diff = np.asarray(y, dtype=float) - np.asarray(x, dtype=float)
-    delta = float(np.sqrt(diff @ np.linalg.solve(cov, diff)))
+    delta = float(np.sqrt(diff @ cov.solve(diff)))
     return float(2 * ndtr(delta / 2) - 1)
 
 

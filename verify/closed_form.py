@@ -22,17 +22,10 @@ from typing import Any
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
+from .covariance import Covariance
 from .functions import Function, as_function, checked_moments
 from .moments import GaussianMoments
-from .validation import (
-    InputError,
-    as_covariance,
-    as_flag,
-    as_kernel_width,
-    as_points,
-    as_ridge,
-    check_resolution,
-)
+from .validation import InputError, as_flag, as_kernel_width, as_points, as_ridge
 
 __all__ = [
     "KERNEL_COVARIANCE",
@@ -44,6 +37,7 @@ __all__ = [
     "expected_kernel_weight",
     "ground_truth",
     "kernel_covariance",
+    "kernel_weighted",
     "smoothgrad",
 ]
 
@@ -99,10 +93,10 @@ class GroundTruth:
         )
 
 
-def _metric(metric: Any, dim: int) -> np.ndarray | None:
+def _metric(metric: Any, dim: int) -> Covariance | None:
     if metric is None:
         return None
-    return as_covariance(metric, dim, name="metric")
+    return Covariance.of(metric, dim, name="metric")
 
 
 def kernel_covariance(cov: Any, kernel_width: float | None, metric: Any = None) -> np.ndarray:
@@ -111,19 +105,27 @@ def kernel_covariance(cov: Any, kernel_width: float | None, metric: Any = None) 
     K = kw^2 P, with P = ``metric`` the coordinates the kernel distance is measured
     in (the identity by default; diag(cov) for lime's standardised features).
     Computed as K (Sigma + K)^{-1} Sigma, which avoids inverting Sigma.
-    ``kernel_width=None`` returns ``cov`` itself (no kernel).
+    ``kernel_width=None`` returns ``cov`` itself (no kernel). ``cov`` and ``metric``
+    may be arrays or :class:`~verify.covariance.Covariance` objects.
     """
-    cov = as_covariance(cov)
+    return np.array(kernel_weighted(Covariance.of(cov), kernel_width, metric).matrix)
+
+
+def kernel_weighted(cov: Covariance, kernel_width: float | None, metric: Any = None) -> Covariance:
+    """Sigma' of :func:`kernel_covariance` as a :class:`~verify.covariance.Covariance`
+    (``cov`` itself without a kernel); a too narrow kernel is refused when its factor is
+    first needed, and by :meth:`~verify.covariance.Covariance.check_resolution`."""
     if kernel_width is None:
         return cov
     kw2 = as_kernel_width(kernel_width) ** 2
-    P = _metric(metric, cov.shape[0])
+    P = _metric(metric, cov.dim)
+    S = cov.matrix
     if P is None:
-        out = kw2 * np.linalg.solve(cov + kw2 * np.eye(cov.shape[0]), cov)
+        out = kw2 * np.linalg.solve(S + kw2 * np.eye(cov.dim), S)
     else:
-        K = kw2 * P
-        out = K @ np.linalg.solve(cov + K, cov)
-    return (out + out.T) / 2
+        K = kw2 * P.matrix
+        out = K @ np.linalg.solve(S + K, S)
+    return Covariance._derived((out + out.T) / 2, KERNEL_COVARIANCE)
 
 
 def expected_kernel_weight(cov: Any, kernel_width: float | None, metric: Any = None) -> float:
@@ -133,13 +135,13 @@ def expected_kernel_weight(cov: Any, kernel_width: float | None, metric: Any = N
     expected sum of the weights, which turns sklearn's ``Ridge(alpha)`` into the
     mean-loss lambda = alpha / sum(pi) (docs/math.md, kernel LIME and Lemma 6).
     """
-    cov = as_covariance(cov)
+    cov = Covariance.of(cov)
     if kernel_width is None:
         return 1.0
-    d = cov.shape[0]
+    d = cov.dim
     P = _metric(metric, d)
-    K = as_kernel_width(kernel_width) ** 2 * (np.eye(d) if P is None else P)
-    _, logdet = np.linalg.slogdet(np.eye(d) + np.linalg.solve(K, cov).T)
+    K = as_kernel_width(kernel_width) ** 2 * (np.eye(d) if P is None else P.matrix)
+    _, logdet = np.linalg.slogdet(np.eye(d) + np.linalg.solve(K, cov.matrix).T)
     return float(np.exp(-0.5 * logdet))
 
 
@@ -159,7 +161,7 @@ def ground_truth(
     ----------
     f : Function
     x0 : array_like, shape (d,) or (m, d)
-    cov : array_like, shape (d, d)
+    cov : array_like, shape (d, d), or Covariance
     ridge : float
         lambda >= 0 of the mean-loss ridge objective (docs/math.md#lemma-6).
     kernel_width : float, optional
@@ -189,22 +191,24 @@ def ground_truth(
     """
     f = as_function(f)
     X0, single = as_points(x0, f.dim)
-    cov = as_covariance(cov, f.dim)
+    cov = Covariance.of(cov, f.dim)
     lam = as_ridge(ridge)
     batched = as_flag(batched, "batched")
     P = _metric(metric, f.dim)
-    check_resolution(cov, X0)
-    eff = kernel_covariance(cov, kernel_width, P)
+    cov.check_resolution(X0)
+    eff = kernel_weighted(cov, kernel_width, P)
     if kernel_width is not None:
-        check_resolution(eff, X0, KERNEL_COVARIANCE, KERNEL_FIX)
+        eff.check_resolution(X0, KERNEL_COVARIANCE, KERNEL_FIX)
     moments = checked_moments(f.moments(X0, eff))
-    system = eff + lam * (np.eye(f.dim) if P is None else P)
-    factor = cho_factor(system)
+    if lam == 0:
+        factor = (eff.cholesky, True)  # the system is Sigma' itself: factorised already
+    else:
+        factor = cho_factor(eff.matrix + lam * (np.eye(f.dim) if P is None else P.matrix))
     slope = cho_solve(factor, moments.covariance.T).T
     # Error propagation through the linear solve: |A^{-1}| |err| bounds each entry.
     inv_abs = np.abs(cho_solve(factor, np.eye(f.dim)))
     slope_error = moments.covariance_error @ inv_abs.T
-    truth = GroundTruth(moments, slope, slope_error, eff, lam, kernel_width)
+    truth = GroundTruth(moments, slope, slope_error, np.array(eff.matrix), lam, kernel_width)
     return truth.point(0) if single and not batched else truth
 
 

@@ -35,13 +35,13 @@ from typing import Any
 import numpy as np
 from scipy.linalg import solve_triangular
 
-from .closed_form import KERNEL_COVARIANCE, KERNEL_FIX, kernel_covariance
+from .closed_form import KERNEL_COVARIANCE, KERNEL_FIX, kernel_weighted
+from .covariance import Covariance
 from .functions import Function, as_function
 from .validation import (
     InputError,
     as_array,
     as_count,
-    as_covariance,
     as_flag,
     as_generator,
     as_kernel_width,
@@ -49,7 +49,6 @@ from .validation import (
     as_ridge,
     as_sample_size,
     check_finite_output,
-    check_resolution,
 )
 
 __all__ = ["clime", "draw_noise", "ridge_from_sklearn_alpha", "smoothgrad"]
@@ -60,11 +59,15 @@ _BLOCK_FLOATS = 2**24  # floats per block of perturbed points: 128 MiB
 
 
 def draw_noise(cov: Any, n: int, seed: SeedLike = 0, m: int | None = None) -> np.ndarray:
-    """Perturbation offsets z ~ N(0, cov): shape (n, d), or (m, n, d) if ``m`` is given."""
-    cov = as_covariance(cov)
+    """Perturbation offsets z ~ N(0, cov): shape (n, d), or (m, n, d) if ``m`` is given.
+
+    z = L u with u standard normal drawn from ``seed`` (C order) and cov = L L^T: the
+    estimators draw the same offsets from the same seed.
+    """
+    cov = Covariance.of(cov)
     n = as_sample_size(n)
-    shape = (n, cov.shape[0]) if m is None else (as_count(m, "m", 0), n, cov.shape[0])
-    return as_generator(seed).standard_normal(shape) @ np.linalg.cholesky(cov).T
+    shape = (n, cov.dim) if m is None else (as_count(m, "m", 0), n, cov.dim)
+    return cov.colorize(as_generator(seed).standard_normal(shape))
 
 
 class _Offsets:
@@ -76,10 +79,10 @@ class _Offsets:
     """
 
     def __init__(
-        self, X0: np.ndarray, cov: np.ndarray, n: Any, seed: Any, noise: Any, shared: bool
+        self, X0: np.ndarray, cov: Covariance, n: Any, seed: Any, noise: Any, shared: bool
     ):
         m, d = X0.shape
-        self.chol = np.linalg.cholesky(cov)
+        self.cov = cov
         self.noise: np.ndarray | None = None
         if noise is None:
             self.n = as_sample_size(n)
@@ -105,18 +108,16 @@ class _Offsets:
 
     def block(self, points: range, samples: range) -> tuple[np.ndarray, np.ndarray]:
         """z and u for ``points`` (indices into the k offset sets) x ``samples``."""
-        d = self.chol.shape[0]
         if self.noise is not None:
             z = np.ascontiguousarray(
                 self.noise[points.start : points.stop, samples.start : samples.stop]
             )
-            u = solve_triangular(self.chol, z.reshape(-1, d).T, lower=True).T.reshape(z.shape)
-            return z, u
+            return z, self.cov.whiten(z)
         assert (points.start, samples.start) == self._next, "blocks must follow the stream"
-        u = self._rng.standard_normal((len(points), len(samples), d))
+        u = self._rng.standard_normal((len(points), len(samples), self.cov.dim))
         last = samples.stop == self.n
         self._next = (points.stop, 0) if last else (points.start, samples.stop)
-        return u @ self.chol.T, u
+        return self.cov.colorize(u), u
 
 
 def _rows_per_block(f: Function, chunk_size: Any) -> int:
@@ -179,7 +180,7 @@ def smoothgrad(
     f : Function
         A model with an exact ``gradient``.
     x0 : array_like, shape (d,) or (m, d)
-    cov : array_like, shape (d, d)
+    cov : array_like, shape (d, d), or Covariance
     n : int
         Number of perturbations per point (``None`` if ``noise`` is given).
     seed : int, Generator or None
@@ -199,8 +200,8 @@ def smoothgrad(
     """
     f = as_function(f)
     X0, single = as_points(x0, f.dim)
-    cov = as_covariance(cov, f.dim)
-    check_resolution(cov, X0)
+    cov = Covariance.of(cov, f.dim)
+    cov.check_resolution(X0)
     offsets = _Offsets(X0, cov, n, seed, noise, as_flag(shared_noise, "shared_noise"))
     rows = _rows_per_block(f, chunk_size)
     sg = np.zeros(X0.shape)
@@ -263,14 +264,14 @@ def clime(
     """
     f = as_function(f)
     X0, single = as_points(x0, f.dim)
-    cov = as_covariance(cov, f.dim)
+    cov = Covariance.of(cov, f.dim)
     d = f.dim
     lam = as_ridge(ridge)
     kw = None if kernel_width is None else as_kernel_width(kernel_width)
     return_intercept = as_flag(return_intercept, "return_intercept")
-    check_resolution(cov, X0)
+    cov.check_resolution(X0)
     if kw is not None:
-        check_resolution(kernel_covariance(cov, kw), X0, KERNEL_COVARIANCE, KERNEL_FIX)
+        kernel_weighted(cov, kw).check_resolution(X0, KERNEL_COVARIANCE, KERNEL_FIX)
     offsets = _Offsets(X0, cov, n, seed, noise, as_flag(shared_noise, "shared_noise"))
     if lam == 0 and offsets.n <= d:
         raise InputError(
@@ -284,12 +285,12 @@ def clime(
         for points, z, u in _whole_points(offsets, m, rows):
             part = slice(points.start, points.stop)
             slope[part], intercept[part] = _clime_block(
-                f, X0[part], z, u, offsets.chol, lam, kw, return_intercept
+                f, X0[part], z, u, offsets.cov, lam, kw, return_intercept
             )
     else:
         for points, sums in _streamed_sums(f, X0, offsets, rows, kw):
             part = slice(points.start, points.stop)
-            slope[part], intercept[part] = sums.solve(X0[part], offsets.chol, lam)
+            slope[part], intercept[part] = sums.solve(X0[part], offsets.cov, lam)
     if not return_intercept:
         return _shaped(slope, single)
     return _shaped(slope, single), _shaped(intercept, single)
@@ -300,7 +301,7 @@ def _clime_block(
     X0: np.ndarray,
     z: np.ndarray,
     u: np.ndarray,
-    chol: np.ndarray,
+    cov: Covariance,
     lam: float,
     kernel_width: float | None,
     return_intercept: bool,
@@ -330,20 +331,20 @@ def _clime_block(
     if kernel_width is None:
         rhs = rhs / u.shape[1]
     rhs = rhs - u_bar * y_bar[:, None]  # (m, d)
-    slope = _solve(gram, rhs, chol, lam)
+    slope = _solve(gram, rhs, cov, lam)
     if not return_intercept:
         return slope, 0.0
     z_bar = (z.transpose(0, 2, 1) @ weights[..., None])[..., 0]
     return slope, y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
 
 
-def _solve(gram: np.ndarray, rhs: np.ndarray, chol: np.ndarray, lam: float) -> np.ndarray:
+def _solve(gram: np.ndarray, rhs: np.ndarray, cov: Covariance, lam: float) -> np.ndarray:
     """The slope w = L^{-T} beta from the whitened normal equations (gram, rhs) of each point."""
     m, d = rhs.shape
     gram = np.broadcast_to(gram, (m, d, d)) if gram.shape[0] == 1 else gram
     if lam > 0:
         # ||w||^2 = beta^T L^{-1} L^{-T} beta for beta = L^T w.
-        linv = solve_triangular(chol, np.eye(d), lower=True)
+        linv = cov.cholesky_inverse
         gram = gram + lam * (linv @ linv.T)
     else:
         eig = np.linalg.eigvalsh(gram)
@@ -353,7 +354,7 @@ def _solve(gram: np.ndarray, rhs: np.ndarray, chol: np.ndarray, lam: float) -> n
                 "raise n, check the noise you passed, or widen kernel_width"
             )
     beta = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    return solve_triangular(chol.T, beta.T, lower=False, check_finite=False).T
+    return solve_triangular(cov.cholesky.T, beta.T, lower=False, check_finite=False).T
 
 
 class _Sums:
@@ -400,13 +401,13 @@ class _Sums:
         self.y[points] += wy.sum(axis=-1)
         self.uy[points] += wy @ u[0]
 
-    def solve(self, X0: np.ndarray, chol: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    def solve(self, X0: np.ndarray, cov: Covariance, lam: float) -> tuple[np.ndarray, np.ndarray]:
         """Slopes and intercepts of the points X0 (m, d) these sums hold."""
         u_bar, y_bar = self.u / self.total, self.y / self.total
         gram = self.uu / self.total - np.outer(u_bar, u_bar)
         rhs = self.uy / self.total - u_bar * y_bar[:, None]
-        slope = _solve(gram[None], rhs, chol, lam)
-        z_bar = chol @ u_bar  # the weighted mean offset: z = L u
+        slope = _solve(gram[None], rhs, cov, lam)
+        z_bar = cov.cholesky @ u_bar  # the weighted mean offset: z = L u
         return slope, y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
 
 

@@ -8,19 +8,22 @@ Two routes, each reporting its own error estimate:
   error bar is the standard error across replicates.
 
 Both evaluate on x = x0 + L t with cov = L L^T, vectorised over points and
-nodes, chunked to bound memory.
+nodes, chunked to bound memory. ``chol`` is the lower factor L, or a
+:class:`~verify.covariance.Covariance` (whose factor is used: nothing is factorised here).
 """
 
 from __future__ import annotations
 
 import itertools
 import warnings
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
 from scipy.stats import qmc
 
+from .covariance import Covariance
 from .moments import GaussianMoments
 from .validation import as_count
 
@@ -33,12 +36,16 @@ __all__ = ["numeric_moments", "qmc_moments", "sobol_normals", "tensor_gauss_herm
 _MAX_CHUNK_VALUES = 4_000_000  # points x nodes x d held in memory at once
 
 
+def _factor(chol: np.ndarray | Covariance) -> np.ndarray:
+    return chol.cholesky if isinstance(chol, Covariance) else np.asarray(chol, dtype=float)
+
+
 def _moments_on_nodes(
-    f: Function, X0: np.ndarray, chol: np.ndarray, t: np.ndarray, w: np.ndarray
+    f: Function, X0: np.ndarray, chol: np.ndarray | Covariance, t: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted sums of f, grad f and z*f over standard-normal nodes t (Q, d)."""
     m, d = X0.shape
-    z = t @ chol.T  # (Q, d): offsets shared by every point
+    z = t @ _factor(chol).T  # (Q, d): offsets shared by every point
     chunk = max(1, _MAX_CHUNK_VALUES // max(1, t.shape[0] * d))
     mean = np.empty(m)
     grad = np.empty((m, d))
@@ -54,16 +61,20 @@ def _moments_on_nodes(
     return mean, grad, cov
 
 
+@lru_cache(maxsize=16)
 def _hermite_grid(order: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    # Cached (read-only): the nodes cost an eigenvalue problem of size ``order``.
     nodes, weights = np.polynomial.hermite_e.hermegauss(order)
     weights = weights / np.sqrt(2 * np.pi)
     t = np.array(list(itertools.product(nodes, repeat=d)))
     w = np.prod(np.array(list(itertools.product(weights, repeat=d))), axis=1)
+    t.setflags(write=False)
+    w.setflags(write=False)
     return t, w
 
 
 def tensor_gauss_hermite_moments(
-    f: Function, X0: np.ndarray, chol: np.ndarray, order: int = 48
+    f: Function, X0: np.ndarray, chol: np.ndarray | Covariance, order: int = 48
 ) -> GaussianMoments:
     """Moments by tensor Gauss-Hermite quadrature; error = |Q(order) - Q(order//2)|."""
     order = as_count(order, "order (nodes per axis)", minimum=2)
@@ -93,7 +104,7 @@ def sobol_normals(d: int, n: int, seed: int | np.random.Generator) -> np.ndarray
 def qmc_moments(
     f: Function,
     X0: np.ndarray,
-    chol: np.ndarray,
+    chol: np.ndarray | Covariance,
     log2_points: int = 12,
     replicates: int = 16,
     seed: int = 0,
@@ -116,7 +127,7 @@ def qmc_moments(
     return GaussianMoments(*means, label, *errors)
 
 
-def numeric_moments(f: Function, X0: np.ndarray, chol: np.ndarray) -> GaussianMoments:
+def numeric_moments(f: Function, X0: np.ndarray, chol: np.ndarray | Covariance) -> GaussianMoments:
     """Tensor quadrature for smooth f in d <= 3, randomised QMC otherwise.
 
     Gauss-Hermite converges slowly across kinks (relu, elu) and its two-order

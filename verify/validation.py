@@ -10,8 +10,10 @@ The classes of bad input and where each is caught:
 * shape: :func:`as_points`, :func:`as_covariance`, :func:`as_vector`;
 * NaN and infinity: every numeric argument, and the model's outputs
   (:func:`check_finite_output`: an overflowing model is refused, never returned);
-* not symmetric positive definite: :func:`as_covariance`;
-* a covariance too small for double precision: :func:`check_resolution`;
+* not symmetric positive definite: :class:`verify.covariance.Covariance` (and
+  :func:`as_covariance`, which returns its matrix);
+* a covariance too small for double precision:
+  :meth:`verify.covariance.Covariance.check_resolution`;
 * counts and seeds (``n=True`` or ``n=2.0`` are not counts): :func:`as_count`,
   :func:`as_sample_size`, :func:`as_generator`;
 * penalties and widths: :func:`as_ridge`, :func:`as_kernel_width`.
@@ -109,9 +111,12 @@ def as_vector(value: Any, name: str, dim: int | None = None) -> np.ndarray:
 def as_covariance(cov: Any, dim: int | None = None, name: str = "cov") -> np.ndarray:
     """Validate a covariance matrix and return it as a float64 copy.
 
+    The refusals live in :class:`verify.covariance.Covariance`, which the engine passes
+    around instead (validated and factorised once); this returns its matrix, symmetrised.
+
     Parameters
     ----------
-    cov : array_like, shape (d, d)
+    cov : array_like, shape (d, d) or Covariance
         Symmetric positive definite matrix.
     dim : int, optional
         Expected dimension d.
@@ -124,37 +129,13 @@ def as_covariance(cov: Any, dim: int | None = None, name: str = "cov") -> np.nda
         If ``cov`` is not a finite, square, symmetric positive definite matrix of
         the expected size.
     """
-    arr = as_array(cov, name)
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
-        raise InputError(
-            f"{name} must be a square (d, d) matrix, got shape {arr.shape}; "
-            "for isotropic noise pass sigma**2 * np.eye(d), for per-feature noise "
-            "np.diag(variances)"
-        )
-    if dim is not None and arr.shape[0] != dim:
-        raise InputError(f"{name} has shape {arr.shape} but the function has dimension {dim}")
-    scale = max(float(np.max(np.abs(arr))), np.finfo(float).tiny)
-    asym = float(np.max(np.abs(arr - arr.T)))
-    if asym > 1e-10 * scale:
-        raise InputError(
-            f"{name} is not symmetric (max |cov - cov.T| = {asym:.3g}); "
-            "symmetrise it with (cov + cov.T) / 2 if the asymmetry is rounding"
-        )
-    arr = (arr + arr.T) / 2
-    try:
-        np.linalg.cholesky(arr)
-    except np.linalg.LinAlgError:
-        lam = float(np.linalg.eigvalsh(arr)[0])
-        raise InputError(
-            f"{name} is not positive definite (smallest eigenvalue {lam:.3g}); pass a "
-            "covariance (not a standard deviation, precision or Cholesky factor), or add "
-            "a small multiple of the identity"
-        ) from None
-    return arr
+    from .covariance import Covariance  # the covariance module builds on this one
+
+    return np.array(Covariance.of(cov, dim, name).matrix)
 
 
 def check_resolution(
-    cov: np.ndarray,
+    cov: Any,
     points: np.ndarray,
     name: str = "cov",
     fix: str = "use a larger covariance, or rescale the features so that x0 and the noise "
@@ -162,42 +143,20 @@ def check_resolution(
 ) -> None:
     """Refuse a covariance too small for the explanation to be computed in double precision.
 
-    The rule: every standard deviation of N(0, cov) (the square root of each eigenvalue)
-    must be at least ``RESOLUTION`` (1e-12) times the data's scale s = max(1, max |x0|).
-
-    Why: C-LIME is Sigma^-1 Cov(x, f(x)), a difference quotient with step sigma (and
-    SmoothGrad equals it, Theorem 1). Rounding x0 + z and f(x0 + z) costs the slope an
-    absolute error of about eps (s |grad f| + |f|) / sigma_min (eps = 2.2e-16): at the
-    threshold 2e-4 of s |grad f| + |f|, three or four significant digits left for a
-    model that is not flat next to its size, and below it the digits vanish fast
-    (1e-300 I gave C-LIME_n ~ 1e133, and a closed-form C-LIME of 0). The floor 1 in
-    s stands for the scale of the model's own offsets (biases, centres), which are
-    rounded as well. The rule cannot see |f| / |grad f|: a saturated sigmoid loses
-    digits earlier, in proportion, still within the bound above.
-
-    Parameters
-    ----------
-    cov : ndarray, shape (d, d)
-        An already validated covariance.
-    points : ndarray, shape (m, d)
-        The validated points x0.
-    name, fix : str
-        How the message names the matrix and the remedy.
+    Every standard deviation of N(0, cov) must be at least ``RESOLUTION`` (1e-12) times
+    the data's scale max(1, max |x0|); the rule and its reasons are documented at
+    :meth:`verify.covariance.Covariance.check_resolution`, which owns it.
     """
-    scale = max(1.0, float(np.max(np.abs(points), initial=0.0)))
-    smallest = float(np.sqrt(max(float(np.linalg.eigvalsh(cov)[0]), 0.0)))
-    if smallest < RESOLUTION * scale:
-        raise InputError(
-            f"{name} is too small to perturb x0 in double precision: its smallest standard "
-            f"deviation {smallest:.3g} is below {RESOLUTION:g} times the data's scale "
-            f"{scale:.3g} (max(1, |x0|)), so x0 + z and f(x0 + z) differ from x0 and f(x0) "
-            f"by little more than rounding and the explanation would be rounding noise; {fix}"
-        )
+    from .covariance import Covariance
+
+    Covariance.of(cov, name=name).check_resolution(points, name, fix)
 
 
-def cholesky(cov: np.ndarray) -> np.ndarray:
-    """Lower Cholesky factor of an already validated covariance."""
-    return np.linalg.cholesky(cov)
+def cholesky(cov: Any) -> np.ndarray:
+    """Lower Cholesky factor of a covariance (:attr:`verify.covariance.Covariance.cholesky`)."""
+    from .covariance import Covariance
+
+    return np.array(Covariance.of(cov).cholesky)
 
 
 def as_points(x0: Any, dim: int, name: str = "x0") -> tuple[np.ndarray, bool]:

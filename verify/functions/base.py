@@ -17,16 +17,10 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy as sp
 
+from ..covariance import Covariance
 from ..moments import GaussianMoments
 from ..quadrature import numeric_moments
-from ..validation import (
-    InputError,
-    as_covariance,
-    as_points,
-    as_real,
-    check_finite_output,
-    check_resolution,
-)
+from ..validation import InputError, as_points, as_real, check_finite_output
 
 __all__ = [
     "SPEC_VERSION",
@@ -219,7 +213,7 @@ class Function(ABC):
         Parameters
         ----------
         x0 : array_like, shape (d,) or (m, d)
-        cov : array_like, shape (d, d)
+        cov : array_like, shape (d, d), or Covariance
             Symmetric positive definite.
 
         Returns
@@ -231,21 +225,24 @@ class Function(ABC):
         ------
         InputError
             For bad points or covariances, a covariance too small for double precision
-            (:func:`verify.validation.check_resolution`), or moments that overflow (the
-            same message as the estimators give for an overflowing f).
+            (:meth:`verify.covariance.Covariance.check_resolution`), or moments that
+            overflow (the same message as the estimators give for an overflowing f).
         """
         X0, _ = as_points(x0, self.dim)
-        cov = as_covariance(cov, self.dim)
-        check_resolution(cov, X0)
+        cov = Covariance.of(cov, self.dim)
+        cov.check_resolution(X0)
         return checked_moments(self.moments(X0, cov))
 
-    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
-        """E f, E[grad f] and Cov(x, f) at validated points X0 (m, d) under an SPD ``cov``.
+    def moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
+        """E f, E[grad f] and Cov(x, f) at validated points X0 (m, d) under ``cov``.
 
-        Families with a closed form override this; the default integrates by
-        quadrature or randomised QMC and reports the method and its error.
+        ``cov`` is a :class:`~verify.covariance.Covariance` (validated and factorised
+        once; ``cov.matrix`` is Sigma, ``np.asarray(cov)`` too); families convert a raw
+        array with ``Covariance.of(cov, self.dim)``. Families with a closed form override
+        this; the default integrates by quadrature or randomised QMC and reports the
+        method and its error.
         """
-        return numeric_moments(self, X0, np.linalg.cholesky(cov))
+        return numeric_moments(self, X0, Covariance.of(cov, self.dim).cholesky)
 
     # -- functions as data --------------------------------------------------------
     def to_spec(self) -> dict[str, Any]:
@@ -287,7 +284,7 @@ class Function(ABC):
         _deprecated("_gradient", "evaluate_gradient")
         return self.evaluate_gradient(X)
 
-    def _moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+    def _moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
         _deprecated("_moments", "moments")
         return self.moments(X0, cov)
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..covariance import Covariance
 from ..moments import GaussianMoments
 from ..validation import InputError, as_real
 from .base import Function, as_function, default_symbols, exact
@@ -104,7 +105,8 @@ class LinearCombination(Function):
         xs = symbols or default_symbols(self.dim)
         return sp.Add(*(exact(c) * f.sympy(xs) for c, f in self.terms))
 
-    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+    def moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
+        cov = Covariance.of(cov, self.dim)  # converted once for every part
         total = None
         for c, f in self.terms:
             part = f.moments(X0, cov).scaled(c)

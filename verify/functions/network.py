@@ -11,6 +11,7 @@ import numpy as np
 import sympy as sp
 from scipy.special import expit
 
+from ..covariance import Covariance
 from ..links import Link, get_link
 from ..moments import GaussianMoments
 from ..validation import InputError, as_array, as_count, as_generator, as_real
@@ -251,7 +252,8 @@ class Network(Function):
         out = out + exact(self.biases[-1][0])
         return 1 / (1 + sp.exp(-out)) if self.output == "sigmoid" else out
 
-    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+    def moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
+        cov = Covariance.of(cov, self.dim)
         if len(self.weights) > 2 or self.output != "identity":
             return super().moments(X0, cov)
         # One hidden layer, linear output: a sum of ridge functions of the units.
@@ -259,13 +261,13 @@ class Network(Function):
         v_out = self.weights[1][0]
         total: GaussianMoments | None = None
         for w_j, b_j, c_j in zip(W, b, v_out, strict=True):
-            if float(w_j @ cov @ w_j) <= 0:
+            if float(w_j @ cov.matrix @ w_j) <= 0:
                 # Zero (or underflowing, e.g. subnormal) weights: the unit is constant
                 # under the Gaussian to double precision.
                 s = X0 @ w_j + b_j
                 slope = c_j * self.activation.derivative(s)[:, None] * w_j
                 part = GaussianMoments(
-                    c_j * self.activation.value(s), slope, slope @ cov, "closed form"
+                    c_j * self.activation.value(s), slope, slope @ cov.matrix, "closed form"
                 )
             else:
                 part = RidgeFunction(w_j, b_j, self.activation).moments(X0, cov).scaled(c_j)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..covariance import Covariance
 from ..moments import GaussianMoments
 from ..validation import InputError
 from .base import Function, default_symbols, exact
@@ -233,7 +234,8 @@ class Polynomial(Function):
                 out += factor
         return out
 
-    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+    def moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
+        cov = Covariance.of(cov, self.dim).matrix
         cache: dict[tuple[int, ...], float] = {}
         mean = self._shifted_expectation(X0, cov, cache)
         grad = np.stack(

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..covariance import Covariance
 from ..moments import GaussianMoments
 from ..validation import InputError, as_array, as_vector
 from .base import Function, default_symbols, exact
@@ -115,7 +116,8 @@ class RBFMixture(Function):
             terms.append(exact(a) * sp.exp(-sp.Rational(1, 2) * (u.T * Am * u)[0, 0]))
         return sp.Add(*terms)
 
-    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+    def moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
+        cov = Covariance.of(cov, self.dim).matrix
         m, d = X0.shape
         mean = np.zeros(m)
         grad = np.zeros((m, d))

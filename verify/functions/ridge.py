@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..covariance import Covariance
 from ..links import Link, get_link
 from ..moments import GaussianMoments
 from ..validation import InputError, as_real, as_vector
@@ -96,9 +97,9 @@ class RidgeFunction(Function):
         s = sp.Add(*(exact(w) * x for w, x in zip(self.w, xs, strict=True))) + exact(self.b)
         return self.link.sympy(s)
 
-    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+    def moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
         m = X0 @ self.w + self.b
-        sw = cov @ self.w
+        sw = Covariance.of(cov, self.dim).matrix @ self.w
         variance = float(self.w @ sw)
         if variance <= 0:
             raise InputError(

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..covariance import Covariance
 from ..moments import GaussianMoments
 from ..validation import as_vector
 from .base import Function, as_function, default_symbols
@@ -75,5 +76,6 @@ class Translated(Function):
         shifted = [x + sp.Rational(float(t)) for x, t in zip(xs, self.shift, strict=True)]
         return self.f.sympy(shifted)
 
-    def moments(self, X0: np.ndarray, cov: np.ndarray) -> GaussianMoments:
+    def moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
+        cov = Covariance.of(cov, self.dim)  # converted once for every part
         return self.f.moments(X0 + self.shift, cov)
