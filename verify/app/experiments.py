@@ -23,16 +23,6 @@ __all__ = [
 ]
 
 
-def _trace_terms(f, x0: np.ndarray, cov: np.ndarray, seed: int, n: int):
-    """tr Cov(grad f) (SmoothGrad's n*MSE, Monte Carlo) and tr V (C-LIME's sandwich variance)."""
-    from verify.asymptotics import sandwich_variance
-
-    z = np.random.default_rng(seed).standard_normal((n, x0.size)) @ np.linalg.cholesky(cov).T
-    tr_sg = float(np.sum(np.var(f.gradient(x0 + z), axis=0)))
-    V, _ = sandwich_variance(f, x0, cov, seed=seed)
-    return tr_sg, float(np.trace(V))
-
-
 def _rmse_with_se(squared_errors: np.ndarray) -> tuple[float, float]:
     """RMSE over replicates and its standard error (delta method: se(MSE) / (2 RMSE))."""
     mse = float(np.mean(squared_errors))
@@ -47,6 +37,7 @@ def experiment_convergence(seed: int, profile: str) -> dict[str, Any]:
     A one-hidden-layer ELU network (closed-form truth), d = 5, Sigma = 0.25 I.
     """
     from verify import closed_form, estimators
+    from verify.asymptotics import clt_trace_terms
     from verify.bounds import proposition1_radius
     from verify.functions import Network
 
@@ -70,7 +61,7 @@ def experiment_convergence(seed: int, profile: str) -> dict[str, Any]:
         distance = np.linalg.norm(sg - cl, axis=1)
         rows["sg_clime_distance"].append(float(np.mean(distance)))
         rows["sg_clime_distance_se"].append(float(np.std(distance, ddof=1) / np.sqrt(replicates)))
-    tr_sg, tr_v = _trace_terms(f, x0, cov, seed, 400_000)
+    tr_sg, tr_v = clt_trace_terms(f, x0, cov, n=400_000, seed=seed)
     grid_arr = np.array(grid, dtype=float)
     figures = {
         "convergence": {

@@ -14,20 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from verify.asymptotics import clime_influence
+from verify.asymptotics import shared_sample_terms
 from verify.functions import Function
 
 from .groups import floats
 
 __all__ = ["theory_curves", "theory_terms"]
-
-
-def _robustness_constant(C: np.ndarray, K: int, rng: np.random.Generator, draws: int) -> float:
-    """E max_j ||xi_0 - xi_j||, xi_0..xi_K iid N(0, C): the CLT robustness at n = 1."""
-    eigval, eigvec = np.linalg.eigh((C + C.T) / 2)
-    root = eigvec * np.sqrt(np.clip(eigval, 0.0, None))
-    xi = rng.standard_normal((draws, K + 1, C.shape[0])) @ root.T
-    return float(np.mean(np.linalg.norm(xi[:, :1] - xi[:, 1:], axis=-1).max(axis=-1)))
 
 
 def _summarise_terms(per_point: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, float]:
@@ -72,22 +64,8 @@ def theory_terms(
     """
     m, d = X.shape
     z = sigma * rng.standard_normal((samples, d))
-    per_point = {k: np.empty(m) for k in ("cov", "v", "diff", "rob_sg", "rob_cl")}
-    chunk = max(1, 2_000_000 // (samples * d))
-    for lo in range(0, m, chunk):
-        grads = f.gradient(X[lo : lo + chunk, None, :] + z[None])  # (c, M, d)
-        # C-LIME's influence values on this sample: their covariance is the sandwich V.
-        _, influence = clime_influence(f, X[lo : lo + chunk], z)  # (c, M, d)
-        for j in range(grads.shape[0]):
-            i = lo + j
-            C = np.atleast_2d(np.cov(grads[j], rowvar=False))
-            V = np.atleast_2d(np.cov(influence[j], rowvar=False))
-            D = np.atleast_2d(np.cov(grads[j] - influence[j], rowvar=False))
-            per_point["cov"][i] = np.trace(C)
-            per_point["v"][i] = np.trace(V)
-            per_point["diff"][i] = np.trace(D)
-            per_point["rob_sg"][i] = _robustness_constant(C, neighbours_count, rng, 500)
-            per_point["rob_cl"][i] = _robustness_constant(V, neighbours_count, rng, 500)
+    # The mathematics lives in the engine (verify.asymptotics); this module summarises it.
+    per_point = shared_sample_terms(f, X, z, neighbours_count, rng)
     out: dict[str, Any] = _summarise_terms(per_point, np.arange(m))
     out["samples"] = samples
     if subset is not None:
