@@ -14,12 +14,11 @@ import math
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as st
 
 from properties.strategies import battery as SB
-from verify.functions import Translated
 
-from .common import case_options, fmt, resolve, tolerance
+from .calls_machine import run_call_machine
+from .common import case_options, resolve
 from .explainer import Explainer
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
@@ -35,80 +34,23 @@ def seed_independence_not_applicable(explainer: Explainer) -> str | None:
     return None
 
 
-@st.composite
-def _call_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
-    case = draw(SB.cases(**options))
-    direction = draw(st.sampled_from((1.0, -1.0))) * np.eye(case.d)[0]
-    step = draw(st.floats(0.5, 3.0)) * float(np.sqrt(np.linalg.eigvalsh(case.cov)[-1]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    scale = float(np.sqrt(np.linalg.eigvalsh(case.cov)[-1]))
-    g = SB.local_function(rng, case.d, scale, "sine")
-    g = Translated(g, -case.x0) if case.distance else g
-    extras = {"other_point": case.x0 + step * direction, "g": g}
-    return SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, case.distance, extras)
-
-
 def check_repeated_calls(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """The same call gives the same answer whatever was called before it.
+    """What callers do across calls: a state machine of interleaved calls (:mod:`.calls_machine`).
 
-    Seven calls in a fixed, mixed order: f at x0, f at another point x1, another
-    function g, f at x1 again but given as a new, equal object (1.0 * f), f at x0
-    again, as a new object, and g again. Equal calls must agree to the working
-    precision. Catches a cache keyed on f (or on the seed) but not on the point,
-    state carried from one call to the next, and noise that depends on call order.
+    A sigma sweep, a rotated covariance, other points, n and seeds, a second model of
+    the same family and shape (the same repr) with other weights, an equal model as a new
+    object, repeats, and the caller writing into the answers it holds. A repeated call
+    must give its first answer; a call that differs in f, x0, cov or n (or the seed, if
+    stochastic) must not give an earlier call's answer bit for bit; no answer the caller
+    holds may change. Catches caches keyed without cov, on the model's repr or without
+    the point, a cache that returns its own array (corrupted by the caller's in-place
+    normalisation), reused output buffers, and state carried from call to call.
     """
     name = "check_repeated_calls"
     s = resolve(settings)
-    strategy = _call_cases(case_options(explainer, s))
-
-    def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
-        f, x0, x1, g = case.f, case.x0, case.extras["other_point"], case.extras["g"]
-        k = case.seed
-
-        def run(fn: Any, x: np.ndarray, sd: int) -> np.ndarray:
-            return call_explainer(explainer, fn, x, case.cov, case.n, sd, name)
-
-        a1 = run(f, x0, k)
-        b1 = run(f, x1, k)
-        g1 = run(g, x0, k + 1)
-        b2 = run(1.0 * f, x1, k)
-        a2 = run(f, x0, k)
-        a3 = run(1.0 * f, x0, k)
-        g2 = run(g, x0, k + 1)
-        worst = 0.0
-        pairs = (
-            ("f at x1 (first call there)", b1, "f at x1 given as a new, equal object", b2),
-            ("f at x0 (first call)", a1, "f at x0 again, after other calls", a2),
-            ("f at x0 (first call)", a1, "f at x0 given as a new, equal object", a3),
-            ("g at x0", g1, "g at x0 again", g2),
-        )
-        for first_label, first, second_label, second in pairs:
-            scale = max(float(np.max(np.abs(first))), float(np.max(np.abs(second))), 1e-12)
-            tol = tolerance(explainer, case, scale)
-            diff = float(np.max(np.abs(first - second)))
-            worst = max(worst, diff / tol)
-            if diff > tol:
-                echoes = float(np.max(np.abs(b1 - a1))) <= tol and first is b1
-                raise Finding(
-                    f"{first_label} gave {fmt(first)} but {second_label} gave {fmt(second)} "
-                    f"(same arguments and seed; max difference {diff:.3g} > tolerance {tol:.3g})"
-                    + (
-                        f"; the first answer at x1 repeats the answer at x0 {fmt(a1)}"
-                        if echoes
-                        else ""
-                    ),
-                    "a cache keyed on f (or on the seed) but not on the point x0"
-                    if echoes
-                    else "state carried from one call to the next: a cache with an incomplete "
-                    "key (f, seed, x0, cov and n all matter), a generator shared across calls, "
-                    "or noise that depends on the order of the calls",
-                    {"first": first, "second": second, "difference": diff, "tolerance": tol},
-                )
-        return {"worst": worst}
-
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    return run_call_machine(explainer, name, seed, s, case_options(explainer, s))
 
 
 def _pairs_needed(alpha: float) -> int:
