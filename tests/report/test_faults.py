@@ -301,3 +301,44 @@ def test_killing_the_run_outright_leaves_no_worker_and_no_lock(user_dir):
     assert partial["complete"] is False
     again = verify_cli("run", "--only", "experiments", "--output", "out", "--quiet", cwd=user_dir)
     assert again.returncode == 0, again.stderr  # not locked out by the killed run
+
+
+# -- a serial run that crashes in native code ---------------------------------------------------
+
+
+def test_a_serial_native_crash_prints_its_traceback_and_advice_and_leaves_a_report(user_dir):
+    """No worker to absorb it: the process dies (SIGSEGV). faulthandler's traceback, one line
+    saying what to do, and the partial report with the crashed task as an error; no lock left."""
+    proc = verify_cli("check", "faulty_explainers:segfault", "--output", "out", cwd=user_dir)
+    assert proc.returncode == -signal.SIGSEGV
+    assert "Segmentation fault" in proc.stderr and "faulty_explainers.py" in proc.stderr
+    advice = [line for line in proc.stderr.splitlines() if line.startswith("verify: the run")]
+    assert len(advice) == 1 and "crashed in native code" in advice[0]
+    assert "'check_output_contract'" in advice[0] and "--workers 2" in advice[0]
+    results = load_results(user_dir / "out")
+    validate_results(results)
+    assert results["complete"] is False
+    first, *rest = results["tasks"]
+    assert first["status"] == "error" and {t["status"] for t in rest} == {"pending"}
+    assert (user_dir / "out" / "report.md").exists()
+    assert "PARTIAL RUN" in (user_dir / "out" / "report.html").read_text()
+    assert not (user_dir / "out" / ".verify.lock").exists()
+    again = verify_cli("run", "--only", "experiments", "--output", "out", "--quiet", cwd=user_dir)
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_serial_run_that_ends_normally_leaves_no_watcher_and_says_nothing_of_a_crash(user_dir):
+    proc = verify_cli("run", "--only", "experiments", "--output", "out", cwd=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "crashed" not in proc.stderr and "Fatal Python error" not in proc.stderr
+    if Path("/proc").is_dir():  # the watcher (see verify.app.crash) has ended with the run
+        folder = str((user_dir / "out").resolve())
+        watchers = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                text = cmdline.read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if "verify.app.crash" in text and folder in text:
+                watchers.append(cmdline.parent.name)
+        assert not watchers

@@ -9,6 +9,7 @@ refusal is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -18,8 +19,8 @@ import sys
 from pathlib import Path
 
 from .console import print_check_summary, print_summary
+from .executors import ExecutorError
 from .outdir import OutputError
-from .runner import ExecutorError
 from .tasks import SECTIONS
 
 __all__ = ["check", "clients", "compare", "exit_code", "replicate", "run"]
@@ -101,21 +102,24 @@ def _execute(
     render: bool = True,
 ):
     """run_tasks with the refusals and Ctrl-C turned into exit codes: (results, code or None)."""
+    from .crash import crash_guard
     from .run import run_tasks
 
+    serial = args.workers == 1 and args.dask is None
     try:
-        results = run_tasks(
-            tasks,
-            output=output,
-            run_id=run_id,
-            seed=args.seed,
-            profile=args.profile,
-            command=command,
-            workers=args.workers,
-            dask_address=args.dask,
-            progress=_say(args),
-            render=render,
-        )
+        with crash_guard(output, tasks) if serial else contextlib.nullcontext():
+            results = run_tasks(
+                tasks,
+                output=output,
+                run_id=run_id,
+                seed=args.seed,
+                profile=args.profile,
+                command=command,
+                workers=args.workers,
+                dask_address=args.dask,
+                progress=_say(args),
+                render=render,
+            )
     except OutputError as exc:
         return None, _error(str(exc))
     except (ImportError, ExecutorError) as exc:

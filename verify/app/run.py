@@ -15,6 +15,7 @@ previous run's report).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -24,26 +25,33 @@ from verify.catalogue import STATEMENTS
 
 from .console import progress_line
 from .environment import environment
+from .executors import open_executor
 from .experiments import counterexample_data
 from .outdir import claim_output
 from .output import atomic_write_bytes, atomic_write_text, write_json
 from .report.figures import render_figures
 from .report.render import render_html, render_markdown
-from .runner import Task, TaskResult, open_executor
+from .runner import Task, TaskResult, error_result
 from .schema import SCHEMA_VERSION
 from .scope import statement_entry
 
-__all__ = ["finalise_statements", "run_tasks", "spec_href", "write_report"]
+__all__ = ["finalise_statements", "record_crash", "run_tasks", "spec_href", "write_report"]
 
 
 def finalise_statements(records: list[dict], ran: Iterable[str] | None = None) -> list[dict]:
     """One entry per statement, in the catalogue's order: status, scope, headline.
 
     ``ran`` names the statements some task of the run sought evidence on (None:
-    all); the others are ``not_run`` unless records about them exist anyway.
+    all); the others are ``not_run`` unless records about them exist anyway. The
+    error record of a task that crashed counts for every statement it names (its
+    figures' ``statements``): those statements read ``error``, not ``undecided``.
     """
     covered = set(STATEMENTS) if ran is None else set(ran)
-    return [statement_entry(s, records, s.id in covered) for s in STATEMENTS.values()]
+    evidence = list(records)
+    for r in records:
+        if r["source"] == "runner" and r["statement"] is None:
+            evidence += [{**r, "statement": s} for s in r["figures"].get("statements", [])]
+    return [statement_entry(s, evidence, s.id in covered) for s in STATEMENTS.values()]
 
 
 def _now() -> str:
@@ -120,7 +128,7 @@ def run_tasks(
     ------
     verify.app.outdir.OutputError
         ``output`` cannot be used (nothing ran).
-    ImportError, verify.app.runner.ExecutorError
+    ImportError, verify.app.executors.ExecutorError
         The executor cannot start (nothing ran, no folder written).
     KeyboardInterrupt
         After writing every finished task to a partial results.json and report.
@@ -179,3 +187,31 @@ def run_tasks(
     finally:
         executor.close()
     return results
+
+
+def _crashed(**_: object) -> dict:  # stands in for the task that crashed
+    raise RuntimeError("not to be run")
+
+
+def record_crash(output: Path, plan: list) -> tuple[str | None, int]:
+    """Mark the running task of a crashed serial run as an error; write the partial report.
+
+    Returns the task's name (None if none was running) and how many had finished.
+    """
+    results = json.loads((output / "results.json").read_text())
+    statements = {name: tuple(s) for name, s in plan}
+    pending = [t for t in results["tasks"] if t["status"] == "pending"]
+    finished = len(results["tasks"]) - len(pending)
+    running = pending[0]["name"] if pending else None
+    if running is not None:
+        task = Task(running, _crashed, statements=statements.get(running, ()))
+        summary = "the process crashed in native code while running this task (a segfault?)"
+        failed = error_result(task, summary, "Rerun with --workers 2 to isolate it.", 0.0)
+        pending[0].update(status="error", error=summary)
+        results["records"] += failed.records
+        ran = {s for names in statements.values() for s in names}
+        results["statements"] = finalise_statements(results["records"], ran)
+    with claim_output(output):
+        write_json(output / "results.json", results)
+        write_report(output, results, figures=False)
+    return running, finished

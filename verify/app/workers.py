@@ -14,15 +14,26 @@ task each worker holds, so:
   parent stops them (SIGTERM, then SIGKILL) and returns at once; on Linux a
   worker also ends when its parent is killed outright (no orphan keeps running).
 
-Workers are forked where the platform allows it (the parent's imports are
-shared, as with ProcessPoolExecutor on Linux), spawned elsewhere.
+Each worker runs its BLAS (and OpenMP, torch) with one thread
+(:func:`limit_threads`): N workers on N cores, each with a BLAS that starts a
+thread per core, oversubscribe the machine and ran slower than one serial
+process (measured: ``--workers 2`` took 16.9 s wall against 19.4 s serial on
+two cores, and up to 81 s against 60 s under load). ``benchmarks/
+test_bench_workers.py`` measures the ratio.
+
+Workers are forked where the platform allows it and threadpoolctl is installed
+(the parent's imports are shared, as with ProcessPoolExecutor on Linux; the
+limit is set at run time); otherwise they are spawned, with the thread variables
+in their environment before numpy loads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import sys
 import time
@@ -32,6 +43,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .runner import Task, TaskResult, error_result, run_one
+from .threads import THREAD_VARIABLES, have_threadpoolctl, limit_threads
 
 __all__ = ["WorkerPool"]
 
@@ -40,8 +52,25 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _context() -> Any:
+    """fork (with threadpoolctl to limit the inherited BLAS), else spawn."""
     methods = mp.get_all_start_methods()
-    return mp.get_context("fork" if "fork" in methods else "spawn")
+    fork = "fork" in methods and have_threadpoolctl()
+    return mp.get_context("fork" if fork else "spawn")
+
+
+@contextlib.contextmanager
+def _thread_environment() -> Iterator[None]:
+    """The thread variables set while a spawned worker starts (it inherits them), then undone."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _die_with_parent(parent: int) -> None:
@@ -60,9 +89,12 @@ def _worker_main(conn: Connection, run_seed: int, profile: str, parent: int) -> 
     """Loop: receive a task, run it, send its result; stop on None or a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     _die_with_parent(parent)
+    limit_threads()
+    from .crash import forget_crash_guard
     from .outdir import forget_inherited_locks
 
     forget_inherited_locks()  # a worker outliving a killed parent must not hold its lock
+    forget_crash_guard()  # a crash here is its task's error record, not the run's end
     while True:
         try:
             task = conn.recv()
@@ -70,13 +102,22 @@ def _worker_main(conn: Connection, run_seed: int, profile: str, parent: int) -> 
             return
         if task is None:
             return
-        result = run_one(task, run_seed, profile)
-        try:
-            conn.send(result)
-        except Exception as exc:  # e.g. figures that cannot be pickled
-            conn.send(
-                error_result(task.name, f"the task's result cannot be sent back: {exc}", "", 0.0)
-            )
+        conn.send_bytes(_payload(task, run_one(task, run_seed, profile)))
+
+
+def _payload(task: Task, result: TaskResult) -> bytes:
+    """The pickled result, or an error result saying why it cannot be sent back."""
+    try:
+        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # figures holding a lambda, an open file, a lock ...
+        failed = error_result(
+            task,
+            f"the task's result cannot be sent back to the run: {type(exc).__name__}: {exc}",
+            "Usual cause: a record or figure holding an object that cannot be pickled (a "
+            "lambda, an open file); records and figures must be plain data.",
+            result.elapsed_seconds,
+        )
+        return pickle.dumps(failed, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _death(exitcode: int | None) -> str:
@@ -94,7 +135,9 @@ class _Worker:
         self.process = ctx.Process(
             target=_worker_main, args=(child, run_seed, profile, os.getpid()), daemon=True
         )
-        self.process.start()
+        spawned = ctx.get_start_method() != "fork"
+        with _thread_environment() if spawned else contextlib.nullcontext():
+            self.process.start()
         child.close()
         self.task: Task | None = None
         self.started = 0.0
@@ -118,6 +161,23 @@ class _Worker:
             self.process.kill()
             self.process.join(_STOP_GRACE)
         self.conn.close()
+
+
+def _unpickled(task: Task, payload: bytes, elapsed: float) -> TaskResult:
+    """The worker's result, or an error result when it cannot be read back here."""
+    try:
+        result = pickle.loads(payload)
+    except Exception as exc:
+        return error_result(
+            task,
+            f"the task's result cannot be read back from its worker: {type(exc).__name__}: {exc}",
+            "Usual cause: a record or figure holding an object whose class exists only in the "
+            "worker; records and figures must be plain data.",
+            elapsed,
+        )
+    if not isinstance(result, TaskResult) or result.name != task.name:
+        return error_result(task, f"the worker sent back {type(result).__name__}", "", elapsed)
+    return result
 
 
 class WorkerPool:
@@ -163,9 +223,9 @@ class WorkerPool:
         assert task is not None
         try:
             if worker.conn.poll():
-                result = worker.conn.recv()
+                payload = worker.conn.recv_bytes()
                 worker.task = None
-                return result
+                return _unpickled(task, payload, time.perf_counter() - worker.started)
         except (EOFError, OSError):
             pass
         # The pipe is silent and the process gone: it died running this task.
@@ -175,7 +235,7 @@ class WorkerPool:
         worker.stop()
         self.workers.remove(worker)
         return error_result(
-            task.name,
+            task,
             f"the worker process running this task died ({_death(worker.process.exitcode)}); "
             "its records are lost, the other tasks ran",
             "Usual cause: a crash in native code (a segfault in a client library), "
