@@ -52,11 +52,11 @@ from .checks_exact import (
     scale_equivariance_not_applicable,
 )
 from .checks_lipschitz import check_lipschitz_bound
+from .checks_rate import check_rate
 from .checks_statistical import (
     check_anisotropic_covariance,
     check_convergence,
     check_correlated_covariance,
-    check_rate,
     check_sign_and_scale,
 )
 from .explainer import Explainer, as_explainer

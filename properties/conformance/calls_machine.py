@@ -44,7 +44,7 @@ from hypothesis.stateful import (
 
 from properties.determinism import pin_local_constants
 from properties.strategies import battery as SB
-from verify.functions import Translated
+from verify.functions import RBFMixture, Translated
 from verify.jsonable import to_json
 
 from .common import fmt, tolerance
@@ -322,32 +322,46 @@ def _machine(tracker: _Tracker, problems: st.SearchStrategy[Any]) -> type[_CallM
 def _machine_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     """A problem and the pools the machine draws its calls from."""
     case = draw(SB.cases(**{**options, "families": ("rbf",)}))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    rng = np.random.default_rng([draw(st.integers(0, 2**32 - 1)), 0xCA11])
     d, scale = case.d, float(np.sqrt(np.linalg.eigvalsh(case.cov)[-1]))
 
     def around(g: Any) -> Any:
         return Translated(g, -case.x0) if case.distance else g
 
-    f2 = around(SB.local_function(rng, d, scale, "rbf"))  # same family and shape
-    for _ in range(64):  # the same repr: an RBF mixture of as many bumps
-        if repr(f2) == repr(case.f):
-            break
-        f2 = around(SB.local_function(rng, d, scale, "rbf"))
+    inner = case.f.f if isinstance(case.f, Translated) else case.f
+    # The same family and shape (the same repr), other weights: a retrained model.
+    factors = rng.uniform(1.2, 1.8, size=inner.weights.shape) * rng.choice([-1.0, 1.0])
+    f2 = around(RBFMixture(inner.weights * factors, inner.centers, inner.precisions))
     g = around(SB.local_function(rng, d, scale, "sine"))
-    q = np.linalg.qr(rng.normal(size=(d, d)))[0]
-    rotated = q @ case.cov @ q.T if options["structure"] == "full" and d > 1 else None
-    if rotated is None:  # isotropic or diagonal: a permutation keeps the structure
-        perm = np.roll(np.arange(d), 1)
-        rotated = case.cov[np.ix_(perm, perm)] * (1.0 if d > 1 else 1.7)
+    rotated = _other_covariance(case.cov, options["structure"], rng)
     extras = {
         "f2": f2,
         "g": g,
         "x1": case.x0 + scale * rng.uniform(0.5, 2.0) * np.eye(d)[int(rng.integers(d))],
         "scaled_cov": rng.uniform(1.5, 3.0) ** 2 * case.cov,
-        "rotated_cov": (rotated + rotated.T) / 2,
+        "rotated_cov": (rotated + rotated.T) / 2,  # "rotated" where the structure allows
         "larger_n": int(SB.primes_between(4 * case.n, 4 * case.n + 200)[0]),
     }
     return SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, case.distance, extras)
+
+
+def _other_covariance(cov: np.ndarray, structure: str, rng: np.random.Generator) -> np.ndarray:
+    """Another covariance of the declared structure, materially different from cov (by more
+    than any working precision resolves): rotated (full), permuted or reweighted
+    (diagonal); isotropic has only its scale to vary."""
+    d = cov.shape[0]
+    atol = 1e-2 * float(np.max(np.abs(cov)))
+    if structure == "full" and d > 1:
+        q = np.linalg.qr(rng.normal(size=(d, d)))[0]
+        other = q @ cov @ q.T
+        if not np.allclose(other, cov, rtol=0, atol=atol):
+            return other
+    if structure != "isotropic" and d > 1:
+        diag = np.diag(cov)[np.roll(np.arange(d), 1)]
+        if np.allclose(diag, np.diag(cov), rtol=0, atol=atol):
+            diag = diag * np.linspace(0.5, 1.5, d)
+        return np.diag(diag)
+    return 0.6**2 * cov
 
 
 def run_call_machine(

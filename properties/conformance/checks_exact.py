@@ -32,6 +32,7 @@ from . import problems as P
 from .checks_affine import exact_cause, sizes
 from .common import adjacent, case_options, diagnose_ratios, fmt, replicates, resolve, tolerance
 from .explainer import Explainer
+from .power import bias_power
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
 from .second_look import Trial, judge_identity
@@ -165,7 +166,8 @@ def check_proportionality_single_index(
                 ),
                 res,
             )
-        return {"worst": res["worst"]}
+        power = {"relative_bias": bias_power(res), "n": case.n, "replicates": s.replicates}
+        return {"worst": res["worst"], "power": power}
 
     examples = s.examples if gradient else s.statistical_examples
     shrink = s.shrink_calls if gradient else s.shrink_calls // 4

@@ -20,6 +20,7 @@ from verify.functions import RidgeFunction, Translated
 from .checks_statistical import precision_floor, statistical_options
 from .common import adjacent, fmt, resolve
 from .explainer import Explainer
+from .power import bias_power
 from .runner import Settings, call_explainer
 from .search import Finding, search
 from .targets import effective_covariance, expected_explanation
@@ -88,6 +89,7 @@ def check_lipschitz_bound(
             )
             res = mean_error_test(diffs, target, floor, alpha)
             mean, ok, tol = res["mean"], res["ok"], res["tolerance"]
+            power = {"relative_bias": bias_power(res), "n": case.n, "replicates": len(seeds)}
         else:
             mean = call_explainer(explainer, case.f, y, case.cov, case.n, case.seed, name) - (
                 call_explainer(explainer, case.f, x, case.cov, case.n, case.seed, name)
@@ -95,6 +97,7 @@ def check_lipschitz_bound(
             slack = 4 * G * np.sqrt(2 * np.log(2 / alpha) / case.n)
             tol = np.full(case.d, slack) + floor
             ok = float(np.linalg.norm(mean - target)) <= slack + float(np.linalg.norm(floor))
+            power = None
         observed, expected = float(np.linalg.norm(mean)) / r, float(np.linalg.norm(target)) / r
         figures = {
             "observed_slope": observed,
@@ -105,7 +108,7 @@ def check_lipschitz_bound(
             "worst": float(np.max(np.abs(mean - target) / np.maximum(tol, 1e-300))),
         }
         if ok:
-            return figures
+            return {**figures, "power": power} if power else figures
         steep = observed > expected
         raise Finding(
             f"over a distance r = {r:.3g} across the kink of f = G |u^T x| (G = {G:.3g}) the "

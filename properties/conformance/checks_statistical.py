@@ -21,7 +21,6 @@ import numpy as np
 from hypothesis import strategies as st
 
 from properties.strategies import battery as SB
-from verify import statistics
 from verify.functions import RidgeFunction, Translated
 
 from . import problems as P
@@ -35,16 +34,17 @@ from .common import (
     tolerance,
 )
 from .explainer import Explainer
+from .power import bias_power
 from .runner import Settings, call_explainer, guarded
 from .search import Finding, search
 from .targets import expected_explanation
 from .tolerances import mean_error_test
 
 __all__ = [
+    "axis_sines",
     "check_anisotropic_covariance",
     "check_convergence",
     "check_correlated_covariance",
-    "check_rate",
     "check_sign_and_scale",
     "precision_floor",
     "statistical_options",
@@ -114,7 +114,8 @@ def _bias_test(
             diagnose_ratios(mean, target, np.sqrt(np.diag(case.cov)), hint),
             {**res, "n": case.n, "seeds": [seeds[0], seeds[-1]]},
         )
-    return {"worst": res["worst"]}
+    power = {"relative_bias": bias_power(res), "n": case.n, "replicates": len(seeds)}
+    return {"worst": res["worst"], "power": power}
 
 
 def _with(case: SB.Case, f: Any) -> SB.Case:
@@ -126,7 +127,12 @@ def _is_sine_ridge(f: Any) -> bool:
 
 
 def _deterministic_convergence(
-    explainer: Explainer, name: str, case: SB.Case, s: Settings, hint: str
+    explainer: Explainer,
+    name: str,
+    case: SB.Case,
+    s: Settings,
+    hint: str,
+    n_large: int | None = None,
 ) -> dict[str, Any]:
     """No spread to estimate: require the error to fall at least like n^{-1/2}.
 
@@ -134,7 +140,7 @@ def _deterministic_convergence(
     (n1 < n2 = ``n_rate``): one lucky small error does not set the bar, and a
     plateau (bias) does not fall and fails. Not a statistical statement.
     """
-    n1, n2 = s.n_rate
+    n1, n2 = s.n_rate[0], n_large or s.n_rate[1]
     ladder = (n1, 2 * n1, 4 * n1)
     errs = {}
     for n in (*ladder, n2):
@@ -167,18 +173,37 @@ def statistical_options(explainer: Explainer, s: Settings, **overrides: Any) -> 
 
 @st.composite
 def _law_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
-    """An RBF mixture (large explanation: a shrinkage shows) and a sine ridge with sigma |w|
+    """An RBF mixture (large explanation: a shrinkage shows), a sine ridge with sigma |w|
     from 1.5 to 2, where E[cos(m + s Z)] is far from its value under any other noise law of
-    the same variance (uniform: by 40 % or more), on one point, covariance, n and seed block."""
+    the same variance (uniform: by 40 % or more), and axis-aligned sines with sigma |a_j| =
+    2.5 (:func:`axis_sines`: a wrong law on one axis), on one point, covariance, n and seed
+    block."""
     case = draw(SB.cases(**{**options, "families": ("rbf",)}))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     sigma = float(np.sqrt(case.cov[0, 0]))
     w = rng.normal(size=case.d)
     w *= rng.uniform(1.5, 2.0) / (sigma * np.linalg.norm(w))
     ridge = RidgeFunction(w, float(rng.uniform(-0.8, 0.8) - w @ case.x0), "sin")
+    axes = axis_sines(rng, case.x0, sigma, 2.5)
     return SB.Case(
-        case.f, case.x0, case.cov, case.n, case.seed, "rbf", case.distance, {"also": (ridge,)}
+        case.f, case.x0, case.cov, case.n, case.seed, "rbf", case.distance, {"also": (ridge, axes)}
     )
+
+
+def axis_sines(rng: np.random.Generator, x0: np.ndarray, sigma: float, size: float) -> Any:
+    """sum_j sin(a_j (x_j - x0_j) + b_j) with sigma |a_j| = ``size``: one axis-aligned sine per
+    feature, so component j of the explanation, a_j cos(b_j) exp(-size^2 / 2), sees only
+    feature j's noise law (an approximation to the normal on one axis shows there)."""
+    d = len(x0)
+    a = size / sigma * np.where(rng.permutation(d) % 2 == 0, 1.0, -1.0)
+    b = rng.uniform(-0.6, 0.6, size=d)  # cos(b) >= 0.8: no component near zero
+    terms = [
+        RidgeFunction(a[j] * np.eye(d)[j], float(b[j] - a[j] * x0[j]), "sin") for j in range(d)
+    ]
+    f = terms[0]
+    for term in terms[1:]:
+        f = f + term
+    return f
 
 
 def check_convergence(
@@ -276,8 +301,11 @@ def _structure_check(
         )
 
     # A correlated covariance gets four more problems than the other structures: mistakes
-    # that appear only from some dimension on (d >= 4) must be met at every seed.
+    # that appear only from some dimension on (d >= 4) must be met at every seed. And one
+    # problem is always at the largest condition number the precision allows: mistakes
+    # along the smallest axis (a jitter added to cov, eigenvalues floored) show there.
     extra = 4 if structure == "full" else 0
+    largest = SB.MAX_CONDITION[explainer.precision]
     return search(
         name,
         seed,
@@ -286,6 +314,7 @@ def _structure_check(
         judge,
         examples=s.statistical_examples + extra,
         shrink_calls=s.shrink_calls // 4,
+        extreme=_probe_cases({**options, "min_condition": largest}),
     )
 
 
@@ -303,70 +332,6 @@ def check_correlated_covariance(
     declared, refused (ValueError) if not. The probe is a sine ridge whose direction makes
     any other noise covariance visible (:func:`_probe_cases`)."""
     return _structure_check(explainer, seed, settings, "full", "check_correlated_covariance")
-
-
-def check_rate(
-    explainer: Explainer, seed: int = 0, settings: Settings | None = None
-) -> dict[str, Any]:
-    """The error shrinks at least as fast as n^{-1/2}: MSE(n2) n2 <= F MSE(n1) n1.
-
-    n1 is drawn near ``n_rate[0]`` (odd, even, prime), n2 = ``n_rate[1]`` (2**16 by
-    default: the battery's large n, on a cheap sine ridge function). MSE over R/2
-    replicates at n2 and 4R at n1 (adjacent seeds), summed over the components;
-    F is the upper alpha quantile of F(R/2, 4R), the least favourable (rank-one)
-    case. A faster explainer (QMC) passes with room to spare; one whose n is
-    silently capped or whose error is dominated by a bias fails.
-    """
-    name = "check_rate"
-    s = resolve(settings)
-    n1, n2 = s.n_rate
-    options = statistical_options(
-        explainer, s, structure="isotropic", families=("sine",), far=False
-    )
-    options["n_range"] = (n1, 2 * n1 - 1)
-    strategy = SB.cases(**options)
-
-    def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
-        if not explainer.stochastic:
-            return _deterministic_convergence(
-                explainer, name, case, s, "the error does not shrink with n"
-            )
-        lo = case.n
-        counts = {lo: 4 * s.replicates, n2: max(s.replicates // 2, 8)}
-        mse = {}
-        for n, count in counts.items():
-            seeds = adjacent(case.seed + (0 if n == lo else count), count)
-            target, _ = expected_explanation(explainer, case.f, case.x0, case.cov, n)
-            outs = replicates(explainer, case.f, case.x0, case.cov, n, seeds, name)
-            mse[n] = float(np.mean(np.sum((outs - target) ** 2, axis=1)))
-        target, terr = expected_explanation(explainer, case.f, case.x0, case.cov, n2)
-        floor2 = float(np.sum(precision_floor(explainer, case, target, terr) ** 2)) * case.d
-        q = statistics.f_quantile(alpha, counts[n2], counts[lo])
-        bound = q * mse[lo] * lo / n2 + floor2
-        rate = 0.5 * np.log(mse[lo] / max(mse[n2], 1e-300)) / np.log(n2 / lo)
-        figures = {
-            "rmse": {str(lo): np.sqrt(mse[lo]), str(n2): np.sqrt(mse[n2])},
-            "observed_rate": float(rate),
-            "f_quantile": q,
-            "bound_mse": bound,
-            "worst": mse[n2] / max(bound, 1e-300),
-        }
-        if mse[n2] > bound:
-            raise Finding(
-                f"RMSE {np.sqrt(mse[lo]):.3g} at n = {lo} and {np.sqrt(mse[n2]):.3g} at n = {n2}: "
-                f"error ~ n^-{rate:.2f}, expected at least n^-0.5 (MSE at n = {n2} "
-                f"{mse[n2]:.3g} > bound {bound:.3g} = F-quantile {q:.3g} x MSE({lo}) x {lo}/{n2}, "
-                f"false alarm {alpha:.2g})",
-                "n silently capped (a maximum sample or batch size, however large), samples "
-                "reused across the n draws, or a bias that dominates the error",
-                figures,
-            )
-        return figures
-
-    examples = max(1, s.statistical_examples - 1)  # each reaches n2 = 2**16: kept to two
-    return search(
-        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.shrink_calls // 4
-    )
 
 
 @st.composite
