@@ -151,7 +151,8 @@ def _(f: Network, S: np.ndarray, x_S: np.ndarray, F: np.ndarray) -> Function:
     biases = [b.copy() for b in f.biases]
     biases[0] = biases[0] + weights[0][:, S] @ x_S
     weights[0] = weights[0][:, F]
-    return Network(weights, biases, f.activation.name, f.output)
+    name = f.activation.name
+    return Network(weights, biases, "sigmoid" if name == "logistic" else name, f.output)
 
 
 @_restrict.register
