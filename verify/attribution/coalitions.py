@@ -118,9 +118,10 @@ def _gaussian_values(
             values[:, k], errors[:, k] = mean[0], err[0]
             continue
         means, cov = _free_law(mu, sigma, S, F, X[:, S], conditional)
+        cache: dict = {}  # Isserlis moments of this coalition's covariance
         for i in range(m):
             g = restrict(f, S, X[i, S])
-            mean, err = gaussian_mean(g, means[i][None, :], cov)
+            mean, err = gaussian_mean(g, means[i][None, :], cov, cache)
             values[i, k], errors[i, k] = mean[0], err[0]
     check_finite_output(values, "the Gaussian-background value of f", "at the coalitions")
     method = "exact enumeration" if route == "closed form" else f"exact enumeration + {route}"
