@@ -143,3 +143,13 @@ def test_refusals_leave_references_usable():
     with pytest.raises(InputError):
         shapley_values(RidgeFunction(np.ones(4)), np.zeros(4), ref)
     assert shapley_values(F, X, ref).values.shape == (3,)
+
+
+def test_overflowing_models_are_refused_not_returned():
+    f = RidgeFunction([1000.0, 0.0], 0.0, "exp")
+    with np.errstate(all="ignore"):
+        for target in (shapley_values, occlusion, integrated_gradients):
+            with pytest.raises(InputError, match=r"not finite.*overflows"):
+                target(f, [1.0, 0.0], [0.0, 0.0])
+    with pytest.raises(InputError, match="tol must be a positive number"):
+        integrated_gradients(F, X, np.zeros(3), tol=0.0)

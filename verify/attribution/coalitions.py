@@ -25,10 +25,11 @@ from scipy.linalg import cho_factor, cho_solve
 
 from ..covariance import Covariance
 from ..functions import Function
-from ..validation import InputError, check_finite_output
+from ..validation import InputError
 from .expectation import gaussian_mean, gaussian_route
 from .references import Background, Baseline, GaussianBackground, Reference
 from .restrict import restrict
+from .result import check_finite
 
 __all__ = ["MAX_ENUMERATION_DIM", "all_masks", "check_enumerable", "coalition_values"]
 
@@ -79,7 +80,7 @@ def coalition_values(
         return _gaussian_values(f, X, reference, masks)
     else:  # pragma: no cover - as_reference admits nothing else
         raise InputError(f"unknown reference {reference!r}")
-    check_finite_output(values, "f", "at the coalitions' hybrid points")
+    check_finite(values, "f at the coalitions' hybrid points (x on S, the reference elsewhere)")
     return values, np.zeros_like(values), "exact enumeration"
 
 
@@ -123,7 +124,7 @@ def _gaussian_values(
             g = restrict(f, S, X[i, S])
             mean, err = gaussian_mean(g, means[i][None, :], cov, cache)
             values[i, k], errors[i, k] = mean[0], err[0]
-    check_finite_output(values, "the Gaussian-background value of f", "at the coalitions")
+    check_finite(values, "the Gaussian-background values of f at the coalitions")
     method = "exact enumeration" if route == "closed form" else f"exact enumeration + {route}"
     return values, errors, method
 

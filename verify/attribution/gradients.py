@@ -32,12 +32,12 @@ from ..functions import (
     RidgeFunction,
     Translated,
 )
-from ..validation import InputError, as_real, check_finite_output
+from ..validation import InputError, as_real
 from .ig_network import composite_gauss_legendre, network_integrated_gradients
 from .ig_rbf import rbf_integrated_gradients
 from .ig_ridge import secant_slopes
 from .references import Baseline, GaussianBackground, as_reference
-from .result import Attribution, as_batch, combine_methods
+from .result import Attribution, as_batch, check_finite, combine_methods
 
 __all__ = ["gradient_x_input", "integrated_gradients"]
 
@@ -67,6 +67,8 @@ def integrated_gradients(f: Any, x: Any, baseline: Any, *, tol: float = 1e-10) -
     f, X, lead = as_batch(f, x)
     ref = as_reference(baseline, f.dim)
     tol = as_real(tol, "tol", "a positive number")
+    if tol <= 0:
+        raise InputError(f"tol must be a positive number, got {tol!r}")
     if isinstance(ref, GaussianBackground):
         raise InputError(
             "integrated_gradients takes a Baseline or Background rows; a Gaussian baseline "
@@ -79,7 +81,7 @@ def integrated_gradients(f: Any, x: Any, baseline: Any, *, tol: float = 1e-10) -
     Xp = np.repeat(X, n, axis=0)
     Bp = np.tile(rows, (m, 1))
     values, errors, method = _ig(f, Xp, Bp, tol)
-    check_finite_output(values, "integrated gradients of f", "on the paths")
+    check_finite(values, "integrated gradients of f on the paths from the reference to x")
     values = np.einsum("mnd,n->md", values.reshape(m, n, d), weights)
     errors = np.einsum("mnd,n->md", errors.reshape(m, n, d), weights)
     reference_value = np.full(m, float(f(rows) @ weights))

@@ -175,11 +175,11 @@ class GaussianBackground:
 Reference = Baseline | Background | GaussianBackground
 
 
-def as_reference(reference: Any, dim: int, *, allow: tuple[type, ...] | None = None) -> Reference:
+def as_reference(reference: Any, dim: int) -> Reference:
     """A validated reference of dimension ``dim``.
 
     A reference object passes through (its dimension checked); a plain vector of shape
-    (d,) is read as ``Baseline(vector)``. ``allow`` restricts the kinds accepted.
+    (d,) is read as ``Baseline(vector)``.
     """
     if not isinstance(reference, Baseline | Background | GaussianBackground):
         arr = np.asarray(reference) if not isinstance(reference, str | bytes) else None
@@ -194,7 +194,4 @@ def as_reference(reference: Any, dim: int, *, allow: tuple[type, ...] | None = N
             f"the reference has dimension {reference.dim} but f has dimension {dim}; pass a "
             f"{type(reference).__name__} with {dim} features"
         )
-    if allow is not None and not isinstance(reference, allow):
-        names = " or ".join(t.__name__ for t in allow)
-        raise InputError(f"this target takes a {names} reference, got {type(reference).__name__}")
     return reference

@@ -10,7 +10,7 @@ import numpy as np
 from ..functions import Function, as_function
 from ..validation import InputError, as_array
 
-__all__ = ["EXACT_METHODS", "Attribution", "as_batch", "combine_methods"]
+__all__ = ["EXACT_METHODS", "Attribution", "as_batch", "check_finite", "combine_methods"]
 
 #: Methods that are exact (closed form or exact enumeration; floating-point rounding only).
 EXACT_METHODS = ("closed form", "exact enumeration", "closed form + exact enumeration")
@@ -88,3 +88,15 @@ def as_batch(f: Any, x: Any, name: str = "x") -> tuple[Function, np.ndarray, tup
         )
     lead = X.shape[:-1]
     return f, X.reshape(-1, f.dim), lead
+
+
+def check_finite(values: np.ndarray, what: str) -> None:
+    """Refuse non-finite values of f (overflow) with a count and the fix."""
+    finite = np.isfinite(values)
+    if not np.all(finite):
+        bad = int(values.size - np.count_nonzero(finite))
+        raise InputError(
+            f"{what}: {bad} of {values.size} value(s) are not finite (f overflows between x and "
+            "the reference); use points and references where f stays finite, or a model "
+            "without exp of a large argument"
+        )
