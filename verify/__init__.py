@@ -7,7 +7,9 @@ The engine, each module with one job:
 * :mod:`verify.functions`   test-function families, one module each (``base`` is the protocol);
 * :mod:`verify.closed_form` exact (or quadrature, flagged) explanations under
   x ~ N(x0, cov): E f, E[grad f], Cov(x, f), C-LIME, ridge and kernel LIME;
-* :mod:`verify.estimators`  the reference empirical SmoothGrad and C-LIME;
+* :mod:`verify.covariance`  the covariance value object (validated and factorised once);
+* :mod:`verify.estimators`  the reference empirical SmoothGrad and C-LIME (their
+  perturbations block by block in :mod:`verify.offsets`);
 * :mod:`verify.asymptotics` the sandwich variance and influence values of C-LIME;
 * :mod:`verify.bounds`      the paper's bounds, as published and as corrected;
 * :mod:`verify.symbolic`    exact SymPy proofs (:mod:`verify.symbolic.proofs`);
@@ -33,12 +35,14 @@ _SUBMODULES = (
     "bounds",
     "catalogue",
     "closed_form",
+    "covariance",
     "deadline",
     "estimators",
     "functions",
     "jsonable",
     "links",
     "moments",
+    "offsets",
     "quadrature",
     "random",
     "statistics",

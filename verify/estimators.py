@@ -25,6 +25,14 @@ bit for bit: the sums over samples are reordered, and BLAS and LAPACK round a
 stack of fewer matrices differently. The random stream is consumed in the same
 order either way (numpy fills a C-order array from one stream, point by point,
 sample by sample), so a seed means the same sample whatever the block size.
+The blocks and the offsets live in :mod:`verify.offsets`.
+
+The offsets are z = L u with u the standard normals drawn from the seed. Families
+that map u themselves (ridge functions, networks and combinations of them:
+:meth:`~verify.functions.Function.values_near_whitened`) are evaluated from u, and z
+is built only when a kernel weighs it: the same sample, rounded differently (within
+about 1e-15 relative of the z route), and about the cost of drawing u alone
+(``benchmarks/test_bench_estimators.py``).
 """
 
 from __future__ import annotations
@@ -33,11 +41,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from .closed_form import KERNEL_COVARIANCE, KERNEL_FIX, kernel_weighted
 from .covariance import Covariance
 from .functions import Function, as_function
+from .offsets import (
+    Offsets,
+    mean_gradient_at,
+    rows_per_block,
+    sample_blocks,
+    values_at,
+    whole_points,
+)
 from .validation import (
     InputError,
     as_array,
@@ -55,7 +70,7 @@ __all__ = ["clime", "draw_noise", "ridge_from_sklearn_alpha", "smoothgrad"]
 
 SeedLike = int | np.random.Generator | None
 
-_BLOCK_FLOATS = 2**24  # floats per block of perturbed points: 128 MiB
+_SPAN_RTOL = 1e-12  # the perturbations span R^d when lambda_min > 1e-12 lambda_max
 
 
 def draw_noise(cov: Any, n: int, seed: SeedLike = 0, m: int | None = None) -> np.ndarray:
@@ -68,94 +83,6 @@ def draw_noise(cov: Any, n: int, seed: SeedLike = 0, m: int | None = None) -> np
     n = as_sample_size(n)
     shape = (n, cov.dim) if m is None else (as_count(m, "m", 0), n, cov.dim)
     return cov.colorize(as_generator(seed).standard_normal(shape))
-
-
-class _Offsets:
-    """The offsets z = L u (u ~ N(0, I), cov = L L^T) of k in {1, m} points, block by block.
-
-    Drawn blocks must come in the order one draw of the whole (k, n, d) array
-    consumes the generator (point by point, samples in order); given ``noise`` is
-    sliced in any order.
-    """
-
-    def __init__(
-        self, X0: np.ndarray, cov: Covariance, n: Any, seed: Any, noise: Any, shared: bool
-    ):
-        m, d = X0.shape
-        self.cov = cov
-        self.noise: np.ndarray | None = None
-        if noise is None:
-            self.n = as_sample_size(n)
-            self.k = 1 if shared else m
-            self._rng = as_generator(seed)
-            self._next = (0, 0)
-            return
-        if n is not None:
-            n = as_sample_size(n)
-        z = as_array(noise, "noise", copy=False)  # read, never written
-        if z.ndim == 2:
-            z = z[None]
-        if z.ndim != 3 or z.shape[-1] != d or z.shape[0] not in (1, m) or z.shape[1] == 0:
-            raise InputError(
-                f"noise must have shape (n, {d}) (shared by all points) or ({m}, n, {d}) "
-                f"with n >= 1, got {np.shape(noise)}"
-            )
-        if n is not None and z.shape[1] != n:
-            raise InputError(
-                f"noise holds {z.shape[1]} perturbations but n = {n}; pass n=None or match them"
-            )
-        self.noise, self.k, self.n = z, z.shape[0], z.shape[1]
-
-    def block(self, points: range, samples: range) -> tuple[np.ndarray, np.ndarray]:
-        """z and u for ``points`` (indices into the k offset sets) x ``samples``."""
-        if self.noise is not None:
-            z = np.ascontiguousarray(
-                self.noise[points.start : points.stop, samples.start : samples.stop]
-            )
-            return z, self.cov.whiten(z)
-        assert (points.start, samples.start) == self._next, "blocks must follow the stream"
-        u = self._rng.standard_normal((len(points), len(samples), self.cov.dim))
-        last = samples.stop == self.n
-        self._next = (points.stop, 0) if last else (points.start, samples.stop)
-        return self.cov.colorize(u), u
-
-
-def _rows_per_block(f: Function, chunk_size: Any) -> int:
-    if chunk_size is not None:
-        return as_count(chunk_size, "chunk_size (perturbed points evaluated at once)")
-    # Per perturbed point: its offsets z and u (2 d floats) and f's own intermediates.
-    return max(1, _BLOCK_FLOATS // (2 * f.dim + max(1, int(f.evaluation_width))))
-
-
-def _ranges(total: int, step: int) -> Iterator[range]:
-    for start in range(0, total, step):
-        yield range(start, min(total, start + step))
-
-
-def _whole_points(
-    offsets: _Offsets, m: int, rows: int
-) -> Iterator[tuple[range, np.ndarray, np.ndarray]]:
-    """Blocks of whole points (all n samples each) with their offsets (k = 1: shared)."""
-    every = range(offsets.n)
-    shared = offsets.block(range(1), every) if offsets.k == 1 else None
-    for points in _ranges(m, max(1, rows // offsets.n)):
-        z, u = shared if shared is not None else offsets.block(points, every)
-        yield points, z, u
-
-
-def _sample_blocks(
-    offsets: _Offsets, m: int, rows: int
-) -> Iterator[tuple[range, range, np.ndarray, np.ndarray]]:
-    """(points, samples, z, u) when one point's samples do not fit, in stream order."""
-    if offsets.k == 1:
-        for samples in _ranges(offsets.n, rows):
-            z, u = offsets.block(range(1), samples)
-            for i in range(m):
-                yield range(i, i + 1), samples, z, u
-    else:
-        for i in range(m):
-            for samples in _ranges(offsets.n, rows):
-                yield range(i, i + 1), samples, *offsets.block(range(i, i + 1), samples)
 
 
 def _shaped(values: np.ndarray, single: bool) -> np.ndarray:
@@ -202,15 +129,17 @@ def smoothgrad(
     X0, single = as_points(x0, f.dim)
     cov = Covariance.of(cov, f.dim)
     cov.check_resolution(X0)
-    offsets = _Offsets(X0, cov, n, seed, noise, as_flag(shared_noise, "shared_noise"))
-    rows = _rows_per_block(f, chunk_size)
+    shared = as_flag(shared_noise, "shared_noise")
+    offsets = Offsets(X0, cov, n, seed, noise, shared, not f.maps_whitened_offsets)
+    rows = rows_per_block(f, chunk_size)
     sg = np.zeros(X0.shape)
     if offsets.n <= rows:
-        for points, z, _ in _whole_points(offsets, X0.shape[0], rows):
-            sg[points.start : points.stop] = f.mean_gradient_near(X0[points.start : points.stop], z)
+        for points, z, u in whole_points(offsets, X0.shape[0], rows):
+            part = slice(points.start, points.stop)
+            sg[part] = mean_gradient_at(f, X0[part], z, u, cov)
     else:
-        for points, samples, z, _ in _sample_blocks(offsets, X0.shape[0], rows):
-            part = f.mean_gradient_near(X0[points.start : points.stop], z)
+        for points, samples, z, u in sample_blocks(offsets, X0.shape[0], rows):
+            part = mean_gradient_at(f, X0[points.start : points.stop], z, u, cov)
             sg[points.start : points.stop] += len(samples) * part
         sg /= offsets.n
     check_finite_output(sg, "the gradient of f")
@@ -272,17 +201,35 @@ def clime(
     cov.check_resolution(X0)
     if kw is not None:
         kernel_weighted(cov, kw).check_resolution(X0, KERNEL_COVARIANCE, KERNEL_FIX)
-    offsets = _Offsets(X0, cov, n, seed, noise, as_flag(shared_noise, "shared_noise"))
+    shared = as_flag(shared_noise, "shared_noise")
+    need_z = kw is not None or not f.maps_whitened_offsets
+    offsets = Offsets(X0, cov, n, seed, noise, shared, need_z)
     if lam == 0 and offsets.n <= d:
         raise InputError(
             f"C-LIME needs n >= d + 1 = {d + 1} perturbations to fit {d} slopes and an "
             f"intercept, got n = {offsets.n}; raise n or pass ridge > 0"
         )
-    rows = _rows_per_block(f, chunk_size)
-    m = X0.shape[0]
+    rows = rows_per_block(f, chunk_size)
+    slope, intercept = _clime_fits(f, X0, offsets, rows, lam, kw, return_intercept)
+    if not return_intercept:
+        return _shaped(slope, single)
+    return _shaped(slope, single), _shaped(intercept, single)
+
+
+def _clime_fits(
+    f: Function,
+    X0: np.ndarray,
+    offsets: Offsets,
+    rows: int,
+    lam: float,
+    kw: float | None,
+    return_intercept: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Slopes (m, d) and intercepts (m,): whole points per block, or streamed sums."""
+    m, d = X0.shape
     slope, intercept = np.zeros((m, d)), np.zeros(m)
     if offsets.n <= rows:
-        for points, z, u in _whole_points(offsets, m, rows):
+        for points, z, u in whole_points(offsets, m, rows):
             part = slice(points.start, points.stop)
             slope[part], intercept[part] = _clime_block(
                 f, X0[part], z, u, offsets.cov, lam, kw, return_intercept
@@ -291,28 +238,30 @@ def clime(
         for points, sums in _streamed_sums(f, X0, offsets, rows, kw):
             part = slice(points.start, points.stop)
             slope[part], intercept[part] = sums.solve(X0[part], offsets.cov, lam)
-    if not return_intercept:
-        return _shaped(slope, single)
-    return _shaped(slope, single), _shaped(intercept, single)
+    return slope, intercept
 
 
 def _clime_block(
     f: Function,
     X0: np.ndarray,
-    z: np.ndarray,
+    z: np.ndarray | None,
     u: np.ndarray,
     cov: Covariance,
     lam: float,
     kernel_width: float | None,
     return_intercept: bool,
 ) -> tuple[np.ndarray, np.ndarray | float]:
-    """Slope (and intercept) at points X0 (b, d) from all their offsets z, u (1 | b, n, d)."""
-    y = f.values_near(X0, z)
+    """Slope (and intercept) at points X0 (b, d) from all their offsets z, u (1 | b, n, d).
+
+    z is None when it was not built (no kernel, f maps u itself).
+    """
+    y = values_at(f, X0, z, u, cov)
     check_finite_output(y, "f")
     if kernel_width is None:
-        weights = np.full(z.shape[:2], 1.0 / z.shape[1])
+        weights = np.full(u.shape[:2], 1.0 / u.shape[1])
     else:
         kw = kernel_width
+        assert z is not None, "a kernel weighs the offsets z: they are built"
         log_pi = -np.sum(z * z, axis=-1) / (2 * kw * kw)
         # Normalise in log space: the raw weights may all underflow for a small kw.
         weights = np.exp(log_pi - log_pi.max(axis=-1, keepdims=True))
@@ -334,8 +283,30 @@ def _clime_block(
     slope = _solve(gram, rhs, cov, lam)
     if not return_intercept:
         return slope, 0.0
-    z_bar = (z.transpose(0, 2, 1) @ weights[..., None])[..., 0]
+    if z is None:
+        z_bar = u_bar @ cov.cholesky.T  # the weighted mean offset: z = L u
+    else:
+        z_bar = (z.transpose(0, 2, 1) @ weights[..., None])[..., 0]
     return slope, y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
+
+
+def _spans(gram: np.ndarray) -> bool:
+    """False when a point's Gram matrix has lambda_min <= 1e-12 lambda_max (singular).
+
+    Gershgorin's discs bound every spectrum: when each lower bound clears the rule with
+    a margin for rounding (16 d eps lambda_max, above the eigensolver's own error), no
+    eigenvalue is computed; the Gram matrix of whitened Gaussian offsets is close to I,
+    so this is the usual case. Otherwise the eigenvalues decide, as they always did.
+    """
+    diag = np.diagonal(gram, axis1=-2, axis2=-1)
+    radius = np.sum(np.abs(gram), axis=-1) - np.abs(diag)
+    upper = np.max(diag + radius, axis=-1)
+    lower = np.min(diag - radius, axis=-1)
+    margin = 16 * gram.shape[-1] * np.finfo(float).eps * upper
+    if np.all(lower - margin > _SPAN_RTOL * upper):
+        return True
+    eig = np.linalg.eigvalsh(gram)
+    return not np.any(eig[..., 0] <= _SPAN_RTOL * eig[..., -1])
 
 
 def _solve(gram: np.ndarray, rhs: np.ndarray, cov: Covariance, lam: float) -> np.ndarray:
@@ -346,15 +317,16 @@ def _solve(gram: np.ndarray, rhs: np.ndarray, cov: Covariance, lam: float) -> np
         # ||w||^2 = beta^T L^{-1} L^{-T} beta for beta = L^T w.
         linv = cov.cholesky_inverse
         gram = gram + lam * (linv @ linv.T)
-    else:
-        eig = np.linalg.eigvalsh(gram)
-        if np.any(eig[..., 0] <= 1e-12 * eig[..., -1]):
-            raise InputError(
-                "the perturbations do not span R^d (their weighted covariance is singular); "
-                "raise n, check the noise you passed, or widen kernel_width"
-            )
+    elif not _spans(gram):
+        raise InputError(
+            "the perturbations do not span R^d (their weighted covariance is singular); "
+            "raise n, check the noise you passed, or widen kernel_width"
+        )
     beta = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    return solve_triangular(cov.cholesky.T, beta.T, lower=False, check_finite=False).T
+    # numpy's solve of the triangular L^T: LU leaves it as is (no pivot, zero multipliers),
+    # so the answer is the triangular solve's; scipy's solve_triangular gives the same bits
+    # but wakes scipy's own BLAS threads, milliseconds on a busy machine for a tiny system.
+    return np.linalg.solve(cov.cholesky.T, beta.T).T
 
 
 class _Sums:
@@ -373,13 +345,14 @@ class _Sums:
         self.u, self.uu = np.zeros(d), np.zeros((d, d))
         self.y, self.uy = np.zeros(m), np.zeros((m, d))
 
-    def add_offsets(self, z: np.ndarray, u: np.ndarray) -> np.ndarray | None:
+    def add_offsets(self, z: np.ndarray | None, u: np.ndarray) -> np.ndarray | None:
         """Fold in offsets z, u (1, b, d); return their weights (b,), None for all ones."""
         if self.kw is None:
             self.total += u.shape[1]
             self.u += u[0].sum(axis=0)
             self.uu += u[0].T @ u[0]
             return None
+        assert z is not None, "a kernel weighs the offsets z: they are built"
         log_pi = -np.sum(z[0] * z[0], axis=-1) / (2 * self.kw * self.kw)
         top = max(self.top, float(log_pi.max()))
         rescale = np.exp(self.top - top)  # 0 at the first block
@@ -412,19 +385,19 @@ class _Sums:
 
 
 def _streamed_sums(
-    f: Function, X0: np.ndarray, offsets: _Offsets, rows: int, kernel_width: float | None
+    f: Function, X0: np.ndarray, offsets: Offsets, rows: int, kernel_width: float | None
 ) -> Iterator[tuple[range, _Sums]]:
     """Each group of points sharing offsets with its finished sums (one point if independent)."""
     m, d = X0.shape
     sums: _Sums | None = None
     weights: np.ndarray | None = None
-    for points, samples, z, u in _sample_blocks(offsets, m, rows):
+    for points, samples, z, u in sample_blocks(offsets, m, rows):
         group = range(m) if offsets.k == 1 else points
         if sums is None:
             sums = _Sums(len(group), d, kernel_width)
         if offsets.k > 1 or points.start == 0:  # new offsets: once per sample block
             weights = sums.add_offsets(z, u)
-        y = f.values_near(X0[points.start : points.stop], z)
+        y = values_at(f, X0[points.start : points.stop], z, u, offsets.cov)
         check_finite_output(y, "f")
         local = slice(points.start - group.start, points.stop - group.start)
         sums.add_values(local, weights, u, y)

@@ -73,7 +73,8 @@ class Function(ABC):
     * the facts :attr:`gradient_bound`, :attr:`absolutely_continuous`,
       :attr:`smooth`, :attr:`is_affine` where they differ from the defaults;
     * optionally the batched hot paths :meth:`values_near`,
-      :meth:`mean_gradient_near` and :meth:`values_and_gradient_sums_near`.
+      :meth:`mean_gradient_near`, their whitened forms :meth:`values_near_whitened` and
+      :meth:`mean_gradient_near_whitened`, and :meth:`values_and_gradient_sums_near`.
 
     The base class validates shapes (``f(X)``, ``f.gradient(X)``,
     :meth:`gaussian_moments`) and supplies the algebra (``2 * f - g``).
@@ -157,6 +158,29 @@ class Function(ABC):
     def mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
         """(1/n) sum_j grad f(x0_i + z_ij), shape (m, d)."""
         return self.evaluate_gradient(X0[:, None, :] + z).mean(axis=1)
+
+    # The reference estimators draw standard normals u and offsets z = L u (cov = L L^T).
+    # Families whose first operation is affine, x -> W x, override these two to map u
+    # through W L once (u @ (W L)^T) instead of building z: the same sample, rounded
+    # differently (within round-off of the z route).
+    def values_near_whitened(self, X0: np.ndarray, u: np.ndarray, cov: Covariance) -> np.ndarray:
+        """f(x0_i + L u_ij), shape (m, n), for standard-normal u of shape (k, n, d)."""
+        return self.values_near(X0, cov.colorize(u))
+
+    def mean_gradient_near_whitened(
+        self, X0: np.ndarray, u: np.ndarray, cov: Covariance
+    ) -> np.ndarray:
+        """(1/n) sum_j grad f(x0_i + L u_ij), shape (m, d)."""
+        return self.mean_gradient_near(X0, cov.colorize(u))
+
+    @property
+    def maps_whitened_offsets(self) -> bool:
+        """True when the family overrides the whitened hooks (it never builds z = L u)."""
+        cls = type(self)
+        return (
+            cls.values_near_whitened is not Function.values_near_whitened
+            or cls.mean_gradient_near_whitened is not Function.mean_gradient_near_whitened
+        )
 
     def values_and_gradient_sums_near(
         self, X0: np.ndarray, z: np.ndarray, starts: np.ndarray

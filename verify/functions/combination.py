@@ -77,6 +77,31 @@ class LinearCombination(Function):
     def mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
         return sum(c * f.mean_gradient_near(X0, z) for c, f in self.terms)
 
+    def _near_whitened(self, X0: np.ndarray, u: np.ndarray, cov: Covariance, hook: str) -> Any:
+        # Parts that map u themselves do; the others share one z = L u, built once.
+        z = None
+        total: Any = 0
+        for c, f in self.terms:
+            if f.maps_whitened_offsets:
+                part = getattr(f, f"{hook}_whitened")(X0, u, cov)
+            else:
+                z = cov.colorize(u) if z is None else z
+                part = getattr(f, hook)(X0, z)
+            total = total + c * part
+        return total
+
+    def values_near_whitened(self, X0: np.ndarray, u: np.ndarray, cov: Covariance) -> np.ndarray:
+        return self._near_whitened(X0, u, cov, "values_near")
+
+    def mean_gradient_near_whitened(
+        self, X0: np.ndarray, u: np.ndarray, cov: Covariance
+    ) -> np.ndarray:
+        return self._near_whitened(X0, u, cov, "mean_gradient_near")
+
+    @property
+    def maps_whitened_offsets(self) -> bool:
+        return any(f.maps_whitened_offsets for _, f in self.terms)
+
     @property
     def gradient_bound(self) -> float | None:
         bounds = [f.gradient_bound for _, f in self.terms]

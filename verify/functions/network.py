@@ -181,6 +181,21 @@ class Network(Function):
         delta = self._backward(*self._forward(self._first_layer_near(X0, z)))
         return delta.mean(axis=1) @ self.weights[0]
 
+    def _first_layer_near_whitened(
+        self, X0: np.ndarray, u: np.ndarray, cov: Covariance
+    ) -> np.ndarray:
+        # W_1 (x0 + L u) + b_1 = (W_1 x0 + b_1) + u (W_1 L)^T: z = L u is never built.
+        return self._first_layer(X0)[:, None, :] + u @ (self.weights[0] @ cov.cholesky).T
+
+    def values_near_whitened(self, X0: np.ndarray, u: np.ndarray, cov: Covariance) -> np.ndarray:
+        return self._output(self._forward(self._first_layer_near_whitened(X0, u, cov))[1])
+
+    def mean_gradient_near_whitened(
+        self, X0: np.ndarray, u: np.ndarray, cov: Covariance
+    ) -> np.ndarray:
+        delta = self._backward(*self._forward(self._first_layer_near_whitened(X0, u, cov)))
+        return delta.mean(axis=1) @ self.weights[0]
+
     def values_and_gradient_sums_near(
         self, X0: np.ndarray, z: np.ndarray, starts: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -70,6 +70,19 @@ class RidgeFunction(Function):
     def mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
         return self.link.derivative(self._index_near(X0, z)).mean(axis=1)[:, None] * self.w
 
+    def _index_near_whitened(self, X0: np.ndarray, u: np.ndarray, cov: Covariance) -> np.ndarray:
+        # w^T (x0 + L u) + b = (w^T x0 + b) + u^T (L^T w): z = L u is never built.
+        return (X0 @ self.w + self.b)[:, None] + u @ (cov.cholesky.T @ self.w)
+
+    def values_near_whitened(self, X0: np.ndarray, u: np.ndarray, cov: Covariance) -> np.ndarray:
+        return self.link.value(self._index_near_whitened(X0, u, cov))
+
+    def mean_gradient_near_whitened(
+        self, X0: np.ndarray, u: np.ndarray, cov: Covariance
+    ) -> np.ndarray:
+        slopes = self.link.derivative(self._index_near_whitened(X0, u, cov))
+        return slopes.mean(axis=1)[:, None] * self.w
+
     @property
     def evaluation_width(self) -> int:
         # The near-point hooks never build x0 + z: the index and the link's value.
