@@ -30,6 +30,7 @@ from hypothesis import seed as hypothesis_seed
 
 from verify import catalogue
 from verify.deprecation import moved_names
+from verify.functions import Function, RidgeFunction
 from verify.status import FALSIFIED, NOT_APPLICABLE, UNDECIDED, VERIFIED
 
 from .determinism import pin_local_constants
@@ -56,13 +57,34 @@ def _run_search(prop: StatementProperty, seed: int, profile: str) -> dict[str, A
         "judged": budget,
         "not_applicable": 0,
         "events": None,
+        "coverage": None,
         "result": result,
         "false_alarm": 0.0,
     }
 
 
+def _coverage(case: Any) -> dict[str, Any]:
+    """What one generated case covers, as data: its dimension, function families, links."""
+    parts = list(case) if isinstance(case, tuple) else list(getattr(case, "__dict__", {}).values())
+    functions = [p for p in parts if isinstance(p, Function)]
+    return {
+        "d": functions[0].dim if functions else None,
+        "families": [type(f).__name__ for f in functions],
+        "links": [f.link.name for f in functions if isinstance(f, RidgeFunction)],
+    }
+
+
+def _tally(coverage: dict[str, Counter], case: Any) -> None:
+    seen = _coverage(case)
+    if seen["d"] is not None:
+        coverage["dimensions"][str(seen["d"])] += 1
+    coverage["families"].update(seen["families"])
+    coverage["links"].update(seen["links"])
+
+
 def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[str, Any]:
     count, labels, spent = 0, Counter(), [0.0]
+    coverage: dict[str, Counter] = {k: Counter() for k in ("dimensions", "families", "links")}
     skipped = [0]
     last: dict[str, Any] = {}
 
@@ -83,6 +105,7 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
         nonlocal count
         count += 1
         labels[prop.label(case)] += 1
+        _tally(coverage, case)
         result = prop.check(case, seed)
         spent[0] += result.false_alarm
         if result.status == NOT_APPLICABLE:
@@ -102,6 +125,7 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
             "judged": count - skipped[0],
             "not_applicable": skipped[0],
             "events": dict(labels),
+            "coverage": {k: dict(v) for k, v in coverage.items()},
             "result": exc.result,
             "false_alarm": spent[0],
         }
@@ -112,6 +136,7 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
         "judged": count - skipped[0],
         "not_applicable": skipped[0],
         "events": dict(labels),
+        "coverage": {k: dict(v) for k, v in coverage.items()},
         "result": last.get("result"),
         "case": last.get("case"),
         "false_alarm": spent[0],
@@ -141,7 +166,9 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         ``status`` ("verified"/"falsified", in the statement's own sense;
         "undecided" when every generated input was not applicable), ``examples``,
         ``judged`` and ``not_applicable`` (how many inputs the check judged or
-        declared outside the statement), ``events`` (regime label -> count), ``false_alarm``
+        declared outside the statement), ``events`` (regime label -> count), ``coverage``
+        (the same as data: ``dimensions``, ``families`` and ``links`` -> count; None for a
+        search), ``false_alarm``
         (total budget spent on correct inputs), ``message``, ``observed``,
         ``bound``, ``counterexample`` and ``elapsed_seconds``.
     """
@@ -161,10 +188,11 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         # because the check never fired: with nothing judged the status stays undecided.
         status = {VERIFIED: FALSIFIED, FALSIFIED: VERIFIED}.get(status, status)
     data = result.to_dict() if result is not None else {}
-    counterexample = data.get("counterexample")
-    if status == FALSIFIED and counterexample is None:
-        # A demonstrated failure: the last judged case itself is the witness.
-        counterexample = {"case": repr(outcome.get("case"))[:1000], **data.get("observed", {})}
+    counterexample = data.get("counterexample") if status == FALSIFIED else None
+    if status == FALSIFIED and entry.check_confirms_failure:
+        # A demonstrated failure: the judged problem itself is the witness, as data.
+        problem = data.get("counterexample") or {"case": repr(outcome.get("case"))[:1000]}
+        counterexample = {**problem, **data.get("observed", {})}
     message = data.get("message", "")
     if outcome["not_applicable"]:
         message = (
@@ -179,6 +207,7 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         "judged": int(outcome["judged"]),
         "not_applicable": int(outcome["not_applicable"]),
         "events": outcome["events"],
+        "coverage": outcome["coverage"],
         "false_alarm": float(outcome["false_alarm"]),
         "message": message,
         "observed": data.get("observed", {}),

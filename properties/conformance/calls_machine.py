@@ -91,7 +91,7 @@ class _Tracker:
     budget: int
     calls: int = 0
     shrinks: int = 0
-    failure: tuple[list[str], BaseException] | None = None
+    failure: tuple[list[str], BaseException, Any] | None = None
     memo: dict[tuple[str, ...], BaseException] = field(default_factory=dict)
     runs: int = 0
 
@@ -195,7 +195,7 @@ class _CallMachine(RuleBasedStateMachine):
             out = call_explainer(t.explainer, *self._arguments(key), t.name)
         except CheckTimeout as exc:
             if t.failure is None:
-                t.failure = (list(self.log), exc)
+                t.failure = (list(self.log), exc, self.case)
             raise _Abort() from None
         except CheckFailure as exc:
             self._fail(exc)
@@ -277,7 +277,7 @@ class _CallMachine(RuleBasedStateMachine):
         first = t.failure
         if first is not None and _kind(problem) != _kind(first[1]):
             return  # another mistake: not a shorter instance of the first one
-        t.failure = (list(self.log), problem)
+        t.failure = (list(self.log), problem, self.case)
         t.memo[tuple(self.log)] = problem
         raise problem
 
@@ -390,17 +390,20 @@ def run_call_machine(
         pass  # the failure seen is in the tracker
     if tracker.failure is None:
         return {"runs": tracker.runs, "examples": s.examples}
-    log, exc = tracker.failure
+    log, exc, case = tracker.failure
     steps = "; ".join(f"({i + 1}) {step}" for i, step in enumerate(log))
-    where = f"in the call sequence {steps} [seed={seed}]"
+    tried = f"{tracker.runs} run(s), {tracker.shrinks} shrinking call(s)"
+    where = (
+        f"on the minimal problem found ({tried}): {case.describe()}; after the call sequence "
+        f"{steps} [seed={seed}]"
+    )
     replay = f"Replay: check_explainer(explainer, seed={seed}, checks=[{name!r}])"
+    figures = {"log": log, "problem": case.describe(), "calls": steps}
     if isinstance(exc, Finding):
         return _raise(
-            f"{name} failed: {exc.what}; {where}. Usual cause: {exc.hint}. {replay}",
-            {"log": log, "problem": steps},
+            f"{name} failed: {exc.what}; {where}. Usual cause: {exc.hint}. {replay}", figures
         )
-    message = str(exc)
-    return _raise(f"{message.rstrip('. ')}; {where}. {replay}", {"log": log, "problem": steps})
+    return _raise(f"{str(exc).rstrip('. ')}; {where}. {replay}", figures)
 
 
 def _raise(message: str, figures: dict[str, Any]) -> dict[str, Any]:

@@ -80,11 +80,12 @@ class Settings:
     dim : int, optional
         Fix the dimension: ``Settings(dim=k)`` means min_dim = max_dim = k (what
         ``dim`` meant before the battery drew d).
-    n_large : tuple of int
-        The battery's large n: primes drawn in this range (default 2**15 to 2**16, a
-        multiple of no power-of-two chunk) for one problem of the affine,
-        reproducibility and seed-sensitivity checks, a pair of "same seed, other n",
-        and the rate check's larger n (the largest prime not above ``n_rate[1]``).
+    n_large : tuple of int, optional
+        The battery's large n: primes drawn in this range (default: the upper half of
+        the rate check's range, ``(n_rate[1] // 2, n_rate[1])``, 2**15 to 2**16 in ``ci``:
+        a multiple of no power-of-two chunk) for one problem of the affine,
+        reproducibility and seed-sensitivity checks and a pair of "same seed, other n";
+        the rate check's larger n is the largest prime not above ``n_rate[1]``.
     process_replay : bool
         Replay one call in a fresh interpreter with another ``PYTHONHASHSEED``
         (check_seed_reproducibility; about a second); ``dev`` skips it.
@@ -102,7 +103,7 @@ class Settings:
     shrink_calls: int = 24
     min_dim: int = 1
     dim: int | None = None
-    n_large: tuple[int, int] = (2**15, 2**16)
+    n_large: tuple[int, int] | None = None
     process_replay: bool = True
 
     def __post_init__(self) -> None:
@@ -122,6 +123,8 @@ class Settings:
             raise ValueError("Settings.n_convergence must be >= 32 and n_exact >= 8")
         if not 0 < self.false_alarm < 0.5:
             raise ValueError("Settings.false_alarm must be in (0, 0.5)")
+        if self.n_large is None:
+            object.__setattr__(self, "n_large", (max(8, self.n_rate[1] // 2), self.n_rate[1]))
         lo, hi = self.n_large
         if not 8 <= lo < hi:
             raise ValueError(f"Settings.n_large must be increasing from >= 8, got {self.n_large}")
@@ -149,7 +152,6 @@ PROFILES: dict[str, dict[str, Any]] = {
         "examples": 4,
         "statistical_examples": 2,
         "shrink_calls": 8,
-        "n_large": (2**12, 2**13),
         "process_replay": False,
     },
     "ci": {},

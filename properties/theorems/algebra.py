@@ -165,7 +165,18 @@ def check_proposition2(
         observed={"gaps": gaps, "alpha": alpha, "beta": beta, "n": n},
         bound={"tolerances": tolerances},
         seed=seed,
-        counterexample={"f": repr(f), "g": repr(g), "x0": x0, "cov": cov} if failures else None,
+        counterexample={
+            "f": f.to_spec(),
+            "g": g.to_spec(),
+            "x0": x0,
+            "cov": cov,
+            "alpha": alpha,
+            "beta": beta,
+            "n": n,
+            "seed": seed,
+        }
+        if failures
+        else None,
         message=f"not linear: {', '.join(failures)} (absolute values? normalisation? "
         "different samples for f and g?)"
         if failures
@@ -267,7 +278,9 @@ def check_proposition3(
         observed={"gaps": gaps, "k": k, "m": m, "v": v},
         bound={"expected": expected, "tolerances": tols},
         seed=seed,
-        counterexample={"f": repr(f), "x0": x0, "cov": cov} if failures else None,
+        counterexample={"f": f.to_spec(), "x0": x0, "cov": cov, "n": n, "seed": seed}
+        if failures
+        else None,
         message=f"not k(x0) theta: {', '.join(failures)} (gradient at x0 instead of its "
         "Gaussian average? intercept missing?)"
         if failures

@@ -221,7 +221,9 @@ def check_theorem1(
         false_alarm=fa,
         assertions=5,
         seed=seed,
-        counterexample={"f": repr(f), "x0": x0, "cov": cov} if failures else None,
+        counterexample={"f": f.to_spec(), "x0": x0, "cov": cov, "n": n, "seed": seed}
+        if failures
+        else None,
         message="; ".join(failures)
         or (
             f"closed forms agree and match the pilot; SG_n and C-LIME_n within their bands at "
@@ -269,6 +271,10 @@ def check_stein_step_function(
     * the reference C-LIME fit on an independent pilot of ``n_pilot`` lies
       within its band of that value, and so does the empirical C-LIME under
       test (two stochastic assertions sharing ``false_alarm``).
+
+    ``counterexample`` holds the judged problem as data (f's spec, x0, cov, n,
+    seed) whatever the verdict: when "verified" it is a witness that Theorem 1
+    fails, reproducible with the engine.
 
     The result is "not_applicable" for a function without jumps, or when x0
     is so far from the boundary that the predicted C-LIME is within two
@@ -344,7 +350,8 @@ def check_stein_step_function(
         false_alarm=fa,
         assertions=2,
         seed=seed,
-        counterexample={"f": repr(f), "x0": x0, "cov": cov} if failures else None,
+        # The problem itself, as data: with no failure it witnesses that Theorem 1 fails.
+        counterexample={"f": f.to_spec(), "x0": x0, "cov": cov, "n": n, "seed": seed},
         message="; ".join(failures)
         or "Theorem 1 fails as predicted: SG by differentiation = 0 while C-LIME = "
         f"{np.round(cl_n, 4).tolist()} ~ phi(m/sqrt v)/sqrt v w = "

@@ -162,7 +162,9 @@ def check_lemma6(
         false_alarm=fa,
         assertions=2,
         seed=seed,
-        counterexample={"f": repr(f), "x0": x0, "cov": cov, "ridge": lam} if failures else None,
+        counterexample={"f": f.to_spec(), "x0": x0, "cov": cov, "ridge": lam, "n": n, "seed": seed}
+        if failures
+        else None,
         message=f"failed: {', '.join(failures)} (is lambda the mean-loss one, alpha / n? is the "
         "intercept penalised?)"
         if failures
@@ -270,7 +272,14 @@ def check_kernel_lime(
         false_alarm=fa,
         assertions=3,
         seed=seed,
-        counterexample={"f": repr(f), "x0": x0, "cov": cov, "kernel_width": kw}
+        counterexample={
+            "f": f.to_spec(),
+            "x0": x0,
+            "cov": cov,
+            "kernel_width": kw,
+            "n": n,
+            "seed": seed,
+        }
         if failures
         else None,
         message="; ".join(failures)

@@ -120,7 +120,7 @@ def check_theorem2_sharp(
         FALSIFIED if failures else VERIFIED,
         observed=observed,
         bound={"lipschitz_sharp": L, "lipschitz_times_distance": L * dist, "tv_modulus": modulus},
-        counterexample={"f": repr(f), "x": x, "y": y, "cov": cov, "ratio": ratio}
+        counterexample={"f": f.to_spec(), "x": x, "y": y, "cov": cov, "ratio": ratio}
         if failures
         else None,
         message="; ".join(failures)
@@ -177,7 +177,7 @@ def check_theorem2_published(
     sharp_over_published = 2 * bounds.SQRT_2_OVER_PI  # sqrt(2/pi) G/sigma over G/(2 sigma)
     counter = ratio > 1 + allowance + RTOL
     case = {
-        "f": repr(f),
+        "f": f.to_spec(),
         "sigma": float(sigma),
         "x": np.asarray(x, float),
         "y": np.asarray(y, float),

@@ -155,7 +155,16 @@ def check_proposition1(
         seed=seed,
         counterexample=None
         if ok
-        else {"f": repr(f), "x0": x0, "cov": cov, "n": int(n), "epsilon": epsilon},
+        else {
+            "f": f.to_spec(),
+            "x0": x0,
+            "cov": cov,
+            "n": int(n),
+            "epsilon": epsilon,
+            "delta": delta,
+            "repetitions": repetitions,
+            "seed": seed,
+        },
         message=message,
     )
 
@@ -437,7 +446,17 @@ def check_theorem3(
         false_alarm=fa,
         assertions=len(grid) + 2,
         seed=seed,
-        counterexample={"f": repr(f), "x0": x0, "cov": cov} if status == FALSIFIED else None,
+        counterexample={
+            "f": f.to_spec(),
+            "x0": x0,
+            "cov": cov,
+            "n_grid": list(grid),
+            "repetitions": repetitions,
+            "trends": trends,
+            "seed": seed,
+        }
+        if status == FALSIFIED
+        else None,
         message="; ".join(failures)
         or f"(n - d - 2) E||w_n - w*||^2 = {[round(v, 4) for v in scaled_mse]} ~ tr V = "
         f"{tr_v:.4g} (medians within the CLT band); log-log slope {slope:.3f}; "
