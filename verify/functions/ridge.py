@@ -72,7 +72,12 @@ class RidgeFunction(Function):
 
     def _index_near_whitened(self, X0: np.ndarray, u: np.ndarray, cov: Covariance) -> np.ndarray:
         # w^T (x0 + L u) + b = (w^T x0 + b) + u^T (L^T w): z = L u is never built.
-        return (X0 @ self.w + self.b)[:, None] + u @ (cov.cholesky.T @ self.w)
+        index = u @ (cov.cholesky.T @ self.w)
+        offset = (X0 @ self.w + self.b)[:, None]
+        if index.shape[0] != X0.shape[0]:  # u shared by the points: broadcast
+            return offset + index
+        index += offset  # in place: the same sums, one (m, n) array fewer
+        return index
 
     def values_near_whitened(self, X0: np.ndarray, u: np.ndarray, cov: Covariance) -> np.ndarray:
         return self.link.value(self._index_near_whitened(X0, u, cov))
