@@ -225,14 +225,16 @@ def check_process_replay(
         raise CheckSkipped(f"{name}: {there}")
     call = f"seed {case.seed} at n = {case.n}"
     figures = {"problem": case.describe(), "here": here, "hash_seed": hash_seed}
+    where = f"; on the problem replayed: {case.describe()}"
+    again = f" Replay: check_explainer(explainer, seed={seed}, checks=[{name!r}])"
     if status == "raised":
         raise fail(
             name,
             f"the explainer answered {fmt(here)} for {call} here but raised {there} in another "
-            f"interpreter (PYTHONHASHSEED={hash_seed})",
+            f"interpreter (PYTHONHASHSEED={hash_seed}){where}",
             seed,
             "state that only this interpreter has (a module-level object set up by an earlier "
-            "call, a path relative to the working directory)",
+            "call, a path relative to the working directory)." + again,
             figures,
         )
     there = np.asarray(there, dtype=float)
@@ -243,12 +245,12 @@ def check_process_replay(
             name,
             f"the same call ({call}) gave {fmt(here)} in this interpreter and {fmt(there)} in "
             f"another with PYTHONHASHSEED={hash_seed} (max difference {diff:.3g}, tolerance "
-            f"{tol:.3g})",
+            f"{tol:.3g}){where}",
             seed,
             "the seed is mixed with something that changes from one interpreter to the next: "
             "hash() of a string or tuple (randomised by PYTHONHASHSEED), id() of an object, "
             "the time or the process id; derive the generator from the seed alone "
-            "(np.random.default_rng(seed), or zlib.crc32 of the bytes you mix in)",
+            "(np.random.default_rng(seed), or zlib.crc32 of the bytes you mix in)." + again,
             {**figures, "there": there, "difference": diff, "tolerance": tol},
         )
     return {**figures, "difference": diff, "tolerance": tol, "worst": diff / tol}

@@ -111,10 +111,10 @@ def search(
         check, whose every judgement costs R explainer calls, passes a smaller budget.
     extreme : SearchStrategy, optional
         Problems at an extreme of the space (the largest condition number the profile
-        allows, a prime n near 2**16): one of them is judged first at every seed (and
-        shrunk within this strategy if it fails), so a mistake that shows only there is
-        met every time, not at a few seeds. It counts as one more problem in the
-        false-alarm split.
+        allows, a prime n near 2**16): one of them is judged at every seed, after the
+        ordinary problems passed (and shrunk within this strategy if it fails), so a
+        mistake that shows only there is met every time, not at a few seeds. It counts
+        as one more problem in the false-alarm split.
 
     Returns
     -------
@@ -126,7 +126,9 @@ def search(
         ``worst_problem``: the figures of the problem closest to failing.
     """
     pin_local_constants()
-    runs = ([(extreme, 1, "/extreme")] if extreme is not None else []) + [(strategy, examples, "")]
+    # The extreme problem last: a mistake that shows anywhere is found and shrunk among the
+    # ordinary (cheap) problems; the extreme one then catches what shows only there.
+    runs = [(strategy, examples, "")] + ([(extreme, 1, "/extreme")] if extreme is not None else [])
     alpha = settings.false_alarm / sum(count for _, count, _ in runs)
     shrink_budget = settings.shrink_calls if shrink_calls is None else shrink_calls
     state: dict[str, Any] = {

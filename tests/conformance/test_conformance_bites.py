@@ -1,11 +1,13 @@
 """Every check bites: each broken explainer fails the check that targets it, naming the cause.
 
-Two catalogues: conformance_broken.py (19 usual mistakes) and conformance_mistakes.py
+Three catalogues: conformance_broken.py (19 usual mistakes), conformance_mistakes.py
 (14 realistic mistakes that hide outside a fixed exam: d >= 4, odd n, n above 4,000,
-far points, integer inputs, repeated calls, neighbouring seeds, float32). Each entry
-declares what a correct implementation would declare. The fast tests run each
-targeted check at one seed; the slow ones at 40 seeds (detection must not depend on a
-lucky draw) and the whole battery on each broken explainer.
+far points, integer inputs, repeated calls, neighbouring seeds, float32) and its
+CALLERS (14 mistakes of what callers do: caches across calls, large n that is not a
+power of two, other interpreters, neighbouring seeds' streams, one axis's law, the
+smallest axis of cov). Each entry declares what a correct implementation would
+declare. The fast tests run each targeted check at one seed; the slow ones at 40
+seeds (detection must not depend on a lucky draw) and the whole battery on each.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import warnings
 import pytest
 from conformance_broken import CATALOGUE as USUAL
 from conformance_broken import hangs
+from conformance_mistakes import CALLERS
 from conformance_mistakes import CATALOGUE as HIDDEN
 
 from properties import Explainer, check_explainer
 from properties.conformance import ALL_CHECKS, Settings
 
-CATALOGUE = USUAL + HIDDEN
+CATALOGUE = USUAL + HIDDEN + CALLERS
 IDS = [e.name for e, _, _ in CATALOGUE]
 SEEDS = range(1, 41)
 
@@ -33,11 +36,11 @@ def _run(explainer, target, seed=0):
 
 
 def test_the_catalogues_cover_the_issue_list_and_every_family_of_checks():
-    assert len(USUAL) == 19 and len(HIDDEN) >= 10
+    assert len(USUAL) == 19 and len(HIDDEN) >= 10 and len(CALLERS) >= 10
     targeted = {check for _, check, _ in CATALOGUE}
     names = {c.__name__ for c in ALL_CHECKS}
-    assert targeted <= names and len(targeted) >= 17
-    assert {"check_seed_independence", "check_repeated_calls"} <= targeted
+    assert targeted <= names and len(targeted) >= 18
+    assert {"check_seed_independence", "check_repeated_calls", "check_process_replay"} <= targeted
 
 
 @pytest.mark.parametrize(("explainer", "target", "phrase"), CATALOGUE, ids=IDS)
@@ -46,7 +49,11 @@ def test_broken_explainer_fails_its_targeted_check_naming_the_cause(explainer, t
     assert result.status == "failed", f"{explainer.name} passed {target}"
     assert phrase in result.message, result.message
     assert f"[seed={result.seed}]" in result.message and "Usual cause:" in result.message
-    assert "on the minimal problem found" in result.message and "Replay:" in result.message
+    # A search reports the minimal problem it found; the process replay its one problem.
+    assert "on the minimal problem found" in result.message or (
+        target == "check_process_replay" and "on the problem replayed" in result.message
+    )
+    assert "Replay:" in result.message
     assert result.figures["problem"].startswith("d=")
 
 
