@@ -107,7 +107,7 @@ def _sides_not_noted(mp: pytest.MonkeyPatch) -> None:
 
 
 def _cov_minors_unchecked(mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(admission, "_positive_definite", lambda c, generated: [])
+    mp.setattr(admission, "positive_definite", lambda c, generated: [])
 
 
 MUTANTS = [

@@ -19,6 +19,14 @@ prove_all(classes="default")
 proved_polynomial_classes(max_d, max_k)
     Theorem 1 for every generic polynomial class (d, k), with timings.
 
+Admission: every public function first sends its input through one admission step
+(:mod:`verify.symbolic.admission`): strings parsed with real symbols, plain symbols unified
+with the real integration variables by name, plain parameters taken real, variables with
+other assumptions (``positive=True``, ...) and complex, infinite or NaN input refused with
+:class:`InadmissibleInput`, forms outside the classes refused with
+:class:`UnsupportedExpression`, a symbolic covariance that can never be positive definite
+refused.
+
 Soundness: a divergent Gaussian expectation raises :class:`NotIntegrable` (numeric
 parameters) or becomes an assumption of the proof (symbolic ones); floats are taken as
 the binary fractions they hold; "disproved" carries a certified witness; every
@@ -44,7 +52,13 @@ from .engine import (
     second_moment_matrix,
     stein_side,
 )
-from .errors import IntegrabilityWarning, NotIntegrable, ProofTimeout, UnsupportedExpression
+from .errors import (
+    InadmissibleInput,
+    IntegrabilityWarning,
+    NotIntegrable,
+    ProofTimeout,
+    UnsupportedExpression,
+)
 from .params import symbolic_covariance, symbolic_mean
 from .proofs import (
     generic_polynomial,
@@ -65,6 +79,7 @@ from .special import Phi, phi
 
 __all__ = [
     "STATEMENT_IDS",
+    "InadmissibleInput",
     "IntegrabilityWarning",
     "NotIntegrable",
     "Phi",

@@ -37,9 +37,7 @@ Refusals raise :class:`InadmissibleInput` (a ``ValueError``) with the problem an
 from __future__ import annotations
 
 import contextlib
-import itertools
-import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -47,8 +45,9 @@ from typing import Any
 import sympy as sp
 from sympy.parsing.sympy_parser import parse_expr
 
-from .errors import UnsupportedExpression
+from .errors import InadmissibleInput, UnsupportedExpression
 from .exact import exactify
+from .law import positive_definite, symmetric
 from .params import symbolic_covariance, symbolic_mean
 from .special import Phi
 
@@ -62,16 +61,11 @@ __all__ = [
 ]
 
 
-class InadmissibleInput(ValueError):
-    """Input the symbolic engine refuses to reason about, with what to change."""
-
-
 #: Functions of x the engine integrates exactly; any other function of x is refused.
 SUPPORTED_FUNCTIONS = (sp.exp, sp.sin, sp.cos, Phi, sp.erf)
 
 _PLAIN_FACTS = {"commutative": True, "finite": True, "infinite": False}
 _REAL_FACTS = sp.Symbol("x", real=True).assumptions0
-_MAX_PD_DRAWS = 200
 
 
 @dataclass(frozen=True)
@@ -324,84 +318,6 @@ def _matrix(value: Any, shape: tuple[int, int], what: str, xs: tuple) -> sp.Matr
     return m
 
 
-def _symmetric(c: sp.Matrix) -> None:
-    d = c.shape[0]
-    for i in range(d):
-        for j in range(i + 1, d):
-            if sp.expand(c[i, j] - c[j, i]) != 0:
-                raise InadmissibleInput(
-                    f"covariance is not symmetric: entry [{i},{j}] = {c[i, j]} but "
-                    f"[{j},{i}] = {c[j, i]}. A covariance matrix must equal its transpose; "
-                    "symmetrise it, e.g. (C + C.T)/2, or build it with "
-                    "verify.symbolic.symbolic_covariance(d)."
-                )
-
-
-def _principal_minors(c: sp.Matrix, *, leading_only: bool):
-    d = c.shape[0]
-    if leading_only:
-        for k in range(1, d + 1):
-            yield tuple(range(k)), c[:k, :k].det()
-        return
-    for size in range(1, d + 1):
-        for idx in itertools.combinations(range(d), size):
-            yield idx, c.extract(list(idx), list(idx)).det()
-
-
-def _positive_definite(c: sp.Matrix, generated: bool) -> list[str]:
-    """Refuse a covariance that is never (or provably not) positive definite."""
-    d = c.shape[0]
-    if not c.free_symbols:
-        for idx, minor in _principal_minors(c, leading_only=True):
-            if not bool(minor > 0):
-                raise InadmissibleInput(
-                    f"covariance is not positive definite (leading {len(idx)}x{len(idx)} "
-                    f"minor = {minor}); a Gaussian N(mean, cov) needs a symmetric positive "
-                    "definite cov"
-                )
-        return []
-    if generated:
-        return []
-    for idx, minor in _principal_minors(c, leading_only=d > 4):
-        minor = sp.factor(minor)
-        if minor.is_nonpositive is True:
-            raise InadmissibleInput(
-                f"covariance {sp.sstr(c.tolist())} is never positive definite: its principal "
-                f"minor on rows {list(idx)} is {minor}, which is <= 0 for every admissible value "
-                "of its parameters. A Gaussian N(mean, cov) needs a symmetric positive "
-                "definite cov"
-            )
-    if all(sp.factor(m).is_positive is True for _, m in _principal_minors(c, leading_only=True)):
-        return []
-    if _pd_point(c) is None:
-        raise InadmissibleInput(
-            f"covariance {sp.sstr(c.tolist())} could not be shown positive definite for any "
-            f"admissible value of its parameters ({_MAX_PD_DRAWS} random rational draws "
-            "within their declared domains). A proof under an assumption nobody can meet "
-            "would prove nothing: declare the parameters' domain (e.g. positive=True) or "
-            "pass a covariance that is positive definite"
-        )
-    return [
-        f"covariance {sp.sstr(c.tolist())} positive definite (an assumption: it holds for "
-        "some but not provably all admissible parameter values)"
-    ]
-
-
-def _pd_point(c: sp.Matrix) -> dict | None:
-    from .canonical import is_spd, spd_sampler  # canonical imports nothing from here
-
-    sample = spd_sampler(c, c.free_symbols - set(c))
-    rng = random.Random(0)
-    for _ in range(_MAX_PD_DRAWS // 50):
-        try:
-            point = sample(rng)
-        except ValueError:
-            continue
-        if is_spd(c.xreplace(point)):
-            return point
-    return None
-
-
 def admit(
     exprs: Any,
     xs: Any,
@@ -459,9 +375,9 @@ def admit(
         )
     for e in parsed:
         _supported(e, xs)
-    _symmetric(c)
+    symmetric(c)
     if check_pd:
-        notes += _positive_definite(c, generated_cov)
+        notes += positive_definite(c, generated_cov)
     return Admission(tuple(parsed), xs, m, c, tuple(notes), tuple(restore.items()))
 
 
@@ -497,14 +413,6 @@ def require_parameter(value: Any, name: str, condition: str, statement: str) -> 
             f"({'>= 0' if condition == 'nonnegative' else '> 0'})"
         )
     return v
-
-
-def free_parameters(values: Iterable[sp.Basic], xs: Sequence[sp.Symbol]) -> set:
-    """Free symbols of ``values`` other than the integration variables."""
-    out: set = set()
-    for v in values:
-        out |= sp.sympify(v).free_symbols
-    return out - set(xs)
 
 
 _IN_PROOF: ContextVar[bool] = ContextVar("verify_symbolic_admitted", default=False)

@@ -6,13 +6,24 @@ import sympy as sp
 
 from ..deadline import DeadlineExceeded
 
-__all__ = ["IntegrabilityWarning", "NotIntegrable", "ProofTimeout", "UnsupportedExpression"]
+__all__ = [
+    "InadmissibleInput",
+    "IntegrabilityWarning",
+    "NotIntegrable",
+    "ProofTimeout",
+    "UnsupportedExpression",
+]
 
 SUPPORTED_CLASSES = (
     "polynomials in x; exp of a polynomial of degree <= 2 in x (times a polynomial); "
     "sin/cos of affine forms in x (times the above); Phi(affine form) (or erf) times a "
     "polynomial of degree <= 1 and optionally exp of a quadratic"
 )
+
+
+class InadmissibleInput(ValueError):
+    """Input the symbolic engine refuses to reason about (see :mod:`verify.symbolic.admission`),
+    with what to change."""
 
 
 class UnsupportedExpression(ValueError):

@@ -40,7 +40,7 @@ from typing import Any
 import sympy as sp
 
 from ..deadline import check as check_deadline
-from .admission import InadmissibleInput
+from .errors import InadmissibleInput
 from .moments import MomentTable, padd, pmul, pmul_monom
 from .trace import active
 
