@@ -63,9 +63,15 @@ def _run_search(prop: StatementProperty, seed: int, profile: str) -> dict[str, A
     }
 
 
+def _fields(value: Any) -> list[Any]:
+    return list(getattr(value, "__dict__", {}).values()) or [value]
+
+
 def _coverage(case: Any) -> dict[str, Any]:
     """What one generated case covers, as data: its dimension, function families, links."""
-    parts = list(case) if isinstance(case, tuple) else list(getattr(case, "__dict__", {}).values())
+    parts = list(case) if isinstance(case, tuple) else [case]
+    # A case is a tuple or a dataclass (Problem), or a tuple holding one: one level down.
+    parts = [q for p in parts for q in ([p] if isinstance(p, Function) else _fields(p))]
     functions = [p for p in parts if isinstance(p, Function)]
     return {
         "d": functions[0].dim if functions else None,

@@ -190,15 +190,11 @@ def test_the_old_underscore_protocol_keeps_working_with_a_warning():
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        ("verify.report", "SCHEMA"),
-        ("verify.cli", "main"),
-        ("verify.replicate", "replication_tasks"),
         ("properties.theorems", "Translated"),
         ("properties.theorems", "sandwich_variance"),
         ("properties.conformance", "CheckResult"),
         ("properties.suite", "sharp_cases"),
         ("properties.suite", "PROPERTIES"),
-        ("verify.app.replicate.experiments", "Settings"),
     ],
 )
 def test_moved_names_keep_working_with_a_deprecation_warning(module, name):
@@ -220,10 +216,6 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-# Compatibility aliases of names that moved up into the app (they go in 0.3).
-_ALIASES = {"verify/cli.py", "verify/report/__init__.py", "verify/replicate/__init__.py"}
-
-
 @pytest.mark.parametrize("package", ["verify", "properties"])
 def test_imports_run_downwards_only(package):
     """The engine imports neither the testing library nor the app; the library not the app."""
@@ -231,7 +223,7 @@ def test_imports_run_downwards_only(package):
     offenders = []
     for path in sorted((ROOT / package).rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith("verify/app/") or rel in _ALIASES:
+        if rel.startswith("verify/app/"):
             continue
         offenders += [f"{rel} imports {m}" for m in _imports(path) if m.startswith(forbidden)]
     assert not offenders, offenders

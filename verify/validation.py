@@ -43,6 +43,7 @@ __all__ = [
     "check_finite_output",
     "check_resolution",
     "cholesky",
+    "explainer_inputs",
 ]
 
 #: Smallest perturbation standard deviation, relative to the data's scale, that the
@@ -272,3 +273,36 @@ def as_generator(seed: Any) -> np.random.Generator:
             f"seed must be a non-negative int or a numpy Generator, got {_describe(seed)}"
         )
     return np.random.default_rng(seed)
+
+
+def explainer_inputs(
+    f: Any, x0: Any, cov: Any, n: Any, seed: Any
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The arguments of an explainer ``explain(f, x0, cov, n, seed)``, checked and converted.
+
+    What the conformance battery's ``check_input_validation`` asks of an explainer, in
+    one call: x0 a finite vector of shape (d,) with d = ``f.dim``, cov a finite
+    symmetric positive definite (d, d) matrix, n a positive int, seed a non-negative
+    int. Returns float64 copies of x0 and cov and plain ints::
+
+        from verify.validation import explainer_inputs
+
+        def explain(f, x0, cov, n, seed):
+            x0, cov, n, seed = explainer_inputs(f, x0, cov, n, seed)
+            ...
+
+    Raises
+    ------
+    InputError
+        (a ValueError) naming the argument, what it is and what it should be.
+    """
+    dim = getattr(f, "dim", None)
+    if dim is None:
+        raise InputError(f"f must be a verify.functions.Function (it has no .dim), got {f!r}")
+    points, single = as_points(x0, int(dim))
+    if not single:
+        raise InputError(f"x0 must have shape ({dim},) for one point, got {np.shape(x0)}")
+    count = as_sample_size(n)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InputError(f"seed must be a non-negative int, got {_describe(seed)}")
+    return points[0], as_covariance(cov, int(dim)), count, int(seed)

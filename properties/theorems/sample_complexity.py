@@ -155,16 +155,8 @@ def check_proposition1(
         seed=seed,
         counterexample=None
         if ok
-        else {
-            "f": f.to_spec(),
-            "x0": x0,
-            "cov": cov,
-            "n": int(n),
-            "epsilon": epsilon,
-            "delta": delta,
-            "repetitions": repetitions,
-            "seed": seed,
-        },
+        else {"f": f.to_spec(), "x0": x0, "cov": cov, "n": int(n), "epsilon": epsilon}
+        | {"delta": delta, "repetitions": repetitions, "seed": seed},
         message=message,
     )
 
@@ -446,15 +438,8 @@ def check_theorem3(
         false_alarm=fa,
         assertions=len(grid) + 2,
         seed=seed,
-        counterexample={
-            "f": f.to_spec(),
-            "x0": x0,
-            "cov": cov,
-            "n_grid": list(grid),
-            "repetitions": repetitions,
-            "trends": trends,
-            "seed": seed,
-        }
+        counterexample={"f": f.to_spec(), "x0": x0, "cov": cov, "n_grid": list(grid)}
+        | {"repetitions": repetitions, "trends": trends, "seed": seed}
         if status == FALSIFIED
         else None,
         message="; ".join(failures)

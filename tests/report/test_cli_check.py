@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from verify.app import load_results, validate_results
+from verify.app.batteries import check_names
 from verify.app.cli import main
-from verify.app.tasks import check_names
 
 MODULE = textwrap.dedent(
     """
@@ -157,3 +157,75 @@ def test_check_honours_dask_with_the_serial_verdicts(user_module, tmp_path):
         for d in (serial, out)
     ]
     assert strip[0] == strip[1]
+
+
+# -- what a newcomer meets: declarations, factories, grouped failures ----------------------------
+
+MORE = textwrap.dedent(
+    """
+    import numpy as np
+    from properties import Explainer
+    from verify import estimators
+
+    TAGS = {"kind": "gradient", "covariance": "full", "stochastic": True}
+
+    def good(f, x0, cov, n, seed):
+        return estimators.smoothgrad(f, x0, cov, n, seed)
+
+    def raises(f, x0, cov, n, seed):
+        raise ValueError("boom")
+
+    good.__explainer_tags__ = raises.__explainer_tags__ = TAGS
+
+    def make(scale=1.0):  # a factory, as the adapters are
+        e = Explainer(lambda f, x0, cov, n, seed: scale * good(f, x0, cov, n, seed), **TAGS)
+        e.expected_failed_checks = {"check_rate": "declared by the factory"}
+        return e
+    """
+)
+
+
+@pytest.fixture
+def more(tmp_path, monkeypatch):
+    name = "more_explainers_for_cli_test"
+    (tmp_path / f"{name}.py").write_text(MORE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield name
+    sys.modules.pop(name, None)
+
+
+def _check(*args: str) -> list[str]:
+    return ["check", *args, "--profile", "dev", "--quiet"]
+
+
+def test_expected_fail_takes_the_column_name_and_an_xpass_is_said(more, tmp_path, capsys):
+    out = tmp_path / "x"
+    code = main(_check(f"{more}:good", "--expected-fail", "rate=uses QMC", "--output", str(out)))
+    assert code == 0  # an xpass is not a failure (non-strict, as pytest's xfail) ...
+    statuses = {r["title"]: r["status"] for r in load_results(out)["records"]}
+    assert statuses["check_rate"] == "xpass"
+    err = capsys.readouterr().err  # ... but it is said
+    assert "check_rate passed although declared to fail" in err
+    assert main(_check(f"{more}:good", "--expected-fail", "nonsense=x")) == 2
+    assert "unknown check(s) check_nonsense" in capsys.readouterr().err
+
+
+def test_an_explainer_that_raises_fails_every_check_on_one_line(more, tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(_check(f"{more}:raises", "--output", str(out))) == 1
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("verify: ")]
+    raised = [ln for ln in lines if "the explainer raised ValueError: boom" in ln]
+    failed = [r for r in load_results(out)["records"] if r["status"] == "failed"]
+    assert len(failed) > 5 and len(raised) <= 2, lines  # grouped (a call sequence words it apart)
+    assert not any(f"{r['title']} failed: {r['title']}" in ln for ln in lines for r in failed)
+    assert any(f"verify replay {out}" in ln for ln in lines)
+
+
+def test_check_accepts_a_factory_with_its_declared_failures(more, tmp_path, capsys):
+    out = tmp_path / "f"
+    assert main(_check(f"{more}:make", "--output", str(out))) == 0
+    statuses = {r["title"]: r["status"] for r in load_results(out)["records"]}
+    assert statuses["check_rate"] == "xpass"  # the factory's declaration counted
+    assert main(_check(f"{more}:make", "--tag", "kind=gradient")) == 2
+    assert "declares its own tags; drop --tag" in capsys.readouterr().err

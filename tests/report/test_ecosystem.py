@@ -18,9 +18,10 @@ import pytest
 
 import verify
 from verify.app import ecosystem as eco
+from verify.app.batteries import conformance_battery
 from verify.app.cli import main
 from verify.app.report.ecosystem import ecosystem, ecosystem_text
-from verify.app.tasks import build_tasks, conformance_battery
+from verify.app.tasks import build_tasks
 
 ROOT = Path(verify.__file__).resolve().parents[1]
 FIVE = {"captum", "lime", "zennit", "saliency", "interpret"}
@@ -232,3 +233,36 @@ def test_verify_clients_usage_errors(monkeypatch, capsys):
     _hide(monkeypatch, "saliency")
     assert main(["clients", "--only-library", "saliency"]) == 2
     assert "no client library is installed; install one: saliency" in capsys.readouterr().err
+
+
+def test_docs_clients_closed_form_table_is_the_adapters_own():
+    """docs/clients.md's "closed form in one call" table says what the registry reads from
+    the adapters (the arguments that make each library compute the closed form)."""
+    import ast
+
+    text = (ROOT / "docs" / "clients.md").read_text()
+    table = text[text.index("## The closed form in one call") :]
+    for lib in eco.LIBRARIES:
+        (row,) = [ln for ln in table.splitlines() if ln.startswith(f"| {lib.name} |")]
+        call = re.search(r"`(\w+\(.*?\))`", row).group(1)
+        node = ast.parse(call).body[0].value
+        assert node.func.id == lib.configurations[0].factory
+        stated = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+        assert stated == eco.closed_form_arguments(lib), lib.name
+
+
+def test_verify_clients_names_the_closed_form_call_for_each_library():
+    summary = eco.ecosystem_summary()
+    captum = next(e for e in summary if e["library"] == "captum")
+    assert captum["closed_form"] == {
+        "factory": "captum_smoothgrad",
+        "arguments": {"absolute": False, "nt_samples": None, "stdevs": None},
+    }
+    results = {
+        "profile": "dev",
+        "seed": 0,
+        "figures": {"ecosystem": summary},
+        "records": [],
+    }
+    text = ecosystem_text(results)
+    assert "the closed form with: properties.adapters.captum_smoothgrad(absolute=False" in text

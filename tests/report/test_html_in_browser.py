@@ -105,3 +105,95 @@ def test_report_html_loads_cleanly_and_every_figure_is_legible(full_run):
     # One conformance matrix, every cell with the figures and seed behind its verdict.
     assert matrix and all("seed" in title for title in matrix)
     assert any(h and "math.md#theorem-1" in h for h in links)
+
+
+# -- a 1400 px window: nothing overflows, nothing is clipped ----------------------------------
+
+_LAYOUT = """
+() => {
+  const out = {page: [document.documentElement.scrollWidth, window.innerWidth],
+               overflowing: [], overlapping: [], clipped: []};
+  const body = document.body.getBoundingClientRect();
+  for (const t of document.querySelectorAll('table')) {
+    const r = t.getBoundingClientRect();
+    if (r.right > body.right + 1) out.overflowing.push(t.className + ' ' + Math.round(r.right));
+  }
+  for (const w of document.querySelectorAll('.wide')) {
+    if (w.scrollWidth > w.clientWidth + 1) out.overflowing.push('scroll ' + w.scrollWidth);
+  }
+  // Wrapped inline code: each line's box must not cover the one above (underscores clipped).
+  for (const c of document.querySelectorAll('code')) {
+    const rects = Array.from(c.getClientRects());
+    for (let i = 1; i < rects.length; i++) {
+      if (rects[i].top < rects[i - 1].bottom - 0.5) out.overlapping.push(c.textContent);
+    }
+  }
+  // Text cut by its own box (the rotated check names, the cells).
+  for (const e of document.querySelectorAll('th, td, summary, h2, h3')) {
+    const s = getComputedStyle(e);
+    if (s.overflow !== 'visible' && (e.scrollWidth > e.clientWidth + 1 ||
+        e.scrollHeight > e.clientHeight + 1)) out.clipped.push(e.textContent.slice(0, 60));
+  }
+  return out;
+}
+"""
+
+
+def _with_long_names(results: dict) -> dict:
+    """The run plus an ecosystem of five libraries with the adapters' long explainer names."""
+    import copy
+
+    from verify.app.ecosystem import ecosystem_summary
+
+    out = copy.deepcopy(results)
+    checks = sorted({r["title"] for r in out["records"] if r["source"] == "conformance"})
+    out["figures"]["ecosystem"] = ecosystem_summary()
+    for lib in ("captum", "lime", "zennit", "saliency", "interpret"):
+        for kind, name in (
+            ("closed form", f"{lib}_smoothgrad"),
+            ("library defaults", f"{lib}_adapter[abs=default][stdevs=1.0][nt_samples=5]"),
+        ):
+            for i, check in enumerate(checks):
+                out["records"].append(
+                    {
+                        **next(r for r in out["records"] if r["source"] == "conformance"),
+                        "id": f"conformance/{name}/{check}",
+                        "title": check,
+                        "explainer": name,
+                        "status": "xfail" if i % 3 else "passed",
+                        "figures": {
+                            "library": lib,
+                            "library_version": "0.9.0",
+                            "configuration": kind,
+                            "declared_failure": "a reason_with_underscores " * 3,
+                        },
+                    }
+                )
+    return out
+
+
+def test_report_fits_a_1400_px_window_with_no_clipped_text(full_run, tmp_path):
+    _need(CHROMIUM is not None, "chromium not installed: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need(False, "playwright not installed: pip install -e '.[browser]'")
+    from verify.app import load_results
+    from verify.app.report.render import render_html
+
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(_with_long_names(load_results(full_run[1])), {}))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(page_file.as_uri())
+        page.wait_for_load_state("load")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        layout = page.evaluate(_LAYOUT)
+        page.screenshot(path=str(tmp_path / "report-1400.png"), full_page=True)
+        browser.close()
+    width, window = layout["page"]
+    assert width <= window, f"the page is {width} px wide in a {window} px window"
+    assert layout["overflowing"] == []
+    assert layout["overlapping"] == []
+    assert layout["clipped"] == []

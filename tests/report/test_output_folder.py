@@ -274,9 +274,71 @@ def test_compare_says_a_partial_run_is_partial(good, tmp_path, capsys):
     (tmp_path / "p.json").write_text(json.dumps(partial))
     (tmp_path / "f.json").write_text(json.dumps(full))
     assert main(["compare", str(tmp_path / "f.json"), str(tmp_path / "p.json")]) == 1
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "PARTIAL new run (0 of 1 tasks finished)" in out and "lipschitz" in out
     assert "missing" not in out
+    # The exit code 1 is explained (it is no regression, the run is not finished).
+    assert "exit 1: the new run is partial" in captured.err
+
+
+def test_a_folder_holding_someone_elses_results_json_is_refused_and_kept(tmp_path):
+    """Another tool's results.json is not a previous run: its report.md is not cleared."""
+    (tmp_path / "results.json").write_text('{"accuracy": 0.93, "epochs": 12}')
+    (tmp_path / "report.md").write_text("their report")
+    tasks = [Task("lipschitz", experiment_lipschitz)]
+    with pytest.raises(Exception, match="was not written by verify"):
+        run_tasks(tasks, output=tmp_path, run_id="r", seed=0, profile="ci", command="t")
+    assert (tmp_path / "report.md").read_text() == "their report"
+    assert json.loads((tmp_path / "results.json").read_text())["accuracy"] == 0.93
+
+
+def _record(rid: str, source: str, status: str) -> dict:
+    return {
+        "id": rid,
+        "statement": None,
+        "source": source,
+        "status": status,
+        "message": f"{rid} {status}",
+        "figures": {},
+        "counterexample": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("rid", "source"),
+    [
+        ("conformance/mine/check_convergence", "conformance"),
+        ("replicate/simulated/claim_equivalence", "experiments"),
+    ],
+    ids=["conformance-check", "replication-claim"],
+)
+def test_compare_names_a_check_or_claim_that_went_from_passed_to_failed(
+    good, tmp_path, capsys, rid, source
+):
+    """A user's CI compares against a baseline: an explainer that starts failing must show."""
+    old, new = json.loads(good.read_text()), json.loads(good.read_text())
+    old["records"].append(_record(rid, source, "passed"))
+    new["records"].append(_record(rid, source, "failed"))
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    assert main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json")]) == 1
+    out = capsys.readouterr().out
+    assert f"REGRESSION record {rid}: passed -> failed" in out
+    # ... and the other way round is no regression.
+    assert main(["compare", str(tmp_path / "new.json"), str(tmp_path / "old.json")]) == 0
+
+
+def test_compare_notes_runs_with_other_seeds_or_profiles(good, tmp_path, capsys):
+    other = json.loads(good.read_text())
+    other["seed"], other["profile"] = 7, "dev"
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    assert main(["compare", str(good), str(tmp_path / "other.json")]) == 0
+    out = capsys.readouterr().out
+    assert "different seeds (0 -> 7)" in out and "different profiles (ci -> dev)" in out
+    assert "no regressions" in out
+    assert main(["compare", str(good), str(good)]) == 0
+    assert "NOTE" not in capsys.readouterr().out
 
 
 def test_compare_refuses_an_unknown_figure_threshold(tmp_path, capsys):

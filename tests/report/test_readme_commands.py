@@ -1,8 +1,12 @@
-"""The README's command lines for checking your own explainer, run exactly as written.
+"""The README's command lines and facts, checked against what the code does.
 
 A user with ``mypkg/explainers.py`` in the folder they stand in types the README's
 ``verify check ...`` and ``pytest --explainer ...`` lines (console scripts, not
-``python -m``): both must find the module and run the battery.
+``python -m``): both must find the module and run the battery. The explainer is the
+README's own first explainer (the one that validates its input with one call), so a
+reader who copies it passes every check. The figures the README states (the tasks of a
+run, the checks, the tags, the time limits, the fields the determinism promise excludes)
+are read back from the code.
 """
 
 from __future__ import annotations
@@ -21,21 +25,23 @@ import verify
 ROOT = Path(verify.__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
-EXPLAINERS = """
-from verify import estimators
+README = (ROOT / "README.md").read_text()
 
 
-def explain(f, x0, cov, n, seed):  # a plain callable: its tags come from the command line
-    return estimators.smoothgrad(f, x0, cov, n, seed)
-"""
+def _python_block_with(text: str) -> str:
+    """The README's python block that contains ``text``."""
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    found = [b for b in blocks if text in b]
+    assert len(found) == 1, f"the README has {len(found)} python blocks with {text!r}"
+    return found[0]
+
+
+# A plain callable: its tags come from the command line.
+EXPLAINERS = _python_block_with("explainer_inputs(f, x0, cov, n, seed)")
 
 
 def _readme_line(prefix: str) -> list[str]:
-    lines = [
-        line.strip()
-        for line in (ROOT / "README.md").read_text().splitlines()
-        if line.strip().startswith(prefix)
-    ]
+    lines = [line.strip() for line in README.splitlines() if line.strip().startswith(prefix)]
     assert lines, f"the README has no line starting with {prefix!r}"
     return shlex.split(re.sub(r"\s+#.*$", "", lines[0]))
 
@@ -85,3 +91,60 @@ def test_a_missing_tag_names_the_command_line_flag(user_folder):
     text = proc.stdout + proc.stderr
     assert "missing tag" in text and "--explainer-tag kind=gradient" in text
     assert "Explainer(explain" not in text
+
+
+# -- the README's figures, read back from the code ------------------------------------------
+
+
+def test_the_run_excerpt_counts_the_tasks_a_run_has():
+    from verify.app.tasks import build_tasks
+
+    tasks = build_tasks()
+    counts = {int(m) for m in re.findall(r"^\[\d+/(\d+)\]", README, re.M)}
+    assert counts == {len(tasks)}, counts
+    last = re.search(rf"^\[{len(tasks)}/{len(tasks)}\] ([^:]+):", README, re.M)
+    assert last and last.group(1) == tasks[-1].name
+
+
+def test_the_number_of_checks_is_the_batterys():
+    from verify.app.batteries import check_names
+
+    (count,) = re.findall(r"The (\d+) checks:", README)
+    assert int(count) == len(check_names())
+
+
+def test_the_tag_table_lists_every_tag_an_explainer_takes():
+    import inspect
+
+    from properties.conformance import Explainer
+
+    params = inspect.signature(Explainer).parameters
+    tags = [p for p in params if p not in ("explain", "unknown")]
+    table = re.findall(r"^\| `(\w+)` \|", README, re.M)
+    assert [t for t in table if t in tags] == tags and set(tags) <= set(table)
+
+
+def test_the_stated_time_limits_are_the_defaults():
+    from verify.app.limits import BUDGET_CALLS, CALL_LIMITS
+
+    dev, ci, thorough = (f"{CALL_LIMITS[p]:g}" for p in ("dev", "ci", "thorough"))
+    assert f"default {dev}, {ci}, {thorough} s for the dev, ci, thorough profiles" in README
+    assert f"defaults {ci} s per call and {BUDGET_CALLS * CALL_LIMITS['ci']:g} s per battery" in (
+        " ".join(README.split())
+    )
+
+
+def test_the_determinism_promise_names_the_fields_it_excludes():
+    from test_determinism import TIMING_FIELDS
+
+    text = " ".join(README.split())
+    promise = text[text.index("identical `results.json`") :][:400]
+    assert all(f"`{field}`" in promise for field in TIMING_FIELDS), promise
+
+
+def test_the_benchmark_command_installs_what_it_needs():
+    line = next(ln for ln in README.splitlines() if "python -m pytest benchmarks/" in ln)
+    assert "pip install -e '.[test]'" in line
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    (test_extra,) = re.findall(r"^test = \[(.*)\]$", pyproject, re.M)
+    assert '"pytest-benchmark' in test_extra

@@ -285,10 +285,13 @@ def test_the_counterexample_figure_is_drawn_in_the_counterexamples_own_sigma(ful
 
 @pytest.mark.parametrize("scale", [1.0, 2.5])
 def test_the_counterexample_figure_rebuilds_a_multiple_of_a_ridge_function(scale):
-    """The search reports a one-term combination `c * RidgeFunction(...)`; the figure redraws it."""
+    """The search reports a one-term combination `c * RidgeFunction(...)` as its spec; the
+    figure rebuilds the function from the spec (no text is parsed) and redraws it."""
     from verify.app.experiments import counterexample_data
+    from verify.functions import RidgeFunction
 
-    f = f"{scale:g} * RidgeFunction(w=[1.0], b=0.0, link='abs')"
+    f = (scale * RidgeFunction([1.0], 0.0, "abs")).to_spec()
+    assert f["family"] == "combination"
     record = {
         "id": "properties/theorem2_published",
         "counterexample": {"f": f, "sigma": 1.0, "x": [0.0], "y": [1.0], "gradient_bound": scale},
@@ -299,4 +302,7 @@ def test_the_counterexample_figure_rebuilds_a_multiple_of_a_ridge_function(scale
 
     assert data["gap"] == pytest.approx(scale * (2 * norm.cdf(1.0) - 1), rel=1e-12)
     assert data["ratio"] == pytest.approx((2 * norm.cdf(1.0) - 1) * 2, rel=1e-12)
-    assert counterexample_data({"id": "x", "counterexample": {"f": "sin * cos"}}) is None
+    assert data["function"] == f  # the figure's data keeps the spec, for its title
+    # A run written before specs held a repr: the figure is not drawn rather than guessed.
+    old = {**record["counterexample"], "f": "2.5 * RidgeFunction(w=[1.0], b=0.0, link='abs')"}
+    assert counterexample_data({"id": "x", "counterexample": old}) is None

@@ -2,7 +2,7 @@
 
 The merge rule (a falsification beats a proof), the rule that a falsification needs
 its counterexample, each expected status reached for its reason in the real run,
-schema version 2, and `verify compare` reading version 1 files.
+schema version 3, and `verify compare` reading version 1 files.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from verify.app import compare_runs, load_results, validate_results
+from verify.app.classes import proof_class
 from verify.app.cli import main
 from verify.app.console import print_summary
 from verify.app.records import make_record
 from verify.app.schema import SCHEMA_VERSION
 from verify.app.scope import proof_groups, statement_entry
 from verify.catalogue import STATEMENTS
+from verify.functions import RidgeFunction
 
 V1 = Path(__file__).parent / "data" / "results_v1.json"
 ASSUMPTIONS = ["cov symmetric positive definite"]
@@ -31,9 +33,13 @@ def _proof(title: str, status: str = "proved", **extra) -> dict:
         source="symbolic",
         title=title,
         status=status,
-        figures={"assumptions": ASSUMPTIONS, "method": "exact"},
+        figures={"assumptions": ASSUMPTIONS, "method": "exact", "class": proof_class(title)},
         **extra,
     )
+
+
+def _groups(titles: list[str]) -> list[str]:
+    return proof_groups({**proof_class(t), "title": t} for t in titles)
 
 
 def _property(status: str, examples: int = 20, counterexample=None) -> dict:
@@ -45,6 +51,7 @@ def _property(status: str, examples: int = 20, counterexample=None) -> dict:
         status=status,
         examples=examples,
         events={"d=2, Network, cond=1": examples},
+        figures={"coverage": {"dimensions": {"2": examples}, "families": {"Network": examples}}},
         false_alarm=2e-5,
         counterexample=counterexample,
     )
@@ -53,7 +60,7 @@ def _property(status: str, examples: int = 20, counterexample=None) -> dict:
 def test_a_falsification_beats_a_proof_and_the_scope_keeps_both():
     records = [
         _proof("generic polynomial, d=2, k=3"),
-        _property("falsified", counterexample={"f": "RidgeFunction(w=[1.0], b=0.0, link='abs')"}),
+        _property("falsified", counterexample={"f": RidgeFunction([1.0], 0.0, "abs").to_spec()}),
     ]
     entry = statement_entry(STATEMENTS["theorem1"], records, ran=True)
     assert entry["status"] == "falsified" and entry["as_expected"] is False
@@ -102,22 +109,22 @@ def test_a_statement_no_task_sought_is_not_run_and_not_judged():
 
 def test_the_headline_never_widens_a_grid_with_a_gap():
     full = [f"generic polynomial, d={d}, k={k}" for d in range(1, 6) for k in range(1, 6)]
-    assert proof_groups(full) == ["polynomials (d ≤ 5, k ≤ 5)"]
+    assert _groups(full) == ["polynomials (d ≤ 5, k ≤ 5)"]
     gap = [t for t in full if t != "generic polynomial, d=5, k=5"]
-    (text,) = proof_groups(gap)
+    (text,) = _groups(gap)
     assert "d ≤ 5, k ≤ 5" not in text and "(4, 5)" in text and "(5, 5)" not in text
     ridge = ["ridge function sin(w'x + b), d=2", "ridge function exp(w'x + b), d=3"]
-    assert proof_groups(ridge) == ["ridge functions (exp, sin links; d ∈ {2, 3})"]
-    assert proof_groups(["f(a) = M |u'a|"]) == ["f(a) = M |u'a|"]  # unknown class: verbatim
+    assert _groups(ridge) == ["ridge functions (exp, sin links; d ∈ {2, 3})"]
+    assert _groups(["f(a) = M |u'a|"]) == ["f(a) = M |u'a|"]  # unknown class: verbatim
 
 
 # -- the real run ---------------------------------------------------------------------------
 
 
-def test_results_json_is_schema_version_2_with_a_scope_per_statement(full_run):
+def test_results_json_is_schema_version_3_with_a_scope_per_statement(full_run):
     results = load_results(full_run[1])
     validate_results(results)
-    assert results["schema_version"] == SCHEMA_VERSION == 2
+    assert results["schema_version"] == SCHEMA_VERSION == 3
     for s in results["statements"]:
         assert s["headline"] and set(s["scope"]) >= {"proved", "verified", "falsified", "open"}
         assert s["reference"].startswith("docs/math.md#")

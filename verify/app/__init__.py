@@ -1,20 +1,30 @@
 """The application on top of the engine and the testing library: runs, reports, the CLI.
 
 ========================  ============================================================
-:mod:`.cli`               the ``verify`` command's parser (run, check, replicate, compare)
-:mod:`.commands`          what each subcommand does; refusals before any file is written
-:mod:`.console`           progress lines, the summary, the claims verdicts
+:mod:`.cli`               the ``verify`` command's parser (run, check, clients, replicate,
+                          compare, replay)
+:mod:`.commands`          run, replicate, compare; refusals before any file is written
+:mod:`.batteries_cli`     check, clients, replay
+:mod:`.console`           progress lines, the summary, grouped failures, the claims verdicts
 :mod:`.tasks`             what ``verify run`` does, as independent tasks, from the catalogue
+:mod:`.batteries`         the conformance batteries: explainers, clients, checks, the clock
+:mod:`.limits`            time limits per call and per battery, by profile
 :mod:`.experiments`       the numeric experiments behind the report's figures
-:mod:`.runner`            executing tasks serially, in processes or on Dask
+:mod:`.runner`            what a task is and how one runs (a crash becomes a record)
+:mod:`.executors`         executing tasks serially, in processes or on Dask
 :mod:`.workers`           the process pool that survives a dying worker and Ctrl-C
+:mod:`.threads`           one BLAS thread per process of a run
+:mod:`.crash`             a serial run that crashes in native code still leaves a report
 :mod:`.run`               a run: tasks, merged statuses, results.json, the report files
 :mod:`.outdir`            the run folder: checked, locked, cleared of the previous run
 :mod:`.scope`             what each statement's evidence covers: proved, verified, open
-:mod:`.counterexamples`   counterexamples as readable values
+:mod:`.classes`           the function class of a symbolic proof, as data
+:mod:`.counterexamples`   counterexamples as readable values; :mod:`.formulas` specs as formulas
+:mod:`.replay`            ``verify replay``: a counterexample or failed check, rerun
 :mod:`.records`           one fixed-schema record per proof, check or experiment
-:mod:`.schema`            the JSON Schema of results.json (:data:`SCHEMA`, version 2)
-:mod:`.compare`           ``verify compare``: regressions between two runs (versions 1, 2)
+:mod:`.schema`            the JSON Schema of results.json (:data:`SCHEMA`, version 3)
+:mod:`.compare`           ``verify compare``: regressions between two runs (versions 1-3)
+:mod:`.environment`       what a run ran on; a shadowed ``properties`` package
 :mod:`.report`            Markdown and HTML renderings with figures
 :mod:`.replicate`         ``verify replicate``: the paper's Section 6
 ========================  ============================================================

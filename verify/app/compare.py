@@ -3,15 +3,15 @@
 A regression is:
 
 * a statement whose status was as expected and no longer is;
-* a record (proof, property, conformance check) that was good and is now bad,
-  where good means its statement's expected status, or passed/xfail/xpass/skipped
-  for conformance checks;
+* a record (proof, property, conformance check, replication claim) that was good
+  and is now bad, where good means its statement's expected status, or
+  passed/xfail/xpass/skipped for conformance checks and claims;
 * a record present in the old run and missing from the new one (unless the new
   run is partial: then its unfinished tasks are said to be unfinished, not missing);
 * a numeric figure that moved by more than a user-given relative threshold.
 
-Both schema versions load: version 1 files (before statements carried their
-scope) compare on the fields both versions share.
+Every schema version loads: version 1 files (before statements carried their
+scope) compare on the fields all versions share.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from verify.status import PASSED, SKIPPED, XFAIL, XPASS
 
 from .schema import READABLE_VERSIONS
 
-__all__ = ["compare_runs", "figure_names", "load_results", "partial_notes"]
+__all__ = ["compare_runs", "figure_names", "load_results", "run_notes"]
 
 _GOOD_CHECK = (PASSED, XFAIL, XPASS, SKIPPED)
 _RECORD_KEYS = ("id", "statement", "source", "status", "message", "figures")
@@ -100,9 +100,17 @@ def _progress(run: dict) -> str:
     return f"{finished} of {len(tasks)} tasks finished"
 
 
-def partial_notes(old: dict, new: dict) -> list[str]:
-    """Lines saying which run is partial (``complete: false``) and what that leaves out."""
+def run_notes(old: dict, new: dict) -> list[str]:
+    """Lines saying how the two runs differ beyond their results: a partial run (``complete:
+    false``) and what that leaves out, another seed or profile (figures and counterexamples
+    then differ for that reason, not because of a regression)."""
     notes = []
+    for key in ("seed", "profile"):
+        if key in old and key in new and old[key] != new[key]:
+            notes.append(
+                f"NOTE the runs have different {key}s ({old[key]} -> {new[key]}): figures, "
+                "counterexamples and shrunk problems may differ for that reason alone"
+            )
     if not old.get("complete", True):
         notes.append(f"PARTIAL old run ({_progress(old)}): only its finished tasks are compared")
     if not new.get("complete", True):

@@ -14,9 +14,17 @@ from pathlib import Path
 from typing import TextIO
 
 from verify.catalogue import STATEMENTS
-from verify.status import ERROR, FAILED, FALSIFIED, INCONCLUSIVE, NOT_RUN, PASSED
+from verify.status import ERROR, FAILED, FALSIFIED, INCONCLUSIVE, NOT_RUN, PASSED, XPASS
 
-__all__ = ["print_check_summary", "print_claims", "print_summary", "progress_line"]
+__all__ = [
+    "failure_lines",
+    "print_check_summary",
+    "print_claims",
+    "print_summary",
+    "progress_line",
+    "split_failure",
+    "xpass_lines",
+]
 
 
 def _failures(records: list[dict]) -> list[str]:
@@ -122,3 +130,67 @@ def print_check_summary(results: dict, output: Path, out: TextIO | None = None) 
     for r in results["records"]:
         print(f"{r['status']:<8} {r['title']}", file=out)
     print(f"\nreport: {output / 'report.html'}", file=out)
+
+
+def split_failure(name: str, message: str) -> tuple[str, str]:
+    """(what went wrong, its usual cause) of a check's failure message, for one console line.
+
+    The battery writes ``<check> failed: <what>[ on a valid input (...)]; on the minimal
+    problem found (...): <problem> [seed=S]. Usual cause: <cause> Replay: ...``; the
+    console shows the first and the cause, the report the whole message.
+    """
+    text = message.splitlines()[0] if message else ""
+    text = text.removeprefix(f"{name} failed: ").removeprefix(f"{name}: ")
+    body, _, cause = text.partition(" Usual cause: ")
+    cause = cause.split(" Replay: ")[0].strip().rstrip(".")
+    what = body
+    for end in ("; on the minimal problem", " on a valid input (", " [seed="):
+        what = what.split(end)[0]
+    return what.strip().rstrip("."), cause
+
+
+def _names(titles: list[str], most: int = 6) -> str:
+    short = [t.removeprefix("check_") for t in titles]
+    if len(short) <= most:
+        return ", ".join(short)
+    return ", ".join(short[:most]) + f", ... ({len(short)} in all)"
+
+
+def failure_lines(records: list[dict], output: Path) -> list[str]:
+    """The failed and unrun checks, one line per distinct reason, then where to read and replay.
+
+    An explainer that raises fails every check the same way: one line says so.
+    """
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for r in records:
+        if r["status"] in (FAILED, ERROR):
+            what, cause = split_failure(r["title"], r["message"])
+            groups.setdefault((r["status"], what, cause), []).append(r)
+    lines = []
+    for (status, what, cause), group in groups.items():
+        count = f"{len(group)} checks" if len(group) > 1 else group[0]["title"]
+        verb = "failed" if status == FAILED else "not judged"
+        text = f"verify: {count} {verb}: {what}."
+        if cause:
+            text += f" Usual cause: {cause}."
+        if len(group) > 1:
+            text += f" ({_names([r['title'] for r in group])})"
+        lines.append(text)
+    if lines:
+        failed = [r for g in groups.values() for r in g if r["status"] == FAILED]
+        where = f"verify: each failure whole (minimal problem, seed): {output / 'report.md'}"
+        if failed:
+            where += f"; rerun one alone: verify replay {output} {failed[0]['id']}"
+        lines.append(where)
+    return lines
+
+
+def xpass_lines(records: list[dict]) -> list[str]:
+    """A check declared to fail that passed: say so (the run does not fail for it)."""
+    return [
+        f"verify: {r['title']} passed although declared to fail (xpass"
+        + (f", {r['explainer']}" if r.get("explainer") else "")
+        + "): remove its declaration (--expected-fail or the adapter's expected_failed_checks)"
+        for r in records
+        if r["status"] == XPASS
+    ]

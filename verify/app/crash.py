@@ -66,16 +66,26 @@ def crash_guard(output: Path, tasks: Sequence[Any]) -> Iterator[None]:
         faulthandler.enable(file=watcher.stdin)
         _GUARD.append(watcher.stdin)
     else:
-        faulthandler.enable()
+        _enable_on_stderr()
     try:
         yield
     finally:
         faulthandler.disable()
         if was_enabled:
-            faulthandler.enable()
+            _enable_on_stderr()
         if watcher is not None:
             _GUARD.clear()
             _close(watcher)
+
+
+def _enable_on_stderr() -> None:
+    """faulthandler on the process's real stderr (sys.stderr may be a capture without a file)."""
+    for stream in (sys.stderr, sys.__stderr__):
+        try:
+            faulthandler.enable(file=stream)
+            return
+        except (AttributeError, ValueError, OSError):  # io.UnsupportedOperation is both
+            continue
 
 
 def _close(watcher: subprocess.Popen) -> None:

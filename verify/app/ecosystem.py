@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "LIBRARY_DEFAULTS",
     "Configuration",
     "Library",
+    "closed_form_arguments",
     "configuration",
     "ecosystem_summary",
     "installed_clients",
@@ -219,6 +221,24 @@ def library(name: str) -> Library:
     return _BY_NAME[name]
 
 
+def closed_form_arguments(lib: Library) -> dict[str, Any]:
+    """What to pass for the library to compute the closed form, read from the adapter.
+
+    For each argument the adapter module's ``LIBRARY_DEFAULTS`` sets, the adapter
+    factory's own default (the closed-form configuration), where the two differ:
+    ``{"absolute": False, "nt_samples": None, "stdevs": None}`` for captum (None: the
+    adapter derives it from n and cov; docs/clients.md says how).
+    """
+    factory = lib.configurations[0].factory
+    module = importlib.import_module(f"properties.adapters.{lib.name}")
+    params = inspect.signature(getattr(module, factory)).parameters
+    return {
+        k: params[k].default
+        for k, v in module.LIBRARY_DEFAULTS.items()
+        if k in params and params[k].default != v
+    }
+
+
 def make_client(key: str) -> tuple[Any, dict[str, str], dict[str, Any]]:
     """Build one configuration: (explainer, its declared failures, what its records carry).
 
@@ -250,6 +270,10 @@ def ecosystem_summary(names: list[str] | tuple[str, ...] | None = None) -> list[
             "version": library_version(lib) if lib.name in installed else None,
             "install_hint": lib.install_hint,
             "defaults_compute": lib.defaults_compute,
+            "closed_form": {
+                "factory": lib.configurations[0].factory,
+                "arguments": closed_form_arguments(lib),
+            },
             "configurations": [
                 {"kind": c.kind, "factory": c.factory, "task": c.task_name}
                 for c in lib.configurations

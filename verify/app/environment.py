@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["environment"]
+__all__ = ["environment", "shadowed_packages"]
 
 _PACKAGES = (
     "xai-verify",
@@ -50,9 +51,36 @@ def environment() -> dict:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
+    from verify import __version__
+
     return {
+        "xai_verify": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": packages,
         "git_commit": _git_commit(),
     }
+
+
+def shadowed_packages() -> str | None:
+    """Why ``properties`` is not xai-verify's testing library, if it is not (else None).
+
+    ``verify`` and ``properties`` are also the names of unrelated distributions on the
+    package index, and a ``properties.py`` in the folder a command runs from comes first
+    on sys.path: either would shadow the testing library that ships next to ``verify``.
+    """
+    root = Path(__file__).resolve().parents[2]
+    try:
+        spec = importlib.util.find_spec("properties")
+    except (ImportError, ValueError):
+        spec = None
+    origin = Path(spec.origin).resolve() if spec is not None and spec.origin else None
+    if origin is not None and origin == root / "properties" / "__init__.py":
+        return None
+    where = f"from {origin}" if origin is not None else "nowhere (it is not importable)"
+    return (
+        f"the module 'properties' comes {where}, not from xai-verify ({root / 'properties'}): "
+        "another package or a properties.py in this folder shadows xai-verify's testing "
+        "library. Rename the local file, or uninstall the other distribution (pip uninstall "
+        "properties) and reinstall xai-verify (pip install -e .)"
+    )

@@ -65,7 +65,10 @@ def experiment_convergence(seed: int, profile: str) -> dict[str, Any]:
     grid_arr = np.array(grid, dtype=float)
     figures = {
         "convergence": {
-            "setup": f"{f!r}, x0 ~ N(0, I), Sigma = 0.25 I, {replicates} replicates per n",
+            "setup": f"a 10-unit ELU network in d = {d}, x0 ~ N(0, I), Sigma = 0.25 I, "
+            f"{replicates} replicates per n",
+            "function": f.to_spec(),
+            "x0": list(x0),
             "replicates": replicates,
             "n": grid,
             **rows,
@@ -133,24 +136,18 @@ def counterexample_data(record: dict | None) -> dict[str, Any] | None:
 
     The exact SmoothGrad along the line through the counterexample's x and y
     (closed form, cov = sigma^2 I), projected on SG(y) - SG(x), against the cones
-    that the published and the sharp constants allow around SG(x). None when
-    the record has no counterexample whose function the engine can rebuild (a
-    ridge function, or a multiple of one).
+    that the published and the sharp constants allow around SG(x). The function is
+    rebuilt from its spec (:func:`verify.functions.from_spec`); None when the record
+    has no counterexample with a function spec, sigma, x and y.
     """
     from verify import closed_form
     from verify.bounds import lipschitz_published, lipschitz_sharp
-    from verify.functions import LinearCombination, RidgeFunction
-
-    from .counterexamples import parse_ridge
+    from verify.functions import from_spec
 
     ce = (record or {}).get("counterexample") or {}
-    ridge = parse_ridge(str(ce.get("f", "")))
-    if ridge is None or not {"sigma", "x", "y"} <= set(ce):
+    if not isinstance(ce.get("f"), dict) or not {"sigma", "x", "y"} <= set(ce):
         return None
-    scale, w, b, link = ridge
-    f = RidgeFunction(w, b, link)
-    if scale != 1.0:
-        f = LinearCombination([(scale, f)])
+    f = from_spec(ce["f"])
     sigma = float(ce["sigma"])
     x, y = np.asarray(ce["x"], float), np.asarray(ce["y"], float)
     cov = sigma**2 * np.eye(x.size)
@@ -162,7 +159,7 @@ def counterexample_data(record: dict | None) -> dict[str, Any] | None:
     bound = float(ce.get("gradient_bound", f.gradient_bound))
     return {
         "record": record["id"],
-        "function": repr(f),
+        "function": f.to_spec(),
         "sigma": sigma,
         "x": list(x),
         "y": list(y),

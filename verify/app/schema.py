@@ -3,7 +3,23 @@
 ``schema_version`` changes whenever a field is added, removed or changes
 meaning, so that ``verify compare`` and users' CI can tell versions apart.
 
-Version 2 (this one) differs from version 1 in the statements only:
+Version 3 (this one) differs from version 2 in what records hold as data, not text:
+
+* a counterexample holds its whole problem: the function as its spec
+  (``f``: ``{"family": ..., "version": 1, ...}``, rebuilt by
+  :func:`verify.functions.from_spec`; version 2 held its ``repr``), the point
+  (``x0``, or ``x`` and ``y``), ``cov`` or ``sigma``, ``n`` and ``seed`` where
+  the check draws samples, then the figures that decide it;
+* a failed conformance check carries ``replay`` in its figures (the explainer,
+  its tags, the check, the seed, the profile and time limit that rerun it:
+  ``verify replay``);
+* a symbolic record's figures carry ``class`` (``family``, ``d``, ``k``,
+  ``link``), a property record's ``coverage`` (``dimensions``, ``families``,
+  ``links`` -> count), and the error record of a crashed task ``statements``
+  (the statements it sought evidence on, which then read ``error``); each
+  ``proved`` scope entry carries ``class_data`` (the record's ``class``).
+
+Version 2 differed from version 1 in the statements only:
 
 * each statement carries ``headline`` (one sentence: what holds, and for what)
   and ``scope``, the evidence sorted by kind:
@@ -32,8 +48,8 @@ Version 2 (this one) differs from version 1 in the statements only:
   passed) and ``inconclusive`` (an experimental claim the measurement does not
   decide).
 
-Records, figures and tasks are unchanged; :func:`verify.app.compare.load_results`
-reads both versions.
+Records, figures and tasks were unchanged; :func:`verify.app.compare.load_results`
+reads all three versions.
 """
 
 from __future__ import annotations
@@ -45,9 +61,9 @@ from verify.status import RECORD_STATUSES, STATEMENT_STATUSES
 
 __all__ = ["READABLE_VERSIONS", "SCHEMA", "SCHEMA_VERSION", "validate_results"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: The versions ``verify compare`` reads.
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 
 _ENTRIES = {"type": "array", "items": {"type": "object", "required": ["record"]}}
 _SCOPE = {

@@ -19,7 +19,6 @@ ridge functions (...). Verified on 20 generated inputs (networks, ...)").
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,37 +63,6 @@ def evidence_status(record: dict) -> tuple[str, str | None]:
 # -- proved classes, grouped for the headline ------------------------------------------
 
 
-def _ints(pattern: str, text: str) -> list[int]:
-    return [int(v) for v in re.findall(pattern, text)]
-
-
-def _proof_family(title: str) -> tuple[str, dict[str, Any]] | None:
-    """(family, parameters) of a proof's function class, or None if it is not a known family."""
-    low = title.lower()
-    d = _ints(r"\bd\s*=\s*(\d+)", low)
-    params: dict[str, Any] = {"d": d[0]} if d else {}
-    kinds = []
-    if re.search(r"polynomial|quadratic|cubic", low):
-        kinds.append("polynomials")
-        k = _ints(r"\bk\s*=\s*(\d+)", low)
-        if k:
-            params["k"] = k[0]
-        elif "cubic" in low:
-            params["k"] = 3
-        elif "quadratic" in low:
-            params["k"] = 2
-    link = re.search(r"ridge function (\w+)\(|link (\w+):", low)
-    if link or "ridge" in low:
-        kinds.append("ridge functions")
-        if link:
-            params["link"] = link.group(1) or link.group(2)
-    if "rbf" in low:
-        kinds.append("RBF mixtures")
-    if len(kinds) != 1:
-        return None
-    return kinds[0], params
-
-
 def _range(values: set[int], name: str) -> str:
     ordered = sorted(values)
     if len(ordered) == 1:
@@ -105,58 +73,58 @@ def _range(values: set[int], name: str) -> str:
 
 
 def _describe_group(family: str, members: list[dict[str, Any]]) -> str:
-    ds = {m["d"] for m in members if "d" in m}
-    ks = {m["k"] for m in members if "k" in m}
-    links = sorted({m["link"] for m in members if "link" in m})
+    ds = {m["d"] for m in members if m.get("d") is not None}
+    ks = {m["k"] for m in members if m.get("k") is not None}
+    links = sorted({m["link"] for m in members if m.get("link")})
     parts = []
     if links:
         parts.append(", ".join(links) + (" links" if len(links) > 1 else " link"))
-    if ds and ks and len(ds) * len(ks) == len({(m.get("d"), m.get("k")) for m in members}):
+    pairs = {(m.get("d"), m.get("k")) for m in members}
+    if ds and ks and len(ds) * len(ks) == len(pairs):
         parts.append(f"{_range(ds, 'd')}, {_range(ks, 'k')}")  # the full grid was proved
     elif ds and ks:
-        pairs = sorted({(m["d"], m["k"]) for m in members if "d" in m and "k" in m})
-        parts.append("(d, k) ∈ {" + ", ".join(f"({d}, {k})" for d, k in pairs) + "}")
+        shown = sorted((d, k) for d, k in pairs if d is not None and k is not None)
+        parts.append("(d, k) ∈ {" + ", ".join(f"({d}, {k})" for d, k in shown) + "}")
     elif ds:
         parts.append(_range(ds, "d"))
     return f"{family} ({'; '.join(parts)})" if parts else family
 
 
-def proof_groups(titles: Iterable[str]) -> list[str]:
-    """The proved classes, grouped by family in first-seen order (other classes verbatim)."""
+def proof_groups(classes: Iterable[dict[str, Any]]) -> list[str]:
+    """The proved classes grouped by family, in first-seen order.
+
+    Each class is the data a proof record carries (``figures["class"]``: family,
+    d, k, link; see :func:`verify.app.classes.proof_class`) plus its ``title``; a
+    class of no known family is shown by its title.
+    """
     groups: dict[str, list[dict[str, Any]]] = {}
-    for title in titles:
-        found = _proof_family(title)
-        if found is None:
-            groups.setdefault(title, [])
+    for c in classes:
+        if c.get("family"):
+            groups.setdefault(c["family"], []).append(c)
         else:
-            groups.setdefault(found[0], []).append(found[1])
+            groups.setdefault(c.get("title", "a class"), [])
     return [_describe_group(name, members) if members else name for name, members in groups.items()]
 
 
 # -- verified: what the generated inputs covered -----------------------------------------
 
 
-def _regime_summary(events: dict[str, int] | None) -> tuple[list[str], list[int]]:
-    """The families and dimensions named by a property's regime labels (``d=2, Network``)."""
-    families: list[str] = []
-    links: list[str] = []
-    dims: set[int] = set()
-    for label in events or {}:
-        for token in re.split(r",\s*|\s+\+\s+", label):
-            token = token.strip()
-            if token in _FAMILY_WORDS and _FAMILY_WORDS[token] not in families:
-                families.append(_FAMILY_WORDS[token])
-            elif token.startswith("link ") and token[5:] not in links:
-                links.append(token[5:])
-            elif re.fullmatch(r"d=\d+", token):
-                dims.add(int(token[2:]))
-    if links:
-        families.append(f"ridge functions with {', '.join(links)} links")
-    return families, sorted(dims)
+def _covered(coverage: dict[str, Any] | None) -> tuple[list[str], list[int]]:
+    """The families (in words) and dimensions a property's inputs covered (its coverage data)."""
+    coverage = coverage or {}
+    links = list(coverage.get("links") or {})
+    families = []
+    for name in coverage.get("families") or {}:
+        word = _FAMILY_WORDS.get(name, name)
+        if name == "RidgeFunction" and links:
+            word = f"ridge functions ({', '.join(links)} link{'s' if len(links) > 1 else ''})"
+        if word not in families:
+            families.append(word)
+    return families, sorted(int(d) for d in coverage.get("dimensions") or {})
 
 
 def _verified_entry(record: dict) -> dict[str, Any]:
-    families, dims = _regime_summary(record.get("events"))
+    families, dims = _covered((record.get("figures") or {}).get("coverage"))
     return {
         "record": record["id"],
         "inputs": record["title"],
@@ -192,6 +160,7 @@ def statement_scope(statement: Statement, records: list[dict]) -> dict[str, Any]
                 {
                     "record": r["id"],
                     "class": r["title"],
+                    "class_data": figures.get("class") or {},
                     "assumptions": list(figures.get("assumptions") or []),
                     "method": figures.get("method", ""),
                 }
@@ -244,7 +213,8 @@ def headline(status: str, scope: dict[str, Any]) -> str:
         return "falsified by " + " and ".join(found)
     parts = []
     if scope["proved"]:
-        parts.append("proved for " + "; ".join(proof_groups(p["class"] for p in scope["proved"])))
+        classes = ({**p.get("class_data", {}), "title": p["class"]} for p in scope["proved"])
+        parts.append("proved for " + "; ".join(proof_groups(classes)))
     if scope["verified"]:
         parts.append(_verified_phrase(scope["verified"]))
     if not parts:

@@ -11,25 +11,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from verify.catalogue import CATALOGUE
-from verify.status import DISPROVED, PASSED, XPASS, as_record_status
+from verify.status import DISPROVED, as_record_status
 
+from .batteries import client_tasks, conformance_battery, explainer_tasks, reference_explainer_names
+from .classes import proof_class
 from .experiments import EXPERIMENTS
 from .records import make_record
 from .runner import Task
 
-__all__ = [
-    "SECTIONS",
-    "battery_settings",
-    "build_tasks",
-    "check_names",
-    "check_tasks",
-    "client_tasks",
-    "conformance_battery",
-    "ecosystem_libraries",
-    "property_check",
-    "reference_explainer_names",
-    "symbolic_proofs",
-]
+__all__ = ["SECTIONS", "STATEMENT_SECTIONS", "build_tasks", "property_check", "symbolic_proofs"]
 
 # Theorem 1 for every generic polynomial class (d, k): all 25 classes d, k <= 5 take
 # about half a second, so every profile proves them; thorough adds d = 6.
@@ -69,6 +59,8 @@ def symbolic_proofs(seed: int, profile: str) -> dict[str, Any]:
                 status=as_record_status(proof.status),
                 message=message,
                 figures={
+                    # the class as data (family, d, k, link): what the headline groups
+                    "class": proof_class(proof.function_class, data["details"]),
                     "method": data["method"],
                     "relation": data["relation"],
                     "assumptions": data["assumptions"],
@@ -88,8 +80,10 @@ def symbolic_proofs(seed: int, profile: str) -> dict[str, Any]:
                 elapsed_seconds=proof.elapsed,
             )
         )
+    # The timing table of the generic classes (every coefficient symbolic), of any statement.
     sizes = [
         {
+            "statement": r.statement_id,
             "d": r.details.get("d"),
             "k": r.details.get("k"),
             "seconds": r.elapsed,
@@ -97,7 +91,7 @@ def symbolic_proofs(seed: int, profile: str) -> dict[str, Any]:
             "status": r.status,
         }
         for r in proofs
-        if r.statement_id == "theorem1" and "generic polynomial" in r.function_class
+        if "coefficients" in r.details and "generic" in r.function_class
     ]
     return {"records": records, "figures": {"symbolic_classes": sizes}}
 
@@ -114,7 +108,8 @@ def property_check(seed: int, profile: str, statement: str) -> dict[str, Any]:
         title=f"{statement} on {out['examples']} generated inputs",
         status=out["status"],
         message=out["message"],
-        figures={"observed": out["observed"], "bound": out["bound"]},
+        # what the generated inputs covered, as data (dimensions, families, links -> count)
+        figures={"observed": out["observed"], "bound": out["bound"], "coverage": out["coverage"]},
         false_alarm=out["false_alarm"],
         seed=seed,
         profile=profile,
@@ -124,137 +119,6 @@ def property_check(seed: int, profile: str, statement: str) -> dict[str, Any]:
         elapsed_seconds=out["elapsed_seconds"],
     )
     return {"records": [record], "figures": {}}
-
-
-def _conformance_records(
-    explainer, results, profile: str, false_alarm: float, expected: dict, client: dict
-) -> list[dict]:
-    return [
-        make_record(
-            id=f"conformance/{explainer.name}/{r.name}",
-            source="conformance",
-            title=r.name,
-            # declared to fail, but passed: say so (the battery's message tells how to fix it)
-            status=XPASS if r.status == PASSED and r.name in expected else r.status,
-            message=r.message,
-            # a client's records say which library, version and configuration they judge,
-            # and the adapter's reason where it declares the failure
-            figures={
-                **r.figures,
-                **client,
-                **({"declared_failure": expected[r.name]} if client and r.name in expected else {}),
-            },
-            false_alarm=false_alarm,
-            seed=r.seed,
-            profile=profile,
-            explainer=explainer.name,
-            elapsed_seconds=r.duration,
-        )
-        for r in results
-    ]
-
-
-def battery_settings(profile: str, time_limit: float | None = None) -> Any:
-    """The battery's settings for a profile (where the battery offers them), with a time limit."""
-    import dataclasses
-
-    from properties.conformance.runner import Settings
-
-    for_profile = getattr(Settings, "for_profile", None)
-    settings = for_profile(profile) if callable(for_profile) else Settings()
-    if time_limit is not None:
-        settings = dataclasses.replace(settings, time_limit=float(time_limit))
-    return settings
-
-
-def check_names() -> list[str]:
-    """The battery's checks, in running order."""
-    from properties.conformance.battery import ALL_CHECKS
-
-    return [c.__name__ for c in ALL_CHECKS]
-
-
-def conformance_battery(
-    seed: int,
-    profile: str,
-    reference: int | None = None,
-    spec: str | None = None,
-    client: str | None = None,
-    tags: dict | None = None,
-    expected_failed_checks: dict | None = None,
-    checks: list[str] | None = None,
-    battery_seed: int | None = None,
-    time_limit: float | None = None,
-) -> dict[str, Any]:
-    """The conformance battery (or the ``checks`` named) on one explainer.
-
-    The explainer is a reference (by index), an importable ``module:attr``, or a
-    client configuration of :mod:`verify.app.ecosystem` (``library:factory``,
-    ``library:factory:defaults``, or an adapter's name for its closed form), whose
-    declared failures (the adapter's ``expected_failed_checks``) count as xfail.
-    ``battery_seed`` replaces the task's own seed, so that a battery split into
-    one task per check seeds every check as the whole battery would;
-    ``time_limit`` bounds each call of the explainer (seconds).
-    """
-    from properties.conformance import check_explainer
-    from properties.conformance.loader import load_explainer
-    from properties.conformance.references import references
-
-    settings = battery_settings(profile, time_limit)
-    declared: dict[str, str] = {}
-    meta: dict[str, Any] = {}
-    if client is not None:
-        from .ecosystem import make_client
-
-        explainer, declared, meta = make_client(client)
-    elif spec is not None:
-        explainer = load_explainer(spec, tags)
-    else:
-        explainer = references()[reference or 0]
-    expected = {**declared, **(expected_failed_checks or {})}
-    results = check_explainer(
-        explainer,
-        expected_failed_checks=expected,
-        on_fail=None,
-        seed=seed if battery_seed is None else battery_seed,
-        settings=settings,
-        checks=checks,
-    )
-    return {
-        "records": _conformance_records(
-            explainer, results, profile, settings.false_alarm, expected, meta
-        ),
-        "figures": {},
-    }
-
-
-def ecosystem_libraries(seed: int, profile: str, libraries: list[str]) -> dict[str, Any]:
-    """The ``ecosystem`` figure: each library's install state, version and defaults line."""
-    from .ecosystem import ecosystem_summary
-
-    return {"records": [], "figures": {"ecosystem": ecosystem_summary(libraries)}}
-
-
-def client_tasks(libraries: Sequence[str], time_limit: float | None = None) -> list[Task]:
-    """One battery per configuration of each installed library of ``libraries``, and the
-    ``ecosystem`` figure (which also names the libraries that are not installed)."""
-    from .ecosystem import installed_clients
-
-    limit = {} if time_limit is None else {"time_limit": time_limit}
-    tasks = [Task("ecosystem", ecosystem_libraries, {"libraries": list(libraries)})]
-    for lib in installed_clients(list(libraries)):
-        tasks += [
-            Task(c.task_name, conformance_battery, {"client": c.key, **limit})
-            for c in lib.configurations
-        ]
-    return tasks
-
-
-def reference_explainer_names() -> list[str]:
-    """Names of the reference explainers, in the order ``conformance_battery`` indexes them."""
-    from properties.conformance.references import references
-
-    return [e.name for e in references()]
 
 
 #: The sections of ``verify run``, in running order.
@@ -270,13 +134,15 @@ def build_tasks(
     replicate: bool = False,
     data_dir: str | None = None,
     time_limit: float | None = None,
+    budget: float | None = None,
 ) -> list[Task]:
     """The tasks of a run: every section asked for, then the replication, clients, explainers.
 
     The properties are the catalogue's (one task per statement with a property).
     ``clients`` names libraries of :mod:`verify.app.ecosystem` (every configuration
     of each installed one is checked, see :func:`client_tasks`).
-    ``time_limit`` (seconds per call) applies to the clients and explainers checked.
+    ``time_limit`` (seconds per call) and ``budget`` (seconds per battery) apply to the
+    clients and explainers checked (defaults: :mod:`verify.app.limits`).
     """
     proved = tuple(s.id for s in CATALOGUE if s.proofs)
     table = {
@@ -297,35 +163,6 @@ def build_tasks(
         from .replicate import replication_tasks
 
         tasks += replication_tasks(data_dir)
-    limit = {} if time_limit is None else {"time_limit": time_limit}
     if clients:
-        tasks += client_tasks(clients, time_limit)
-    for spec in explainers:
-        tasks.append(Task(f"conformance {spec}", conformance_battery, {"spec": spec, **limit}))
-    return tasks
-
-
-def check_tasks(
-    spec: str,
-    tags: dict,
-    expected_failed_checks: dict,
-    run_seed: int,
-    time_limit: float | None = None,
-) -> list[Task]:
-    """``verify check``: one task per check of the battery, so that ``--workers`` spreads them.
-
-    Every check gets the seed the whole battery would give it (one battery seed,
-    from the run seed and the spec), so the verdicts do not depend on the split.
-    """
-    from .runner import task_seed
-
-    options = {
-        "spec": spec,
-        "tags": tags,
-        "expected_failed_checks": expected_failed_checks,
-        "battery_seed": task_seed(run_seed, f"conformance {spec}"),
-        "time_limit": time_limit,
-    }
-    return [
-        Task(name, conformance_battery, {**options, "checks": [name]}) for name in check_names()
-    ]
+        tasks += client_tasks(clients, time_limit, budget)
+    return tasks + explainer_tasks(explainers, time_limit, budget)

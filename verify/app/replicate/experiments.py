@@ -36,7 +36,6 @@ from typing import Any
 import numpy as np
 
 from verify.bounds import lipschitz_published, lipschitz_sharp, proposition1_radius
-from verify.deprecation import moved_names
 from verify.functions import Function
 from verify.quadrature import qmc_moments
 from verify.validation import InputError
@@ -420,7 +419,3 @@ def _run_dataset(
         "configs": configs,
         "elapsed_seconds": time.perf_counter() - start,
     }
-
-
-# Renamed (the conformance battery has a Settings of its own): kept for a release.
-__getattr__ = moved_names(__name__, {"Settings": f"{__name__}:ReplicationSettings"})

@@ -1,6 +1,7 @@
 """The paper's two UCI data sets, read from files the user supplies.
 
-These machines cannot download, so the user points at a local copy:
+xai-verify downloads nothing (a run never touches the network), so the user points at a
+local copy:
 
 * Polish companies bankruptcy (Zieba et al. 2016), an ARFF file. The paper's
   10503 companies are the third-year file ``3year.arff``.
@@ -73,7 +74,7 @@ def _resolve(path: str | Path, default_name: str, title: str, url: str) -> Path:
         p = p / default_name
     if not p.is_file():
         raise MissingDataFileError(
-            f"{title} data not found at {p}. These machines cannot download it: get "
+            f"{title} data not found at {p}. xai-verify downloads nothing: get "
             f"{default_name} from {url}, unpack it, and pass its folder (or the file) as the "
             "data directory, e.g. `verify replicate --data-dir /path/to/uci`"
         )

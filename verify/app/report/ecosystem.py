@@ -12,22 +12,16 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from typing import Any
+
+from verify.status import FAILED, PASSED, SKIPPED, XFAIL, XPASS
+
+from .views import CELL_WORDS
 
 __all__ = ["ConfigurationView", "LibraryView", "checks", "ecosystem", "ecosystem_text", "reason"]
 
-#: Status -> cell word (as in the conformance matrix).
-WORDS = {
-    "passed": "pass",
-    "failed": "FAIL",
-    "skipped": "skip",
-    "xfail": "xfail",
-    "xpass": "XPASS",
-    "error": "ERROR",
-}
-
-
 #: Outcomes of a client configuration that agree with what its adapter declares.
-AS_DECLARED = ("passed", "xfail", "xpass", "skipped")
+AS_DECLARED = (PASSED, XFAIL, XPASS, SKIPPED)
 
 
 @dataclass
@@ -66,12 +60,22 @@ class LibraryView:
     install_hint: str
     defaults_compute: str
     configurations: list[ConfigurationView] = field(default_factory=list)
+    closed_form: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def closed_form_call(self) -> str:
+        """``captum_smoothgrad(absolute=False, nt_samples=None, stdevs=None)``: the adapter
+        call (and the arguments against the library's defaults) that computes the closed form."""
+        if not self.closed_form:
+            return ""
+        args = ", ".join(f"{k}={v!r}" for k, v in self.closed_form.get("arguments", {}).items())
+        return f"properties.adapters.{self.closed_form['factory']}({args})"
 
 
 def reason(record: dict) -> str:
     """Why a cell is not a pass: the declared reason of an xfail, else the first message line."""
     declared = (record.get("figures") or {}).get("declared_failure")
-    if record["status"] == "xfail" and declared:
+    if record["status"] == XFAIL and declared:
         return str(declared)
     return (record["message"] or "").splitlines()[0] if record["message"] else ""
 
@@ -86,6 +90,7 @@ def ecosystem(results: dict) -> list[LibraryView]:
             bool(entry.get("installed")),
             entry.get("install_hint", ""),
             entry.get("defaults_compute", ""),
+            closed_form=entry.get("closed_form") or {},
         )
     configs: dict[tuple[str, str], ConfigurationView] = {}
     for r in results["records"]:
@@ -111,11 +116,13 @@ def checks(views: list[LibraryView]) -> list[str]:
 
 
 def _console_reason(record: dict) -> str:
-    """A cell's reason for the console: a failure's message up to its minimal problem."""
-    text = reason(record)
-    if record["status"] != "xfail":
-        text = text.split("; on the minimal problem")[0]
-    return text
+    """A cell's reason for the console: the declared reason, or what failed and its cause."""
+    from ..console import split_failure
+
+    if record["status"] == XFAIL and (record.get("figures") or {}).get("declared_failure"):
+        return reason(record)
+    what, cause = split_failure(record["title"], record["message"] or "")
+    return f"{what}. Usual cause: {cause}" if cause else what
 
 
 def ecosystem_text(results: dict) -> str:
@@ -137,29 +144,44 @@ def ecosystem_text(results: dict) -> str:
             continue
         seconds = sum(cfg.seconds for cfg in v.configurations)
         lines.append(f"{v.library} {v.version or '(version unknown)'}  ({seconds:.1f} s)")
-        if v.defaults_compute:
-            lines += textwrap.wrap(
-                f"its defaults compute: {v.defaults_compute}",
-                100,
-                initial_indent="  ",
-                subsequent_indent="    ",
-            )
+        for label, text in (
+            ("its defaults compute", v.defaults_compute),
+            ("the closed form with", v.closed_form_call),
+        ):
+            if text:
+                lines += textwrap.wrap(
+                    f"{label}: {text}", 100, initial_indent="  ", subsequent_indent="    "
+                )
         for cfg in v.configurations:
             counts = cfg.counts()
-            order = [s for s in WORDS if s in counts] + sorted(set(counts) - set(WORDS))
+            order = [s for s in CELL_WORDS if s in counts] + sorted(set(counts) - set(CELL_WORDS))
             outcome = ", ".join(f"{counts[s]} {s}" for s in order)
             if not cfg.as_declared():
                 outcome += " NOT AS DECLARED"
             lines.append(
                 f"  {cfg.configuration:<17} {cfg.seconds:6.1f} s  {outcome:<30}  {cfg.explainer}"
             )
-            for check, r in cfg.cells.items():
-                if r["status"] != "passed":
-                    word = WORDS.get(r["status"], r["status"])
-                    lines += textwrap.wrap(
-                        f"{word:<5} {check.removeprefix('check_')}: {_console_reason(r)}",
-                        100,
-                        initial_indent="      ",
-                        subsequent_indent="            ",
-                    )
+            lines += _cell_lines(cfg, v.closed_form_call)
     return "\n".join(lines)
+
+
+def _cell_lines(cfg: ConfigurationView, closed_form_call: str) -> list[str]:
+    """A configuration's cells that are not a pass, and, if any failed, what to call instead."""
+    lines = []
+    for check, r in cfg.cells.items():
+        if r["status"] != PASSED:
+            word = CELL_WORDS.get(r["status"], r["status"])
+            lines += textwrap.wrap(
+                f"{word:<5} {check.removeprefix('check_')}: {_console_reason(r)}",
+                100,
+                initial_indent="      ",
+                subsequent_indent="            ",
+            )
+    if closed_form_call and any(r["status"] in (FAILED, XFAIL) for r in cfg.cells.values()):
+        lines += textwrap.wrap(
+            f"to compute the closed form instead: {closed_form_call}",
+            100,
+            initial_indent="      ",
+            subsequent_indent="        ",
+        )
+    return lines

@@ -91,7 +91,7 @@ def lipschitz_figure(data: dict[str, Any]) -> bytes:
 
 def counterexample_figure(data: dict[str, Any]) -> bytes:
     """The found counterexample in its own sigma: SG against the cones each constant allows."""
-    from ..counterexamples import format_function
+    from ..formulas import formula
 
     plt, fig, (ax,) = new_axes(height=5.0)
     t = np.asarray(data["distance"], float)
@@ -123,9 +123,7 @@ def counterexample_figure(data: dict[str, Any]) -> bytes:
     )
     ax.set_xlabel(r"distance from x along the segment x $\to$ y")
     ax.set_ylabel(r"$SG(\cdot) - SG(x)$ along $SG(y) - SG(x)$")
-    ax.set_title(
-        f"Counterexample: f(x) = {format_function(data['function'])}, σ = {data['sigma']:g}"
-    )
+    ax.set_title(f"Counterexample: f(x) = {formula(data['function'])}, σ = {data['sigma']:g}")
     _legend_below(ax)
     return png(plt, fig)
 

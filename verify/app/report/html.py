@@ -6,6 +6,8 @@ import base64
 import html
 from typing import Any
 
+from verify.status import PASSED
+
 from . import ecosystem as E
 from . import views as V
 
@@ -27,8 +29,9 @@ _COLOURS = {
 }
 
 _CSS = """
-body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#1f2328}
-table{border-collapse:collapse;margin:1em 0;font-size:14px}
+body{font-family:system-ui,sans-serif;max-width:1320px;margin:2em auto;padding:0 1em;color:#1f2328;
+ line-height:1.5}
+table{border-collapse:collapse;margin:1em 0;font-size:14px;line-height:1.5}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}.badge{color:#fff;border-radius:8px;padding:1px 8px;font-size:12px}
 .partial{background:#fff8c5;border:1px solid #d4a72c;padding:8px}
@@ -36,11 +39,14 @@ th{background:#f6f8fa}.badge{color:#fff;border-radius:8px;padding:1px 8px;font-s
 figure{margin:0;flex:0 1 auto;max-width:100%}
 figure img{display:block;max-width:100%;height:auto}
 figcaption{font-size:13px;color:#57606a;max-width:660px}
-code,pre{background:#f6f8fa;padding:2px 4px}pre{white-space:pre-wrap}
+code,pre{background:#f6f8fa}code{padding:0 3px}pre{padding:4px;white-space:pre-wrap}
+.wide{overflow-x:auto;max-width:100%}
+.name code{overflow-wrap:anywhere}
 .matrix th.check{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;
- font-weight:normal;padding:6px 2px}
-.matrix td.cell{text-align:center;color:#fff;font-size:12px;min-width:2.2em;cursor:help}
-.matrix tr.details td{background:#fafbfc}
+ font-weight:normal;padding:8px 2px;line-height:1.6}
+.matrix th.name,.matrix td.name{min-width:8em;max-width:15em}
+.matrix td.cell{text-align:center;color:#fff;font-size:11px;padding:4px 2px;min-width:2.6em;
+ cursor:help}
 .scope li{margin:2px 0}.scope{font-size:14px}
 """
 
@@ -109,11 +115,17 @@ def _counterexamples(results: dict) -> list[str]:
     found = V.counterexamples(results)
     if not found:
         return []
-    out = ["<h2>Counterexamples</h2>"]
+    out = [
+        "<h2>Counterexamples</h2>",
+        "<p>Each counterexample of a property check is its whole problem (the function as a "
+        "spec, x0, Σ, n, the seed) in results.json: <code>verify replay RUN RECORD</code> reruns "
+        "it.</p>",
+    ]
     for ce in found:
         out.append(
-            f"<h3><code>{_e(ce['statement'])}</code>: {_e(ce['kind'])} "
-            f"<small>(<code>{_e(ce['record'])}</code>)</small></h3>"
+            f"<h3>{_e(ce['heading'])}</h3><p><small>record <code>{_e(ce['record'])}</code>"
+            + (f"; rerun: <code>{_e(ce['replay'])}</code>" if ce["replay"] else "")
+            + "</small></p>"
         )
         out.append(_table(["", ""], [[_e(k), f"<code>{_e(v)}</code>"] for k, v in ce["items"]]))
     return out
@@ -151,6 +163,51 @@ def _figures(figures: dict[str, tuple[bytes, str]]) -> list[str]:
     return out
 
 
+def _cell(r: dict | None, tip: str | None = None) -> str:
+    if r is None:
+        return "<td></td>"
+    colour = _COLOURS.get(r["status"], "#6e7781")
+    return (
+        f"<td class='cell' style='background:{colour}' title='{_e(tip or V.cell_detail(r))}'>"
+        f"{_e(V.CELL_WORDS.get(r['status'], '?'))}</td>"
+    )
+
+
+def _matrix(head: str, body: list[str]) -> str:
+    return (
+        f"<div class='wide'><table class='matrix'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _problem_list(m: V.Matrix) -> list[str]:
+    out = []
+    problems = m.problems()
+    if problems:
+        out.append("<h3>Failures, errors and declared failures</h3><ul>")
+        for r in problems:
+            replay = (
+                f"<br><small>rerun it alone: <code>verify replay RUN {_e(r['id'])}</code></small>"
+                if "replay" in r["figures"]
+                else ""
+            )
+            out.append(
+                f"<li class='name'><code>{_e(r['explainer'])}</code> / <code>{_e(r['title'])}"
+                f"</code>: {_badge(r['status'])} <pre>{_e(r['message'])}</pre>{replay}</li>"
+            )
+        out.append("</ul>")
+    skips = m.skips()
+    if skips:
+        out.append(f"<details><summary>{len(skips)} checks do not apply</summary><ul>")
+        out += [
+            f"<li class='name'><code>{_e(r['explainer'])}</code> / <code>{_e(r['title'])}</code>: "
+            f"{_e(V.reason_text(r))}</li>"
+            for r in skips
+        ]
+        out.append("</ul></details>")
+    return out
+
+
 def _conformance(results: dict) -> list[str]:
     m = V.conformance_matrix(results)
     if m is None:
@@ -160,66 +217,46 @@ def _conformance(results: dict) -> list[str]:
     )
     body = []
     for e in m.explainers:
-        cells = []
-        for c in m.checks:
-            r = m.cells.get((e, c))
-            if r is None:
-                cells.append("<td></td>")
-                continue
-            colour = _COLOURS.get(r["status"], "#6e7781")
-            cells.append(
-                f"<td class='cell' style='background:{colour}' title='{_e(V.cell_detail(r))}'>"
-                f"{_e(V.CELL_WORDS.get(r['status'], '?'))}</td>"
-            )
         counts = ", ".join(f"{n} {k}" for k, n in sorted(m.counts(e).items()))
         body.append(
-            f"<tr><th><code>{_e(e)}</code><br><small>{_e(counts)}</small></th>"
-            + "".join(cells)
+            f"<tr><th class='name'><code>{_e(e)}</code><br><small>{_e(counts)}</small></th>"
+            + "".join(_cell(m.cells.get((e, c))) for c in m.checks)
             + "</tr>"
         )
-        rows = [
-            [
-                _e(m.short(c)),
-                _badge(m.cells[(e, c)]["status"]),
-                _e(V.figure_text(m.cells[(e, c)]["figures"])),
-                _e(m.cells[(e, c)]["seed"]),
-            ]
-            for c in m.checks
-            if (e, c) in m.cells
-        ]
-        body.append(
-            f"<tr class='details'><td colspan='{len(m.checks) + 1}'><details><summary>the "
-            f"figures behind each verdict</summary>"
-            f"{_table(['check', 'verdict', 'figures', 'seed'], rows)}</details></td></tr>"
-        )
-    out = [
+    return [
         "<h2>Conformance</h2>",
-        "<p>Each explainer against each check: pass, FAIL, skip (does not apply), xfail (a "
-        "declared failure), xpass (declared but passed). Hover over a cell for the figures "
-        "behind it (observed error, tolerance, n, seed), or open the row's details.</p>",
-        f"<table class='matrix'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
-        "</tbody></table>",
+        f"<p>Each explainer against each check: {_e(V.LEGEND)}. Hover over a cell for the "
+        "figures behind it (problems judged, d, n, worst margin, seed); the appendix lists "
+        "them all.</p>",
+        _matrix(head, body),
+        *_problem_list(m),
     ]
-    problems = m.problems()
-    if problems:
-        out.append("<h3>Failures and skips</h3><ul>")
-        out += [
-            f"<li><code>{_e(r['explainer'])}</code> / <code>{_e(r['title'])}</code>: "
-            f"{_badge(r['status'])} <pre>{_e(r['message'])}</pre></li>"
-            for r in problems
+
+
+def _appendix(results: dict) -> list[str]:
+    m = V.conformance_matrix(results)
+    if m is None:
+        return []
+    out = [
+        "<h2>Appendix: the figures behind each conformance verdict</h2>",
+        "<p>Per check: the problems judged, the ranges of dimensions d and sample sizes n "
+        f"drawn, and {_e(V.WORST)}. Lists and nested results (the worst problem, each call) "
+        "are in results.json.</p>",
+    ]
+    for e in m.explainers:
+        cells = [(c, m.cells[(e, c)]) for c in m.checks if (e, c) in m.cells]
+        rows = [
+            [_e(v) if i != 1 else _badge(v) for i, v in enumerate(V.appendix_row(m.short(c), r))]
+            for c, r in cells
         ]
-        out.append("</ul>")
+        out.append(
+            f"<details class='name'><summary><code>{_e(e)}</code> (battery seed "
+            f"{_e(cells[0][1]['seed'])})</summary>{_table(V.APPENDIX_HEADER, rows)}</details>"
+        )
     return out
 
 
-def _ecosystem(results: dict) -> list[str]:
-    views = E.ecosystem(results)
-    if not views:
-        return []
-    names = E.checks(views)
-    head = "<th>library</th><th>configuration</th><th>explainer</th>" + "".join(
-        f"<th class='check' title='{_e(c)}'>{_e(c.removeprefix('check_'))}</th>" for c in names
-    )
+def _ecosystem_rows(views: list[E.LibraryView], names: list[str]) -> list[str]:
     body = []
     for v in views:
         label = f"{v.library} {v.version or ''}".strip()
@@ -229,46 +266,52 @@ def _ecosystem(results: dict) -> list[str]:
                 f"<td colspan='{len(names) + 1}'><code>{_e(v.install_hint)}</code></td></tr>"
             )
         for cfg in v.configurations:
-            cells = []
-            for c in names:
-                r = cfg.cells.get(c)
-                if r is None:
-                    cells.append("<td></td>")
-                    continue
-                colour = _COLOURS.get(r["status"], "#6e7781")
-                tip = E.reason(r) if r["status"] != "passed" else V.cell_detail(r)
-                cells.append(
-                    f"<td class='cell' style='background:{colour}' title='{_e(tip)}'>"
-                    f"{_e(E.WORDS.get(r['status'], '?'))}</td>"
-                )
+            cells = [
+                _cell(r, E.reason(r) if r["status"] != PASSED else None)
+                for r in (cfg.cells.get(c) for c in names)
+            ]
             body.append(
-                f"<tr><th>{_e(label)}</th><td>{_e(cfg.configuration)}</td><td><code>"
+                f"<tr><th>{_e(label)}</th><td>{_e(cfg.configuration)}</td><td class='name'><code>"
                 f"{_e(cfg.explainer)}</code><br><small>{cfg.seconds:.1f} s</small></td>"
                 + "".join(cells)
                 + "</tr>"
             )
+    return body
+
+
+def _ecosystem(results: dict) -> list[str]:
+    views = E.ecosystem(results)
+    if not views:
+        return []
+    names = E.checks(views)
+    head = "<th>library</th><th>configuration</th><th class='name'>explainer</th>" + "".join(
+        f"<th class='check' title='{_e(c)}'>{_e(c.removeprefix('check_'))}</th>" for c in names
+    )
     out = [
         "<h2>Ecosystem</h2>",
         "<p>Each client library in the configuration that estimates the closed form and with "
-        "its own defaults: pass, FAIL, skip (does not apply), xfail (a failure the adapter "
-        "declares; hover for its reason), XPASS (declared but passed).</p>",
-        f"<table class='matrix'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
-        "</tbody></table>",
-        "<p>What each library's defaults compute:</p><ul>",
+        f"its own defaults: {_e(V.LEGEND)}. An xfail is a failure the adapter declares; hover "
+        "for its reason.</p>",
+        _matrix(head, _ecosystem_rows(views, names)),
+        "<p>What each library's defaults compute, and the call that computes the closed "
+        "form:</p><ul>",
     ]
-    out += [
-        f"<li><b>{_e(v.library)}</b>: {_e(v.defaults_compute)}</li>"
-        for v in views
-        if v.defaults_compute
-    ]
+    for v in views:
+        call = (
+            f"<br>closed form: <code>{_e(v.closed_form_call)}</code>" if v.closed_form_call else ""
+        )
+        if v.defaults_compute or call:
+            out.append(
+                f"<li class='name'><b>{_e(v.library)}</b>: {_e(v.defaults_compute)}{call}</li>"
+            )
     out.append("</ul>")
     notes = [
-        f"<li><code>{_e(cfg.explainer)}</code> / <code>{_e(c)}</code>: {_badge(r['status'])} "
-        f"{_e(E.reason(r))}</li>"
+        f"<li class='name'><code>{_e(cfg.explainer)}</code> / <code>{_e(c)}</code>: "
+        f"{_badge(r['status'])} {_e(E.reason(r))}</li>"
         for v in views
         for cfg in v.configurations
         for c, r in cfg.cells.items()
-        if r["status"] != "passed"
+        if r["status"] != PASSED
     ]
     if notes:
         out += ["<details><summary>xfail reasons, failures and skips</summary><ul>", *notes]
@@ -303,7 +346,8 @@ def render_html(
             "are drawn when a run completes.</p>"
         )
     parts.append(
-        f"<p>Profile <code>{_e(results['profile'])}</code>, seed {results['seed']}, "
+        f"<p>xai-verify {_e(V.version(results))}, profile <code>{_e(results['profile'])}</code>, "
+        f"seed {results['seed']}, "
         f"{results['elapsed_seconds']:.1f} s, git <code>{_e(env.get('git_commit'))}</code>, "
         f"Python {_e(env['python'])} on {_e(env['platform'])}.</p>"
         f"<p>The mathematical specification this run checks (the statements, the corrected "
@@ -324,5 +368,6 @@ def render_html(
             for e in errors
         ]
         parts.append("</ul>")
-    parts += ["<h2>Reproduce</h2>", f"<pre>{_e(results['command'])}</pre>", "</body></html>"]
+    parts += ["<h2>Reproduce</h2>", f"<pre>{_e(results['command'])}</pre>"]
+    parts += [*_appendix(results), "</body></html>"]
     return "\n".join(parts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from verify.status import PASSED
+
 from . import ecosystem as E
 from . import views as V
 
@@ -70,10 +72,19 @@ def _counterexamples(results: dict) -> list[str]:
     found = V.counterexamples(results)
     if not found:
         return []
-    out = ["## Counterexamples", ""]
+    out = [
+        "## Counterexamples",
+        "",
+        "Each counterexample of a property check is its whole problem (the function as a spec, "
+        "x0, Σ, n, the seed) in results.json: `verify replay RUN RECORD` reruns it, and "
+        "`verify.app.replay.problem(record)` gives it as Python values to call your own code on.",
+        "",
+    ]
     for ce in found:
         out += [
-            f"### `{ce['statement']}`: {ce['kind']} (`{ce['record']}`)",
+            f"### {ce['heading']}",
+            "",
+            f"Record `{ce['record']}`.",
             "",
             _table(["", ""], [[k, v] for k, v in ce["items"]]),
             "",
@@ -125,34 +136,48 @@ def _conformance(results: dict) -> list[str]:
     out = [
         "## Conformance",
         "",
-        "Each explainer against each check (pass, FAIL, skip: does not apply, xfail: a declared "
-        "failure, xpass: declared but passed). The figures behind every verdict follow the "
-        "matrix.",
+        f"Each explainer against each check ({V.LEGEND}). The figures behind every verdict are "
+        "in the appendix.",
         "",
         _table(["explainer", *(m.short(c) for c in m.checks)], rows),
         "",
     ]
     problems = m.problems()
     if problems:
-        out += ["### Failures and skips", ""]
+        out += ["### Failures, errors and declared failures", ""]
         for r in problems:
             out += [f"* `{r['explainer']}` / `{r['title']}`: **{r['status']}**: {r['message']}"]
+            if "replay" in r["figures"]:
+                out += [f"  (rerun it alone: `verify replay RUN {r['id']}`)"]
         out.append("")
+    skips = m.skips()
+    if skips:
+        out += [f"<details><summary>{len(skips)} checks do not apply</summary>", ""]
+        out += [f"* `{r['explainer']}` / `{r['title']}`: {V.reason_text(r)}" for r in skips]
+        out += ["", "</details>", ""]
+    return out
+
+
+def _appendix(results: dict) -> list[str]:
+    """The figures behind each conformance verdict (short values; the rest is in results.json)."""
+    m = V.conformance_matrix(results)
+    if m is None:
+        return []
+    out = [
+        "## Appendix: the figures behind each conformance verdict",
+        "",
+        "Per check: the problems judged, the ranges of dimensions d and sample sizes n drawn, "
+        f"and {V.WORST}. Lists and nested results (the worst problem, each call) are in "
+        "results.json.",
+        "",
+    ]
     for e in m.explainers:
-        details = [
-            [
-                m.short(c),
-                m.cells[(e, c)]["status"],
-                V.figure_text(m.cells[(e, c)]["figures"]),
-                m.cells[(e, c)]["seed"],
-            ]
-            for c in m.checks
-            if (e, c) in m.cells
-        ]
+        rows = [V.appendix_row(m.short(c), m.cells[(e, c)]) for c in m.checks if (e, c) in m.cells]
+        seed = next(m.cells[(e, c)]["seed"] for c in m.checks if (e, c) in m.cells)
         out += [
-            f"<details><summary>{e}: the figures behind each verdict</summary>",
+            f"<details><summary>{e} (battery seed {seed})</summary>",
             "",
-            _table(["check", "verdict", "figures", "seed"], details),
+            _table(V.APPENDIX_HEADER, rows),
             "",
             "</details>",
             "",
@@ -169,8 +194,8 @@ def _ecosystem(results: dict) -> list[str]:
         "## Ecosystem",
         "",
         "Each client library in the configuration that estimates the closed form and with its "
-        "own defaults (pass, FAIL, skip: does not apply, xfail: a failure the adapter declares, "
-        "with its reason below, XPASS: declared but passed).",
+        f"own defaults ({V.LEGEND}; an xfail is a failure the adapter declares, with its reason "
+        "below).",
         "",
     ]
     rows = []
@@ -184,7 +209,7 @@ def _ecosystem(results: dict) -> list[str]:
                     cfg.configuration,
                     f"`{cfg.explainer}` ({cfg.seconds:.1f} s)",
                     *(
-                        E.WORDS.get(cfg.cells[c]["status"], "?") if c in cfg.cells else ""
+                        V.CELL_WORDS.get(cfg.cells[c]["status"], "?") if c in cfg.cells else ""
                         for c in names
                     ),
                 ]
@@ -196,15 +221,19 @@ def _ecosystem(results: dict) -> list[str]:
         ),
         "",
     ]
-    out += ["What each library's defaults compute:", ""]
-    out += [f"* {v.library}: {v.defaults_compute}" for v in views if v.defaults_compute]
+    out += ["What each library's defaults compute, and the call that computes the closed form:", ""]
+    for v in views:
+        if v.defaults_compute:
+            out.append(f"* {v.library}: {v.defaults_compute}.")
+        if v.closed_form_call:
+            out.append(f"  Closed form: `{v.closed_form_call}`.")
     out.append("")
     for v in views:
         notes = [
             f"* `{cfg.explainer}` / `{c}`: **{r['status']}**: {E.reason(r)}"
             for cfg in v.configurations
             for c, r in cfg.cells.items()
-            if r["status"] != "passed"
+            if r["status"] != PASSED
         ]
         if notes:
             out += [
@@ -237,7 +266,7 @@ def render_markdown(
     env = results["environment"]
     spec = f"[docs/math.md]({spec_href})" if spec_href else "docs/math.md"
     out += [
-        f"Profile `{results['profile']}`, seed {results['seed']}, "
+        f"xai-verify {V.version(results)}, profile `{results['profile']}`, seed {results['seed']}, "
         f"{results['elapsed_seconds']:.1f} s, git `{env.get('git_commit') or 'unknown'}`, "
         f"Python {env['python']} on {env['platform']}.",
         "",
@@ -258,4 +287,5 @@ def render_markdown(
         for e in errors:
             out += [f"* task `{e['task']}`:", "", "```text", e["error"], "```", ""]
     out += ["## Reproduce", "", "```bash", results["command"], "```", ""]
+    out += _appendix(results)
     return "\n".join(out)

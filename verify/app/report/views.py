@@ -10,29 +10,40 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from verify.status import ERROR, FAILED, PASSED, SKIPPED, XFAIL, XPASS
+
 from ..counterexamples import format_value, readable
 
 __all__ = [
+    "APPENDIX_HEADER",
+    "CELL_WORDS",
+    "LEGEND",
+    "WORST",
     "Matrix",
     "StatementView",
+    "appendix_row",
     "claims",
     "conformance_matrix",
     "counterexamples",
     "errors",
     "figure_text",
     "has_statements",
+    "reason_text",
     "spec_link",
     "statements",
+    "version",
 ]
 
-#: Status -> cell word in the conformance matrix.
+#: Status (the vocabulary of :mod:`verify.status`) -> its word in a matrix cell, the one
+#: table the conformance matrix, the ecosystem table and the console share. Capitals mark
+#: what needs a look.
 CELL_WORDS = {
-    "passed": "pass",
-    "failed": "FAIL",
-    "skipped": "skip",
-    "xfail": "xfail",
-    "xpass": "xpass",
-    "error": "error",
+    PASSED: "pass",
+    FAILED: "FAIL",
+    SKIPPED: "skip",
+    XFAIL: "xfail",
+    XPASS: "XPASS",
+    ERROR: "ERROR",
 }
 
 
@@ -114,18 +125,28 @@ def statements(results: dict, spec_href: str | None = None) -> list[StatementVie
 
 
 def counterexamples(results: dict) -> list[dict[str, Any]]:
-    """Every record's counterexample as labelled values, with where it comes from."""
+    """Every record's counterexample as labelled values, with where it comes from.
+
+    ``heading`` names the statement and the kind of evidence (the record's id, a slug
+    of its class, is given apart); a property's counterexample is its whole problem,
+    replayable with ``verify replay``.
+    """
+    titles = {s["id"]: s.get("title", s["id"]) for s in results["statements"]}
     out = []
     for r in results["records"]:
         if r["counterexample"]:
-            kind = "exact symbolic witness" if r["source"] == "symbolic" else "counterexample"
+            symbolic = r["source"] == "symbolic"
+            kind = "exact symbolic witness" if symbolic else "counterexample found by the search"
+            title = titles.get(r["statement"], r["statement"] or r["title"])
             out.append(
                 {
                     "record": r["id"],
                     "statement": r["statement"],
                     "kind": kind,
+                    "heading": f"{title}: {kind}",
                     "title": r["title"],
                     "items": readable(r["counterexample"]),
+                    "replay": None if symbolic else f"verify replay RUN {r['id']}",
                 }
             )
     return out
@@ -147,9 +168,45 @@ def claims(results: dict) -> list[dict[str, str]]:
     return rows
 
 
+#: What each cell word means, said under every matrix.
+LEGEND = (
+    "pass; FAIL; skip: the check does not apply; xfail: a declared failure; XPASS: declared "
+    "to fail but passed; ERROR: not judged (the task crashed, or the battery stopped)"
+)
+
+#: Figures of a conformance record that are context, not numbers behind the verdict (the
+#: client's identity, how to replay it, the problem's description: results.json keeps them).
+_CONTEXT = ("library", "library_version", "configuration", "declared_failure", "replay")
+#: Longest figure text shown in a table cell; longer values stay in results.json.
+_SHORT = 80
+#: What "worst" means, said wherever it is shown.
+WORST = (
+    "worst: the largest ratio of observed error to tolerance over the problems judged "
+    "(a check fails above 1; 0 for a check with nothing to compare)"
+)
+
+
+def _short(value: Any) -> str | None:
+    if isinstance(value, dict) or (isinstance(value, str) and len(value) > _SHORT):
+        return None  # a nested result or a description: in results.json
+    text = format_value(value)
+    return text if len(text) <= _SHORT else None
+
+
 def figure_text(figures: dict[str, Any]) -> str:
-    """The numbers behind a verdict, readable: ``worst = 0.2345, n = 2000``."""
-    return ", ".join(f"{k} = {format_value(v)}" for k, v in figures.items())
+    """The numbers behind a verdict, readable: ``worst = 0.2345, n = [64, 2000]``.
+
+    Only short values: nested results (the worst problem) and long descriptions are
+    left to results.json, so a cell never holds a repr.
+    """
+    parts = []
+    for key, value in figures.items():
+        if key in _CONTEXT or key == "problem":
+            continue
+        text = _short(value)
+        if text is not None:
+            parts.append(f"{key} = {text}")
+    return ", ".join(parts)
 
 
 @dataclass
@@ -171,14 +228,18 @@ class Matrix:
                 out[record["status"]] = out.get(record["status"], 0) + 1
         return out
 
-    def problems(self) -> list[dict]:
-        """Every record that is not a plain pass, in matrix order, for the details below it."""
+    def _records(self) -> list[dict]:
         return [
-            self.cells[(e, c)]
-            for e in self.explainers
-            for c in self.checks
-            if (e, c) in self.cells and self.cells[(e, c)]["status"] != "passed"
+            self.cells[(e, c)] for e in self.explainers for c in self.checks if (e, c) in self.cells
         ]
+
+    def problems(self) -> list[dict]:
+        """Every record that did not plainly pass or skip (failed, error, xfail, xpass)."""
+        return [r for r in self._records() if r["status"] not in (PASSED, SKIPPED)]
+
+    def skips(self) -> list[dict]:
+        """The checks that do not apply, with the reason."""
+        return [r for r in self._records() if r["status"] == SKIPPED]
 
 
 def conformance_matrix(results: dict) -> Matrix | None:
@@ -191,10 +252,67 @@ def conformance_matrix(results: dict) -> Matrix | None:
     return Matrix(explainers, checks, cells)
 
 
+#: The figures every searching check reports, shown in columns of their own.
+_COLUMNS = ("examples", "dims", "n", "worst")
+#: Figures too technical for the table (results.json keeps them).
+_HIDDEN = ("false_alarm_per_problem",)
+
+
+def _span(values: Any) -> str:
+    if isinstance(values, list) and values and all(isinstance(v, int | float) for v in values):
+        lo, hi = min(values), max(values)
+        return format_value(lo) if lo == hi else f"{format_value(lo)}–{format_value(hi)}"
+    return "" if values is None else format_value(values)
+
+
+def appendix_row(check: str, record: dict) -> list[str]:
+    """One row of the appendix: check, verdict, problems judged, d, n, worst, other figures.
+
+    d and n are the ranges drawn; the other figures are the short scalars the check
+    reports (a list, a nested result or a description stays in results.json).
+    """
+    figures = record["figures"]
+    other = {
+        k: v
+        for k, v in figures.items()
+        if k not in _COLUMNS
+        and k not in _HIDDEN
+        and not isinstance(v, list | dict)
+        and not (k == "second_looks" and not v)
+    }
+    return [
+        check,
+        record["status"],
+        _span(figures.get("examples")),
+        _span(figures.get("dims")),
+        _span(figures.get("n")),
+        _span(figures.get("worst")),
+        figure_text(other),
+    ]
+
+
+#: The appendix table's header.
+APPENDIX_HEADER = ["check", "verdict", "problems", "d", "n", "worst", "other figures"]
+
+
+def reason_text(record: dict) -> str:
+    """A record's message without the check's name in front (the table already names it)."""
+    text = record["message"] or ""
+    for prefix in (f"{record['title']} failed: ", f"{record['title']}: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
 def cell_detail(record: dict) -> str:
     """What a matrix cell shows on hover: the figures and the seed."""
     text = figure_text(record["figures"]) or "no figures"
     return f"{record['status']}: {text}; seed {record['seed']}"
+
+
+def version(results: dict) -> str:
+    """The xai-verify version that wrote the run (``unknown`` for a run that did not say)."""
+    env = results.get("environment") or {}
+    return str(env.get("xai_verify") or (env.get("packages") or {}).get("xai-verify") or "unknown")
 
 
 def errors(results: dict) -> list[dict[str, str]]:
