@@ -131,7 +131,8 @@ def execute(
 
     serial = args.workers == 1 and args.dask is None
     try:
-        with crash_guard(output, tasks) if serial else contextlib.nullcontext():
+        guard = crash_guard(output, tasks, record="verify.app.run:record_crash")
+        with guard if serial else contextlib.nullcontext():
             results = run_tasks(
                 tasks,
                 output=output,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import importlib
 import json
 import os
 import signal
@@ -31,10 +32,7 @@ from typing import IO, Any
 __all__ = ["crash_guard", "forget_crash_guard", "watch"]
 
 _GUARD: list[IO[bytes]] = []  # the watcher's pipe while a run is guarded
-_WATCHER = (
-    "import sys; from verify.app.crash import watch; from verify.app.run import record_crash; "
-    "sys.exit(watch(sys.argv[1:], record_crash))"
-)
+_WATCHER = "import sys; from verify.app.crash import watch; sys.exit(watch(sys.argv[1:]))"
 
 
 def _watcher_env() -> dict[str, str]:
@@ -45,16 +43,18 @@ def _watcher_env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def crash_guard(output: Path, tasks: Sequence[Any]) -> Iterator[None]:
+def crash_guard(output: Path, tasks: Sequence[Any], record: str) -> Iterator[None]:
     """Guard a serial run writing to ``output``: a native crash still leaves a report.
 
-    ``tasks`` are the run's tasks (their names and statements go to the watcher).
-    Where no watcher can start, faulthandler alone prints the traceback.
+    ``tasks`` are the run's tasks (their names and statements go to the watcher);
+    ``record`` names the function (``module:function``) the watcher calls after a
+    crash, ``record(output, plan) -> (running task, finished count)``, imported only
+    then. Where no watcher can start, faulthandler alone prints the traceback.
     """
     plan = json.dumps([[t.name, list(t.statements)] for t in tasks])
     try:
         watcher = subprocess.Popen(
-            [sys.executable, "-c", _WATCHER, str(Path(output).resolve()), plan],
+            [sys.executable, "-c", _WATCHER, str(Path(output).resolve()), plan, record],
             stdin=subprocess.PIPE,
             env=_watcher_env(),
             start_new_session=True,  # Ctrl-C is the run's business, not the watcher's
@@ -109,16 +109,12 @@ def forget_crash_guard() -> None:
         _GUARD.clear()
 
 
-def watch(
-    argv: list[str],
-    record: Callable[[Path, list], tuple[str | None, int]],
-    stdin: IO[bytes] | None = None,
-) -> int:
-    """The watcher: wait for the run's end; after a crash, ``record`` it (see the module doc).
+def watch(argv: list[str], stdin: IO[bytes] | None = None) -> int:
+    """The watcher: wait for the run's end; after a crash, record it (see the module doc).
 
-    ``argv`` is the run folder and the run's plan (JSON: [name, statements] per
-    task); ``record(output, plan)`` writes the partial report and returns the
-    task that was running and how many had finished.
+    ``argv`` is the run folder, the run's plan (JSON: [name, statements] per task)
+    and the recorder ``module:function``, which writes the partial report and
+    returns the task that was running and how many had finished.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     output, plan = Path(argv[0]), json.loads(argv[1])
@@ -128,6 +124,9 @@ def watch(
     sys.stderr.buffer.write(traceback)
     sys.stderr.flush()
     try:
+        module, _, name = argv[2].partition(":")
+        record: Callable[[Path, list], tuple[str | None, int]]
+        record = getattr(importlib.import_module(module), name)
         running, finished = record(output, plan)
     except Exception as exc:  # the run folder is gone, or its results unreadable
         print(f"verify: the run crashed in native code; no partial report ({exc})", file=sys.stderr)
