@@ -40,6 +40,16 @@ def test_ids_are_unique_and_stable():
         "lemma6",
         "kernel_lime",
         "stein_step_function",
+        "lfa_gradient_matching",
+        "ig_completeness",
+        "ig_step_function",
+        "ig_bshap_multilinear",
+        "additive_agreement",
+        "lfa_recovery",
+        "kernelshap_shapley",
+        "lime_binary_banzhaf",
+        "shapley_axioms",
+        "nfl_quantitative",
     ]
 
 

@@ -92,6 +92,12 @@ _EQ = "verify.symbolic.proofs.equivalence"
 _ROB = "verify.symbolic.proofs.robustness"
 _ALG = "verify.symbolic.proofs.algebra"
 _RK = "verify.symbolic.proofs.ridge_kernel"
+_LFA = "verify.symbolic.proofs.lfa"
+_IG = "verify.symbolic.proofs.ig"
+_CO = "verify.symbolic.proofs.coalitions"
+_AX = "verify.symbolic.proofs.game_axioms"
+_NFL = "verify.symbolic.proofs.nfl"
+_HAN = "Han, Srinivas & Lakkaraju (NeurIPS 2022)"
 
 CATALOGUE: tuple[Statement, ...] = (
     Statement(
@@ -267,6 +273,203 @@ CATALOGUE: tuple[Statement, ...] = (
         check_confirms_failure=True,
         proofs=(f"{_EQ}:stein_step_function_proofs",),
         property="properties.theorems.equivalence:STEIN_STEP_FUNCTION",
+    ),
+    # -- the local-function-approximation family (Han, Srinivas & Lakkaraju 2022) -------
+    Statement(
+        "lfa_gradient_matching",
+        "LFA with gradient matching (SmoothGrad, vanilla gradients, IG, Gradient x Input)",
+        paper=f"{_HAN}, Table 1: SmoothGrad (x0 + xi, xi ~ N(0, sigma^2)), vanilla gradients "
+        "(sigma -> 0), Integrated Gradients (xi x0, xi ~ U(0, 1)) and Gradient x Input (xi x0, "
+        "xi ~ U(a, 1), a -> 1) are local function approximations with the gradient-matching "
+        "loss ||grad_xi f(x0 (+) xi) - grad_xi g(x0 (+) xi)||^2.",
+        claim="For g(xi) = w'xi and any neighbourhood Z with E||grad_xi f||^2 finite, the "
+        "gradient-matching LFA is w* = E_Z[grad_xi f(x0 (+) xi)], uniquely; with Table 1's "
+        "neighbourhoods it is SmoothGrad, grad f(x0), IG(x0; b) = (x0 - b) (.) int_0^1 "
+        "grad f(b + alpha (x0 - b)) d alpha and x0 (.) grad f(x0).",
+        formula="argmin_w E_Z||grad_xi f(x0 (+) xi) - w||^2 = E_Z[grad_xi f(x0 (+) xi)]: SG, VG, "
+        "IG, GxI",
+        reference="docs/math.md#lfa-gradient-matching",
+        expected=_HOLDS,
+        open=(
+            "the instances for families beyond the proved classes (RBF mixtures, networks, "
+            "other links): checked numerically against quadrature of the LFA objective",
+            "the limits sigma -> 0 and a -> 1 are derived for polynomials; for other classes "
+            "the closed form is evaluated at the limit point (continuity), not derived",
+        ),
+        proofs=(f"{_LFA}:lfa_gradient_matching_proofs",),
+        property="properties.theorems.lfa_paths:LFA_GRADIENT_MATCHING",
+    ),
+    Statement(
+        "ig_completeness",
+        "Integrated Gradients completeness",
+        paper="Sundararajan, Taly & Yan (ICML 2017), Proposition 1, as usually quoted: if F is "
+        "differentiable almost everywhere, sum_i IG_i(x) = F(x) - F(x').",
+        claim="For f absolutely continuous on the segment from b to x0, sum_i IG_i(x0; b) = "
+        "f(x0) - f(b); the step link (differentiable almost everywhere) is outside it, see "
+        "ig_step_function.",
+        formula="sum_i IG_i(x0; b) = f(x0) - f(b) for f absolutely continuous on [b, x0]",
+        reference="docs/math.md#ig-completeness",
+        expected=_HOLDS,
+        open=(
+            "every absolutely continuous f: the fundamental theorem of calculus is analysis; the "
+            "engine derives each IG_i for the classes listed, nothing wider",
+            "networks with kinked activations (relu, abs, elu) and other links: checked "
+            "numerically (adaptive quadrature split at the kinks)",
+        ),
+        proofs=(f"{_IG}:ig_completeness_proofs",),
+        property="properties.theorems.lfa_paths:IG_COMPLETENESS",
+    ),
+    Statement(
+        "ig_step_function",
+        "Integrated Gradients completeness for a step function",
+        paper="(Proposition 1 of Sundararajan et al. asks only for differentiability almost "
+        "everywhere, which a step function has; see ig_completeness.)",
+        claim="Completeness with only an a.e. gradient: for f = 1[w'x + c > 0], the IG of the "
+        "a.e. gradient sums to f(x0) - f(b). (False: completeness needs absolute continuity.)",
+        formula="for a step f, IG by the a.e. gradient (0) and f(x0) - f(b) (1 across the jump) "
+        "disagree: the boundary of completeness",
+        reference="docs/math.md#ig-and-step-functions",
+        expected=(FALSIFIED,),
+        check_confirms_failure=True,
+        proofs=(f"{_IG}:ig_step_function_proofs",),
+        property="properties.theorems.lfa_paths:IG_STEP_FUNCTION",
+    ),
+    Statement(
+        "ig_bshap_multilinear",
+        "IG equals baseline Shapley for multilinear f",
+        paper="Not in Han et al.: the suite's statement, from Owen (1972) (the Shapley value is "
+        "the integral of the multilinear extension's gradient along the diagonal).",
+        claim="If f is multilinear (degree <= 1 in each variable), IG(x0; b) equals the Shapley "
+        "value of the baseline game v(S) = f(x0 on S, b elsewhere); f = x1^2 x2 is a witness "
+        "that the hypothesis is needed.",
+        formula="f multilinear => IG(x0; b) = BShap(x0; b); x1^2 x2: IG != BShap",
+        reference="docs/math.md#ig-and-baseline-shapley",
+        expected=_HOLDS,
+        open=(
+            "multilinear f in more variables than the symbolic records name: checked "
+            "numerically (engine IG against brute-force Shapley sums)",
+        ),
+        proofs=(f"{_IG}:ig_bshap_multilinear_proofs",),
+        property="properties.theorems.lfa_paths:IG_BSHAP_MULTILINEAR",
+    ),
+    Statement(
+        "additive_agreement",
+        "Every method agrees on additively separable f",
+        paper="Not in Han et al. as a theorem: the suite's statement (each Table 1 method is "
+        "exact on additive models).",
+        claim="For f = sum_i f_i(x_i) and a baseline b: IG (f_i absolutely continuous) = "
+        "occlusion = Shapley = Banzhaf = weighted Banzhaf = binary LIME with any kernel = "
+        "KernelSHAP = f_i(x0_i) - f_i(b_i).",
+        formula="f additive => IG = OCC = Shapley = Banzhaf = LIME(any kernel) = KernelSHAP = "
+        "f_i(x0_i) - f_i(b_i)",
+        reference="docs/math.md#additive-agreement",
+        expected=_HOLDS,
+        open=(
+            "games with more players than the symbolic records name, and IG for coordinate "
+            "functions outside the proved classes: checked numerically",
+        ),
+        proofs=(f"{_AX}:additive_agreement_proofs",),
+        property="properties.theorems.lfa_coalitions:ADDITIVE_AGREEMENT",
+    ),
+    Statement(
+        "lfa_recovery",
+        "Recovery: f in the explanation class is returned",
+        paper=f"{_HAN}, Definition 2 (guiding principle, as summarised): a method performs "
+        "model recovery if, for f in G, there is a neighbourhood Z for which LFA returns g* = f.",
+        claim="For affine f = w'x + c every Table 1 row returns f's coefficients in its "
+        "interpretable coordinates: w (C-LIME, SmoothGrad, vanilla gradients), w (.) (x0 - b) "
+        "(IG, occlusion, binary LIME with any kernel, KernelSHAP), w (.) x0 (Gradient x Input).",
+        formula="f = w'x + c => C-LIME = SG = VG = w; IG = OCC = LIME = KernelSHAP = "
+        "w (.) (x0 - b); GxI = w (.) x0",
+        reference="docs/math.md#lfa-recovery",
+        expected=_HOLDS,
+        open=(
+            "dimensions beyond those the symbolic records name: checked numerically on "
+            "generated affine f, points, baselines and covariances",
+        ),
+        proofs=(f"{_LFA}:lfa_recovery_proofs",),
+        property="properties.theorems.lfa_paths:LFA_RECOVERY",
+    ),
+    Statement(
+        "kernelshap_shapley",
+        "KernelSHAP's population target",
+        paper="Lundberg & Lee (NeurIPS 2017), Theorem 2: with the Shapley kernel (infinite "
+        "weight on the empty and full coalitions), the weighted linear regression recovers "
+        "the Shapley values.",
+        claim="The Shapley-kernel weighted least squares over all coalitions with v(empty) and "
+        "v(N) enforced is the Shapley value; without them and with a free intercept it is "
+        "Shapley + t 1, t = Cov_P(|S|, v)/Var_P(|S|) - (v(N) - v(empty))/d.",
+        formula="constrained Shapley-kernel WLS = Shapley; unconstrained = Shapley + (gap/d) 1",
+        reference="docs/math.md#kernelshap-and-the-shapley-value",
+        expected=_HOLDS,
+        open=(
+            "games with more players than the symbolic records name: checked numerically "
+            "(least squares over all coalitions against the Shapley sums)",
+        ),
+        proofs=(f"{_CO}:kernelshap_shapley_proofs",),
+        property="properties.theorems.lfa_coalitions:KERNELSHAP_SHAPLEY",
+    ),
+    Statement(
+        "lime_binary_banzhaf",
+        "Binary LIME's population target",
+        paper=f"{_HAN}, Table 1: LIME is LFA on binary masks x0 (.) xi with an exponential "
+        "kernel and the squared loss (the target is not stated).",
+        claim="Least squares with intercept on uniform masks is the Banzhaf value; a product "
+        "kernel exp(-sum c_i (1 - z_i)) gives the weighted Banzhaf value with p_i = 1/(1 + "
+        "e^-c_i); a non-product kernel (captum's cosine kernel) gives a null player a non-zero "
+        "weight.",
+        formula="OLS on masks = Banzhaf; product kernel => weighted Banzhaf, p_i = 1/(1 + "
+        "e^-c_i); cosine kernel breaks the null player",
+        reference="docs/math.md#binary-lime-and-banzhaf-values",
+        expected=_HOLDS,
+        open=(
+            "product kernels for more players than the symbolic records name: checked "
+            "numerically (least squares over all masks)",
+        ),
+        proofs=(f"{_CO}:lime_binary_banzhaf_proofs",),
+        property="properties.theorems.lfa_coalitions:LIME_BINARY_BANZHAF",
+    ),
+    Statement(
+        "shapley_axioms",
+        "Axioms of the exact coalition values",
+        paper="Shapley (1953): efficiency, symmetry, the null player and additivity; not in "
+        "Han et al.",
+        claim="The exact Shapley values (baseline, interventional, conditional) are efficient, "
+        "symmetric, linear and give a null player 0 (Banzhaf values all but efficiency); the "
+        "conditional value credits a feature f ignores (d = 2, f = x1: phi_2 = rho x2 / 2).",
+        formula="sum phi = v(N) - v(empty); symmetry; null player 0; linear; conditional "
+        "f = x1: phi_2 = rho x2 / 2",
+        reference="docs/math.md#axioms-of-the-coalition-values",
+        expected=_HOLDS,
+        open=(
+            "games with more players than the symbolic records name: checked numerically on "
+            "generated functions, points and references",
+        ),
+        proofs=(f"{_AX}:shapley_axioms_proofs",),
+        property="properties.theorems.lfa_coalitions:SHAPLEY_AXIOMS",
+    ),
+    Statement(
+        "nfl_quantitative",
+        "No free lunch, quantitatively",
+        paper=f"{_HAN}, Theorem 1 (no free lunch, as summarised): with d(f, G) = min_g max_x "
+        "l(f, g, 0, x), for any explanation g* with max loss <= eps on a neighbourhood Z1 "
+        "there is a neighbourhood Z2 on which its max loss is >= d(f, G).",
+        claim="For Gaussian neighbourhoods Z_k = N(x0, S_k), the C-LIME fit on Z1 has excess "
+        "squared loss on Z2 exactly (E2 f - E1 f)^2 + dw' S2 dw, and SmoothGrad's "
+        "gradient-matching excess is ||SG1 - SG2||^2; on a box d(f, G) is computed (f = x^2 on "
+        "[-R, R]: R^4 / 4).",
+        formula="L2(g1) - L2(g2) = (E2 f - E1 f)^2 + dw' S2 dw; ||SG1 - SG2||^2; x^2 on "
+        "[-R, R]: d(f, G) = R^4/4",
+        reference="docs/math.md#no-free-lunch-quantitatively",
+        expected=_HOLDS,
+        open=(
+            "f beyond the proved polynomial classes: the excess losses are checked "
+            "numerically against quadrature of the defining expectations",
+            "d(f, G) on boxes for f other than x^2: computed numerically (minimax on a grid), "
+            "not derived",
+        ),
+        proofs=(f"{_NFL}:nfl_quantitative_proofs",),
+        property="properties.theorems.lfa_nfl:NFL_QUANTITATIVE",
     ),
 )
 
