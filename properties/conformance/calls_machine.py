@@ -197,8 +197,9 @@ class _CallMachine(RuleBasedStateMachine):
             if t.failure is None:
                 t.failure = (list(self.log), exc, self.case)
             raise _Abort() from None
-        except CheckFailure as exc:
+        except CheckFailure as exc:  # the explainer raised or returned a bad output
             self._fail(exc)
+            return
         problem = self._judge(key, label, out)
         self.answers.append(_Answer(label, key, out, out.copy()))
         if problem is not None:
