@@ -258,7 +258,7 @@ def _clime_block(
     y = values_at(f, X0, z, u, cov)
     check_finite_output(y, "f")
     if kernel_width is None:
-        weights = np.full(u.shape[:2], 1.0 / u.shape[1])
+        weights = np.full(u.shape[1], 1.0 / u.shape[1])  # shared by every point
     else:
         kw = kernel_width
         assert z is not None, "a kernel weighs the offsets z: they are built"
@@ -269,8 +269,11 @@ def _clime_block(
     # Weighted moments of the whitened offsets u (mean ~ 0, covariance ~ I), so the
     # centring identities below lose no precision and need no (k, n, d) temporaries.
     ut = u.transpose(0, 2, 1)  # (k, d, n)
-    u_bar = (ut @ weights[..., None])[..., 0]  # (k, d)
-    y_bar = np.sum(weights * y, axis=-1)  # (m,)
+    if kernel_width is None:
+        u_bar, y_bar = ut @ weights, y @ weights  # (k, d), (m,)
+    else:
+        u_bar = (ut @ weights[..., None])[..., 0]
+        y_bar = np.sum(weights * y, axis=-1)
     wu = ut if kernel_width is None else ut * weights[:, None, :]
     gram = wu @ u
     if kernel_width is None:
@@ -285,6 +288,8 @@ def _clime_block(
         return slope, 0.0
     if z is None:
         z_bar = u_bar @ cov.cholesky.T  # the weighted mean offset: z = L u
+    elif kernel_width is None:
+        z_bar = z.transpose(0, 2, 1) @ weights
     else:
         z_bar = (z.transpose(0, 2, 1) @ weights[..., None])[..., 0]
     return slope, y_bar - np.sum(slope * (X0 + z_bar), axis=-1)
