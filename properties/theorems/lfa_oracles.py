@@ -55,7 +55,7 @@ def path_kinks(f: Function, x: np.ndarray, b: np.ndarray) -> list[float]:
 
 
 def _roots(start: np.ndarray, slope: np.ndarray) -> list[float]:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         u = -start / slope
     return sorted({float(v) for v in u[np.isfinite(u)] if 0.0 < v < 1.0})
 

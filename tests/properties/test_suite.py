@@ -18,6 +18,7 @@ from verify.catalogue import CATALOGUE
 EXPECTED = {
     "theorem2_published": "falsified",
     "stein_step_function": "falsified",
+    "ig_step_function": "falsified",
 }
 
 

@@ -31,6 +31,7 @@ from .lfa_common import (
     brute_shapley,
     coalitions,
     game_second_route,
+    path_second_route,
     point_symbols,
     shapley,
     symbolic_game,
@@ -38,7 +39,7 @@ from .lfa_common import (
     weighted_least_squares,
     withdraw_on_disagreement,
 )
-from .path_integrals import U, integrated_gradients
+from .path_integrals import U, ig_integrands, integrated_gradients
 
 __all__ = [
     "additive_agreement_proofs",
@@ -292,7 +293,8 @@ def prove_additive_ig(
         )
         out.update(lhs=res["ig"], rhs=target, details={"d": d, "terms": res["terms"]})
         out["extra_assumptions"] = res["assumptions"]
-        return out
+        route = path_second_route(list(res["ig_explicit"]), ig_integrands(f, xs, p, b), U)
+        return withdraw_on_disagreement(out, route)
 
     return run_proof(
         "additive_agreement",

@@ -1,0 +1,300 @@
+"""The LFA statements' properties: they hold on correct targets, bite on broken ones, and run
+through properties.suite as `verify run` runs them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from properties import suite
+from properties.theorems import lfa_coalitions as C
+from properties.theorems import lfa_nfl as N
+from properties.theorems import lfa_paths as P
+from properties.theorems.lfa_cases import AffineCase, GameCase, reindex
+from verify import attribution as A
+from verify.functions import LinearCombination, Network, Polynomial, RBFMixture, RidgeFunction
+
+CUBIC = Polynomial({(3, 0): 0.5, (1, 1): -1.0, (0, 2): 2.0, (0, 0): 0.3})
+RELU_NET = Network(
+    [np.array([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.3]]), np.array([1.0, -0.5, 2.0])],
+    [np.array([0.1, -0.2, 0.3]), np.array([0.05])],
+    "relu",
+)
+BUMP = RBFMixture([1.5], [[0.2, -0.4]], [[2.0, 0.5], [0.5, 1.0]])
+X, B = np.array([1.2, -0.7]), np.array([-0.4, 0.9])
+
+
+def _scaled(target, factor):
+    def broken(*args, **kwargs):
+        out = target(*args, **kwargs)
+        return A.Attribution(
+            out.values * factor, out.method, out.error, out.value, out.reference_value
+        )
+
+    return broken
+
+
+# -- correct targets hold ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f", [CUBIC, RELU_NET, BUMP, RidgeFunction([1.0, -0.5], 0.2, "tanh")])
+def test_gradient_statements_hold_on_every_family(f):
+    assert P.check_lfa_gradient_matching(f, X, B).status == "verified"
+    assert P.check_ig_completeness(f, X, B).status == "verified"
+
+
+def test_the_step_link_shows_the_boundary_and_same_side_is_not_applicable():
+    step = RidgeFunction([1.0, 1.0], 0.0, "step")
+    assert P.check_ig_step_function(step, X + 1, -X - 1).status == "verified"
+    assert P.check_ig_step_function(step, X + 1, X + 2).status == "not_applicable"
+    assert P.check_ig_completeness(step, X, B).status == "not_applicable"
+
+
+def test_recovery_and_multilinear_hold():
+    f = Polynomial({(1, 0, 0): 1.0, (0, 1, 0): -2.0, (0, 0, 1): 0.5, (0, 0, 0): 1.0})
+    case = AffineCase(
+        f,
+        np.array([1.0, -2.0, 0.5]),
+        np.array([0.3, 1, 2]),
+        np.array([1, -1, 0.0]),
+        np.diag([1.0, 2.0, 0.5]),
+        np.array([[0.0, 1, 2], [1, 1, 1]]),
+    )
+    assert P.check_lfa_recovery(case).status == "verified"
+    ml = Polynomial({(1, 1, 0): 2.0, (1, 1, 1): -1.0, (0, 0, 1): 0.5})
+    assert P.check_ig_bshap_multilinear(ml, [1.0, 2, -1], [0.5, 0, 1]).status == "verified"
+    assert P.check_ig_bshap_multilinear(CUBIC, X, B).status == "not_applicable"
+
+
+def _game(f, ref):
+    return GameCase(f, np.array([1.0, -0.5, 2.0]), ref, seed=3)
+
+
+ROWS = A.Background(np.array([[0.0, 1, -1], [2, 0, 0.5]]), [0.3, 0.7])
+
+
+@pytest.mark.parametrize("ref", [A.Baseline([0.5, 0.5, -1.0]), ROWS])
+def test_coalition_statements_hold(ref):
+    f = LinearCombination([(1.0, reindex(CUBIC, [0, 1], 3)), (0.5, reindex(BUMP, [1, 2], 3))])
+    assert C.check_kernelshap_shapley(_game(f, ref)).status == "verified"
+    for kernel in (
+        A.UniformKernel(),
+        A.ProductKernel([0.3, -1.0, 2.0]),
+        A.ExponentialKernel(1.0, "binary", "lfa"),
+    ):
+        assert C.check_lime_binary_banzhaf(_game(f, ref), kernel).status == "verified"
+    parts = (
+        reindex(Polynomial({(2,): 1.0}), [0], 3),
+        reindex(RidgeFunction([2.0], 0.1, "sin"), [1], 3),
+        reindex(RBFMixture([1.0], [[0.5]], [[3.0]]), [2], 3),
+    )
+    additive = GameCase(
+        LinearCombination([(1.0, p) for p in parts]), np.array([1.0, -0.5, 2.0]), ref, parts
+    )
+    assert C.check_additive_agreement(additive).status == "verified"
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        A.Baseline([0.5, 0.5, -1.0]),
+        ROWS,
+        A.GaussianBackground([0.1, 0.2, 0.0], [[1.0, 0.5, 0.3], [0.5, 2.0, 0.2], [0.3, 0.2, 1.0]]),
+        A.GaussianBackground(
+            [0.1, 0.2, 0.0], [[1.0, 0.5, 0.3], [0.5, 2.0, 0.2], [0.3, 0.2, 1.0]], "conditional"
+        ),
+    ],
+)
+def test_the_axioms_hold_for_every_reference(ref):
+    f = reindex(CUBIC, [0, 1], 3)  # the last coordinate is unused: a null player
+    result = C.check_shapley_axioms(_game(f, ref))
+    assert result.status == "verified", result.message
+    correlated = isinstance(ref, A.GaussianBackground) and ref.value == "conditional"
+    assert ("null player: phi_last = 0" in result.observed["gaps"]) == (not correlated)
+
+
+def test_nfl_quantitative_holds_and_its_box_is_exact():
+    result = N.check_nfl_quantitative(
+        CUBIC, [0.3, -0.2], np.eye(2) * 0.5, np.diag([2.0, 0.3]), seed=1
+    )
+    assert result.status == "verified" and result.bound["asserted"] == [
+        "squared",
+        "gradient_matching",
+    ]
+    assert result.false_alarm == 1e-6
+    assert N.box_distance(1.0, 2.0) == pytest.approx(4.0, rel=1e-9)
+
+
+# -- every check bites on a broken target -----------------------------------------------------
+
+
+def test_gradient_checks_bite():
+    ig = _scaled(A.integrated_gradients, 1.01)
+    assert P.check_lfa_gradient_matching(BUMP, X, B, integrated_gradients=ig).status == "falsified"
+    no_input = lambda f, x: A.Attribution(f.gradient(np.asarray(x)), "closed form")  # noqa: E731
+    assert (
+        P.check_lfa_gradient_matching(CUBIC, X, B, gradient_x_input=no_input).status == "falsified"
+    )
+
+    def midpoint(f, x, b):  # one-node rule: exact for quadratics only
+        x, b = np.asarray(x), np.asarray(b)
+        return A.Attribution((x - b) * f.gradient((x + b) / 2), "midpoint")
+
+    assert P.check_ig_completeness(CUBIC, X, B, integrated_gradients=midpoint).status == "falsified"
+
+
+def test_the_step_check_bites_on_a_distributional_ig():
+    step = RidgeFunction([1.0, 1.0], 0.0, "step")
+    x, b = X + 1, -X - 1
+
+    def secant(f, x, b):  # what a smoothed IG would give: the jump spread over the path
+        gain = float(f(np.asarray(x)) - f(np.asarray(b)))
+        delta = np.asarray(x) - np.asarray(b)
+        return A.Attribution(delta * f.w / float(f.w @ delta) * gain, "secant")
+
+    assert P.check_ig_step_function(step, x, b, integrated_gradients=secant).status == "falsified"
+
+
+def test_multilinear_and_recovery_checks_bite():
+    ml = Polynomial({(1, 1, 0): 2.0, (1, 1, 1): -1.0})
+    banzhaf_for_shapley = lambda f, x, b: A.banzhaf_values(f, x, b)  # noqa: E731
+    out = P.check_ig_bshap_multilinear(
+        ml, [1.0, 2, -1], [0.5, 0, 1], shapley_values=banzhaf_for_shapley
+    )
+    assert out.status == "falsified"
+    f = RidgeFunction([1.0, -2.0], 1.0, "identity")
+    case = AffineCase(
+        f,
+        np.array([1.0, -2.0]),
+        np.array([0.3, 1]),
+        np.array([1, -1.0]),
+        np.eye(2),
+        np.zeros((1, 2)),
+    )
+    flipped = _scaled(A.occlusion, -1.0)
+    assert P.check_lfa_recovery(case, targets={"occlusion": flipped}).status == "falsified"
+
+
+def _unconstrained(f, x, r, constrained=True):
+    return A.kernel_shap_limit(f, x, r, constrained=False)
+
+
+def _captum_convention(f, x, r, kernel=None):  # the declared kernel is the "lfa" one
+    return A.lime_binary(f, x, r, A.ExponentialKernel(1.0, "input", "captum"))
+
+
+def _at_mean_row(f, x, r):  # f at the mean row instead of the mean of f over the rows
+    return A.shapley_values(f, x, A.Baseline(r.rows.T @ r.weights))
+
+
+def test_coalition_checks_bite():
+    # a three-way interaction: the unconstrained fit's shift t is not 0 (for games with
+    # pairwise interactions only it can vanish)
+    f = Polynomial({(1, 1, 1): 1.0, (2, 0, 0): 0.5, (0, 1, 0): 1.0})
+    g = _game(f, ROWS)
+    broken = C.check_kernelshap_shapley(g, targets={"kernel_shap_limit": _unconstrained})
+    assert broken.status == "falsified"
+    base = _game(f, A.Baseline([0.5, 0.5, -1.0]))
+    declared = A.ExponentialKernel(1.0, "input", "lfa")
+    out = C.check_lime_binary_banzhaf(base, declared, targets={"lime_binary": _captum_convention})
+    assert out.status == "falsified"
+    parts = (
+        reindex(Polynomial({(2,): 1.0}), [0], 3),
+        reindex(Polynomial({(3,): 1.0}), [1], 3),
+        reindex(Polynomial({(1,): 2.0}), [2], 3),
+    )
+    additive = GameCase(
+        LinearCombination([(1.0, p) for p in parts]), np.array([1.0, -0.5, 2.0]), ROWS, parts
+    )
+    out = C.check_additive_agreement(additive, targets={"shapley_values": _at_mean_row})
+    assert out.status == "falsified"
+
+
+def _interventional(f, x, r):  # the conditional value computed as the interventional one
+    if isinstance(r, A.GaussianBackground):
+        r = A.GaussianBackground(r.mean, r.cov, "interventional")
+    return A.shapley_values(f, x, r)
+
+
+def test_axiom_checks_bite():
+    # three players that interact (for two players Banzhaf = Shapley), a fourth unused
+    f = reindex(Polynomial({(1, 1, 1): 1.0, (2, 0, 0): 0.5}), [0, 1, 2], 4)
+    gauss = A.GaussianBackground(np.zeros(4), np.eye(4) + 0.2)
+    case = GameCase(f, np.array([1.0, -0.5, 2.0, 0.3]), gauss, seed=1)
+    out = C.check_shapley_axioms(case, targets={"shapley_values": A.banzhaf_values})
+    assert out.status == "falsified" and "efficiency" in out.message
+    out = C.check_shapley_axioms(
+        _game(reindex(CUBIC, [0, 1], 3), A.Baseline([0.5, 0.5, -1.0])),
+        targets={"shapley_values": _interventional},
+    )
+    assert out.status == "falsified" and out.message.endswith("phi_2 = rho x2 / 2")
+
+
+def test_the_nfl_check_bites_on_a_wrong_formula():
+    def no_slope_term(f, x0, cov1, cov2):
+        exact = N.excess_losses(f, x0, cov1, cov2)
+        a1 = f.gaussian_moments(x0, cov1).mean[0]
+        a2 = f.gaussian_moments(x0, cov2).mean[0]
+        return {**exact, "squared": float((a2 - a1) ** 2)}  # dw' S2 dw dropped
+
+    out = N.check_nfl_quantitative(
+        CUBIC, [0.3, -0.2], np.eye(2) * 0.5, np.diag([2.0, 0.3]), seed=1, exact=no_slope_term
+    )
+    assert out.status == "falsified"
+
+
+# -- the experiment and the suite ------------------------------------------------------------------
+
+
+def test_no_free_lunch_curve_is_plain_data_and_matches_x_squared():
+    f = Polynomial({(2,): 1.0})
+    out = N.no_free_lunch_curve(f, [0.0], [0.25, 1.0, 2.0], reference_width=0.5, n=20_000, seed=4)
+    assert set(out) == {
+        "widths",
+        "reference_width",
+        "n",
+        "seed",
+        "confidence",
+        "squared",
+        "gradient_matching",
+    }
+    exact = out["squared"]["exact"]
+    assert exact == pytest.approx([(s**2 - 0.25) ** 2 for s in out["widths"]], rel=1e-12)
+    for got, want, half in zip(
+        out["squared"]["sampled"], exact, out["squared"]["half_width"], strict=True
+    ):
+        assert abs(got - want) <= 5 * half + 1e-15  # 5 half-widths at 99 %: ~13 sd, fixed seed
+    assert all(isinstance(v, float) for v in out["squared"]["sampled"])
+    with pytest.raises(Exception, match="positive"):
+        N.no_free_lunch_curve(f, [0.0], [1.0], reference_width=0.0)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "lfa_gradient_matching",
+        "ig_completeness",
+        "ig_step_function",
+        "ig_bshap_multilinear",
+        "additive_agreement",
+        "lfa_recovery",
+        "kernelshap_shapley",
+        "lime_binary_banzhaf",
+        "shapley_axioms",
+        "nfl_quantitative",
+    ],
+)
+def test_registered_properties_run_through_the_suite(statement):
+    out = suite.run_property(statement, seed=7, profile="dev")
+    want = "falsified" if statement == "ig_step_function" else "verified"  # a shown failure
+    assert out["status"] == want, out["message"]
+    assert out["judged"] >= 2
+
+
+def test_function_restrict_is_the_engine_restrict():
+    f = reindex(BUMP, [0, 2], 3)
+    g = f.restrict([1], [0.7])
+    h = A.restrict(f, [1], [0.7])
+    z = np.array([[0.3, -0.1], [1.0, 2.0]])
+    np.testing.assert_array_equal(g(z), h(z))
+    np.testing.assert_allclose(g(z), f(np.insert(z, 1, 0.7, axis=1)), rtol=1e-13)
