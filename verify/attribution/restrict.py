@@ -128,7 +128,7 @@ def _(f: RBFMixture, S: np.ndarray, x_S: np.ndarray, F: np.ndarray) -> Function:
         A_FF, A_FS = A[np.ix_(F, F)], A[np.ix_(F, S)]
         e = x_S - m[S]
         # A PSD => range(A_FS) ⊆ range(A_FF), so the pseudo-inverse gives the minimiser.
-        shift = np.linalg.pinv(A_FF, hermitian=True) @ (A_FS @ e)
+        shift = _pinv(A_FF, float(np.max(np.abs(A), initial=0.0))) @ (A_FS @ e)
         m_free = m[F] - shift
         y = np.empty(f.dim)
         y[S], y[F] = x_S, m_free
@@ -138,6 +138,16 @@ def _(f: RBFMixture, S: np.ndarray, x_S: np.ndarray, F: np.ndarray) -> Function:
         centers.append(m_free)
     precisions = f.precisions[:, F][:, :, F]
     return RBFMixture(np.array(weights), np.array(centers), precisions)
+
+
+def _pinv(block: np.ndarray, scale: float) -> np.ndarray:
+    """Pseudo-inverse of a PSD block, dropping eigenvalues at or below machine epsilon times
+    the *whole* precision's scale (directions flat to working precision). Relative to the
+    block alone, a block of subnormal entries (numerically 0, as generated inputs can be)
+    was inverted (1 / 5e-323 = inf) and poisoned the restriction with inf and NaN."""
+    w, V = np.linalg.eigh(block)
+    keep = w > np.finfo(float).eps * scale
+    return (V[:, keep] / w[keep]) @ V[:, keep].T
 
 
 @_restrict.register

@@ -258,8 +258,8 @@ def prove_additive_games(
         "additive_agreement",
         "Additively separable f: Shapley = Banzhaf = weighted Banzhaf = occlusion = "
         "KernelSHAP = binary LIME (any kernel) = f_i(x0_i) - f_i(b_i)",
-        f"every additively separable f, d={d}: the game sum_(i in S) a_i + sum_(i not in S) c_i "
-        f"with a_i = f_i(x0_i), c_i = f_i(b_i) symbolic",
+        f"every additively separable f, d={d} (its game: 2d symbols a_i = f_i(x0_i), "
+        "c_i = f_i(b_i))",
         ("binary LIME: kernel weights positive on every mask",),
         timeout,
         body,
