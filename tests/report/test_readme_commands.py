@@ -148,3 +148,11 @@ def test_the_benchmark_command_installs_what_it_needs():
     pyproject = (ROOT / "pyproject.toml").read_text()
     (test_extra,) = re.findall(r"^test = \[(.*)\]$", pyproject, re.M)
     assert '"pytest-benchmark' in test_extra
+
+
+def test_the_statement_ids_are_the_catalogues():
+    from verify.catalogue import CATALOGUE
+
+    text = " ".join(README.split())
+    sentence = text[text.index("Statement ids, stable for your CI:") :].split("; statuses")[0]
+    assert re.findall(r"`(\w+)`", sentence) == [s.id for s in CATALOGUE]
