@@ -225,11 +225,11 @@ def _lime_kernel(case: GameCase):
     kernels = [
         A.UniformKernel(),
         A.ProductKernel(rng.uniform(-2, 2, case.f.dim)),
-        A.ExponentialKernel(rng.uniform(0.5, 2), "binary", rng.choice(["lfa", "captum"])),
+        A.ExponentialKernel(rng.uniform(0.5, 2), "binary", str(rng.choice(["lfa", "captum"]))),
     ]
     if isinstance(case.reference, A.Baseline):
         kernels += [
-            A.ExponentialKernel(rng.uniform(0.5, 2), "input", rng.choice(["lfa", "captum"])),
+            A.ExponentialKernel(rng.uniform(0.5, 2), "input", str(rng.choice(["lfa", "captum"]))),
             A.CosineKernel(rng.uniform(0.5, 2)),
         ]
     return kernels[int(rng.integers(len(kernels)))]

@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.special import ndtr
 
-from verify.functions import Function
+from verify.functions import Function, LinearCombination, Network, RidgeFunction, Translated
 from verify.statistics import normal_quantile, split_budget
 from verify.validation import InputError
 
@@ -30,11 +31,14 @@ from .bands import MIN_EFFECTIVE_COUNT, band, child_rngs, effective_count, pilot
 from .lfa_cases import NFLCase, nfl_cases
 from .records import FALSIFIED, VERIFIED, CheckResult, StatementProperty
 
+_KINKED = ("relu", "abs", "elu", "step")
+
 __all__ = [
     "NFL_QUANTITATIVE",
     "box_distance",
     "check_nfl_quantitative",
     "excess_losses",
+    "kink_visits",
     "no_free_lunch_curve",
     "sampled_excess_losses",
 ]
@@ -79,6 +83,26 @@ def sampled_excess_losses(
     squared = (fz - g1) ** 2 - (fz - g2) ** 2
     matching = np.sum((gz - sg1) ** 2, axis=1) - np.sum((gz - sg2) ** 2, axis=1)
     return np.stack([squared, matching], axis=1)
+
+
+def kink_visits(f: Function, x0: np.ndarray, cov: np.ndarray, n: int) -> float:
+    """The fewest expected draws of n from N(x0, cov) on the far side of one of f's kinks
+    (ReLU-type units and kinked ridge links; inf for f without kinks)."""
+    if isinstance(f, LinearCombination):
+        return min((kink_visits(g, x0, cov, n) for _, g in f.terms), default=np.inf)
+    if isinstance(f, Translated):
+        return kink_visits(f.f, x0 + f.shift, cov, n)
+    if isinstance(f, RidgeFunction) and f.link.name in _KINKED:
+        W, c = f.w[None, :], np.array([f.b])
+    elif isinstance(f, Network) and f.activation.name in _KINKED:
+        W, c = f.weights[0], f.biases[0]
+    else:
+        return np.inf
+    mean, sd = W @ x0 + c, np.sqrt(np.einsum("ij,jk,ik->i", W, cov, W))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = np.where(sd > 0, ndtr(-np.abs(mean) / sd), 0.0)
+    far = far[far > 0]
+    return float(n * far.min()) if far.size else np.inf
 
 
 def box_distance(k: float, R: float, points: int = 401) -> float:
@@ -139,6 +163,10 @@ def check_nfl_quantitative(
     # fewer than MIN_EFFECTIVE_COUNT pilot draws (a kink many standard deviations away) gets
     # no band; an exactly affine f has no residual and every band is exact.
     counts = [effective_count(pilot[:, [j]] - pilot[:, j].mean()) for j in range(2)]
+    # A kink whose far side the pilot expects to visit fewer than MIN_EFFECTIVE_COUNT times
+    # can carry the squared difference's mean unseen (its range is not bounded): no band.
+    visits = kink_visits(f, x0, np.asarray(cov2, float), n_pilot)
+    counts[0] = min(counts[0], visits)
     asserted = [f.is_affine or c >= MIN_EFFECTIVE_COUNT for c in counts]
     keep = np.flatnonzero(asserted)
     result = (
