@@ -246,3 +246,11 @@ def test_functions_of_parameters_only_are_fine():
     assert symbolic.gaussian_expectation(sp.Abs(a) * X**2, [X], [0], [[1]]) == sp.Abs(a)
     rec = symbolic.prove_equivalence(Phi(X) * sp.Abs(a), [X], [0], [[1]])
     assert rec.status == "proved"
+
+
+def test_a_float_inside_a_value_is_enclosed_not_an_error():
+    """Before: certified_sign raised NotImplementedError on a sympy Float (mpmath 1.3)."""
+    from verify.symbolic.interval import certified_sign
+
+    cert = certified_sign(sp.Float(0.5) * sp.exp(1) - 1)
+    assert cert is not None and cert.sign == 1

@@ -62,7 +62,7 @@ def _enclose(e: sp.Expr, prec: int):
     if e.is_Rational:
         return iv.mpf(int(e.p)) / iv.mpf(int(e.q))
     if e.is_Float:
-        return iv.mpf(e._mpf_)
+        return iv.mpf(mpmath.mpf(e))  # a Float is the binary fraction it holds: exact
     if e is sp.pi:
         return iv.pi
     if e is sp.E:
