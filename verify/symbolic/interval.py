@@ -61,8 +61,9 @@ def _enclose(e: sp.Expr, prec: int):
         return iv.mpf(int(e))
     if e.is_Rational:
         return iv.mpf(int(e.p)) / iv.mpf(int(e.q))
-    if e.is_Float:
-        return iv.mpf(mpmath.mpf(e))  # a Float is the binary fraction it holds: exact
+    if e.is_Float:  # the binary fraction it holds, enclosed with outward rounding
+        q = sp.Rational(e)
+        return iv.mpf(int(q.p)) / iv.mpf(int(q.q))
     if e is sp.pi:
         return iv.pi
     if e is sp.E:
