@@ -63,6 +63,7 @@ in the returned explainer's ``expected_failed_checks`` (measured on the battery)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -132,6 +133,62 @@ def _import() -> Any:
     return LimeTabular
 
 
+def _interpret_call(
+    f: Any,
+    x0: Any,
+    cov: Any,
+    n: int,
+    seed: int,
+    *,
+    kernel_width: float | None,
+    discretize_continuous: bool,
+    sample_around_instance: bool,
+    feature_selection: str,
+    random_state: Any,
+    num_features: int | None,
+    num_samples: int | None,
+    to_raw_units: bool,
+    training_mean: Any,
+    lime_kwargs: dict[str, Any],
+) -> np.ndarray:
+    """One explanation by InterpretML's LimeTabular (module level, so it pickles)."""
+    lime_tabular_class = _import()
+    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    d = f.dim
+    if np.any(cov != np.diag(np.diag(cov))):
+        raise InputError(
+            "lime scales each feature by its own standard deviation and cannot draw "
+            "correlated noise: pass a diagonal cov"
+        )
+    if n <= d + 1:
+        raise InputError(f"lime's surrogate needs n >= d + 2 = {d + 2} samples, got {n}")
+    s = np.sqrt(np.diag(cov))
+    mu = np.zeros(d) if training_mean is None else np.asarray(training_mean, dtype=float)
+    state = seed if isinstance(random_state, str) and random_state == _SEED else random_state
+    explainer = lime_tabular_class(
+        f,
+        np.stack([mu - s, mu + s]),
+        feature_types=["continuous"] * d,
+        kernel_width=kernel_width,
+        discretize_continuous=discretize_continuous,
+        sample_around_instance=sample_around_instance,
+        feature_selection=feature_selection,
+        random_state=state,
+        **lime_kwargs,
+    )
+    result = explainer.explain_local(
+        x0[None, :],
+        num_features=d if num_features is None else int(num_features),
+        num_samples=n if num_samples is None else int(num_samples),
+    )
+    local = result.data(0)
+    index = {str(nm): j for j, nm in enumerate(explainer.feature_names_in_)}
+    coef = np.zeros(d)
+    for nm, score in zip(local["names"], local["scores"], strict=True):
+        coef[index[str(nm)]] = float(score)
+    return coef / explainer.lime_.scaler.scale_ if to_raw_units else coef
+
+
 def interpret_lime_tabular(
     *,
     kernel_width: float | None = 1e6,
@@ -176,45 +233,23 @@ def interpret_lime_tabular(
         With the attribute ``expected_failed_checks`` (check -> reason; empty for
         the defaults).
     """
-    lime_tabular_class = _import()
+    _import()
     if "mode" in lime_kwargs:
         raise InputError("interpret overwrites mode with 'regression'; do not pass it")
 
-    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n, seed = validated(f, x0, cov, n, seed)
-        d = f.dim
-        if np.any(cov != np.diag(np.diag(cov))):
-            raise InputError(
-                "lime scales each feature by its own standard deviation and cannot draw "
-                "correlated noise: pass a diagonal cov"
-            )
-        if n <= d + 1:
-            raise InputError(f"lime's surrogate needs n >= d + 2 = {d + 2} samples, got {n}")
-        s = np.sqrt(np.diag(cov))
-        mu = np.zeros(d) if training_mean is None else np.asarray(training_mean, dtype=float)
-        state = seed if isinstance(random_state, str) and random_state == _SEED else random_state
-        explainer = lime_tabular_class(
-            f,
-            np.stack([mu - s, mu + s]),
-            feature_types=["continuous"] * d,
-            kernel_width=kernel_width,
-            discretize_continuous=discretize_continuous,
-            sample_around_instance=sample_around_instance,
-            feature_selection=feature_selection,
-            random_state=state,
-            **lime_kwargs,
-        )
-        result = explainer.explain_local(
-            x0[None, :],
-            num_features=d if num_features is None else int(num_features),
-            num_samples=n if num_samples is None else int(num_samples),
-        )
-        local = result.data(0)
-        index = {str(nm): j for j, nm in enumerate(explainer.feature_names_in_)}
-        coef = np.zeros(d)
-        for nm, score in zip(local["names"], local["scores"], strict=True):
-            coef[index[str(nm)]] = float(score)
-        return coef / explainer.lime_.scaler.scale_ if to_raw_units else coef
+    explain = functools.partial(
+        _interpret_call,
+        kernel_width=kernel_width,
+        discretize_continuous=discretize_continuous,
+        sample_around_instance=sample_around_instance,
+        feature_selection=feature_selection,
+        random_state=random_state,
+        num_features=num_features,
+        num_samples=num_samples,
+        to_raw_units=to_raw_units,
+        training_mean=training_mean,
+        lime_kwargs=dict(lime_kwargs),
+    )
 
     expected: dict[str, list[str]] = {}
     parts = []

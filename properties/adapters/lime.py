@@ -27,6 +27,7 @@ each call reproducible (lime fixes its generator at construction).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,56 @@ def _import() -> Any:
     return LimeTabularExplainer
 
 
+def _lime_call(
+    f: Any,
+    x0: Any,
+    cov: Any,
+    n: int,
+    seed: int,
+    *,
+    kernel_width: float | None,
+    discretize_continuous: bool,
+    sample_around_instance: bool,
+    feature_selection: str,
+    training_mean: Any,
+    to_raw_units: bool,
+) -> np.ndarray:
+    """One explanation by lime's LimeTabularExplainer (module level, so it pickles)."""
+    explainer_class = _import()
+    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    d = f.dim
+    if np.any(cov != np.diag(np.diag(cov))):
+        raise InputError(
+            "lime scales each feature by its own standard deviation and cannot draw "
+            "correlated noise: pass a diagonal cov"
+        )
+    if n <= d + 1:
+        raise InputError(f"lime's surrogate needs n >= d + 2 = {d + 2} samples, got {n}")
+    s = np.sqrt(np.diag(cov))
+    if training_mean is not None:
+        mu = np.asarray(training_mean, dtype=float)
+    else:
+        # lime's kernel distances go through sklearn's euclidean_distances, which
+        # expands ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2: 1e6 sigma from mu the
+        # explanation drifts by ~1e-6 relative (measured in the tests).
+        mu = x0.copy() if sample_around_instance else np.zeros(d)
+    training = np.stack([mu - s, mu + s])
+    explainer = explainer_class(
+        training,
+        mode="regression",
+        discretize_continuous=discretize_continuous,
+        sample_around_instance=sample_around_instance,
+        feature_selection=feature_selection,
+        kernel_width=kernel_width,
+        random_state=seed,
+    )
+    exp = explainer.explain_instance(x0, f, num_features=d, num_samples=n)
+    coef = np.zeros(d)
+    for j, value in exp.local_exp[1]:
+        coef[j] = value
+    return coef / explainer.scaler.scale_ if to_raw_units else coef
+
+
 def lime_tabular(
     *,
     kernel_width: float | None = 1e6,
@@ -137,41 +188,16 @@ def lime_tabular(
     to_raw_units : bool
         Divide lime's coefficients by ``scaler.scale_`` (True: correct).
     """
-    explainer_class = _import()
-
-    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n, seed = validated(f, x0, cov, n, seed)
-        d = f.dim
-        if np.any(cov != np.diag(np.diag(cov))):
-            raise InputError(
-                "lime scales each feature by its own standard deviation and cannot draw "
-                "correlated noise: pass a diagonal cov"
-            )
-        if n <= d + 1:
-            raise InputError(f"lime's surrogate needs n >= d + 2 = {d + 2} samples, got {n}")
-        s = np.sqrt(np.diag(cov))
-        if training_mean is not None:
-            mu = np.asarray(training_mean, dtype=float)
-        else:
-            # lime's kernel distances go through sklearn's euclidean_distances, which
-            # expands ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2: 1e6 sigma from mu the
-            # explanation drifts by ~1e-6 relative (measured in the tests).
-            mu = x0.copy() if sample_around_instance else np.zeros(d)
-        training = np.stack([mu - s, mu + s])
-        explainer = explainer_class(
-            training,
-            mode="regression",
-            discretize_continuous=discretize_continuous,
-            sample_around_instance=sample_around_instance,
-            feature_selection=feature_selection,
-            kernel_width=kernel_width,
-            random_state=seed,
-        )
-        exp = explainer.explain_instance(x0, f, num_features=d, num_samples=n)
-        coef = np.zeros(d)
-        for j, value in exp.local_exp[1]:
-            coef[j] = value
-        return coef / explainer.scaler.scale_ if to_raw_units else coef
+    _import()
+    explain = functools.partial(
+        _lime_call,
+        kernel_width=kernel_width,
+        discretize_continuous=discretize_continuous,
+        sample_around_instance=sample_around_instance,
+        feature_selection=feature_selection,
+        training_mean=training_mean,
+        to_raw_units=to_raw_units,
+    )
 
     def declared_width(d: int) -> float:
         return 0.75 * np.sqrt(d) if kernel_width is None else float(kernel_width)

@@ -57,6 +57,7 @@ returned explainer's ``expected_failed_checks`` (measured on the battery):
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -116,6 +117,86 @@ def _import() -> Any:
     return base, gradients
 
 
+def _call_model(x_batch: Any, call_model_args: Any = None, expected_keys: Any = None) -> Any:
+    """saliency's model call: f's exact gradient (whitened around an anchor with chol)."""
+    f, x0, chol, key = call_model_args
+    z = np.asarray(x_batch, dtype=float)
+    rows = z.reshape(-1, z.shape[-1])
+    if chol is None:
+        grad = f.gradient(rows)
+    else:
+        # (v, t) -> f(x0 + L v): grad_v = L^T grad_x, and the dummy feature t has none
+        d = len(x0)
+        grad = f.gradient(x0 + rows[:, :d] @ chol.T) @ chol
+        grad = np.hstack([grad, np.zeros((len(rows), 1))])
+    return {key: grad.reshape(z.shape)}
+
+
+def _saliency_call(
+    f: Any,
+    x0: Any,
+    cov: Any,
+    n: int,
+    seed: int,
+    *,
+    stdev_spread: float | None,
+    nsamples: int | None,
+    copies: int | None,
+    magnitude: bool,
+    saliency_kwargs: dict[str, Any],
+) -> np.ndarray:
+    """One explanation by saliency's GetSmoothedMask (module level, so it pickles)."""
+    base, gradients = _import()
+    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    d = f.dim
+    if stdev_spread is None:
+        chol = np.linalg.cholesky(cov)
+        x_value = np.zeros(d + 1)
+        x_value[d] = 1.0  # the dummy feature: range 1, so stdev_spread 1.0 is unit noise
+        spread = 1.0
+    else:
+        chol, x_value, spread = None, x0.copy(), float(stdev_spread)
+    if nsamples is None:
+        # Exactly n noisy gradients: `rows` copies with q each, then r copies with one.
+        rows = min(n, int(copies) if copies is not None else _MAX_COPIES)
+        q, r = divmod(n, rows)
+        plan = [(k, m) for k, m in ((rows, q), (r, 1)) if k > 0]
+    else:
+        plan = [(int(copies) if copies is not None else 1, int(nsamples))]
+    state = np.random.get_state()  # noqa: NPY002 (saliency draws from the global RNG)
+    total, count = 0.0, 0
+    try:
+        np.random.seed(seed)  # noqa: NPY002
+        for rows, draws in plan:
+            mask = gradients.GradientSaliency().GetSmoothedMask(
+                np.tile(x_value, (rows, 1)),
+                _call_model,
+                call_model_args=(f, x0, chol, base.INPUT_OUTPUT_GRADIENTS),
+                stdev_spread=spread,
+                nsamples=draws,
+                magnitude=magnitude,
+                **saliency_kwargs,
+            )
+            total = total + np.asarray(mask, dtype=float).sum(axis=0) * draws
+            count += rows * draws
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    out = total / count
+    if chol is None:
+        return out
+    out = out[:d]  # drop the dummy feature
+    if not magnitude:
+        return solve_triangular(chol.T, out, lower=False)  # T = L^{-T} mask_v
+    # Squared whitened gradients (L^T grad f)^2 map back to raw units only for a
+    # diagonal L: E[(s_j df/dx_j)^2] / s_j^2 = E[(df/dx_j)^2].
+    if np.any(chol != np.diag(np.diag(chol))):
+        raise InputError(
+            "magnitude=True averages squared whitened gradients (L^T grad f)^2, which "
+            "have no raw-unit reading under a correlated cov"
+        )
+    return out / np.diag(chol) ** 2
+
+
 def saliency_smoothgrad(
     *,
     stdev_spread: float | None = None,
@@ -155,8 +236,7 @@ def saliency_smoothgrad(
         attribute ``expected_failed_checks`` maps each check the configuration
         is known to fail to the reason (empty for the defaults).
     """
-    base, gradients = _import()
-    key = base.INPUT_OUTPUT_GRADIENTS
+    _import()
     if stdev_spread is not None and not (np.isfinite(stdev_spread) and stdev_spread >= 0):
         raise InputError(f"stdev_spread must be a finite number >= 0, got {stdev_spread!r}")
     if copies is not None and (isinstance(copies, bool) or int(copies) < 1):
@@ -166,68 +246,14 @@ def saliency_smoothgrad(
     if "call_model_args" in saliency_kwargs:
         raise InputError("call_model_args is the adapter's (it carries f, x0 and cov)")
 
-    def call_model(x_batch: Any, call_model_args: Any = None, expected_keys: Any = None) -> Any:
-        f, x0, chol = call_model_args
-        z = np.asarray(x_batch, dtype=float)
-        rows = z.reshape(-1, z.shape[-1])
-        if chol is None:
-            grad = f.gradient(rows)
-        else:
-            # (v, t) -> f(x0 + L v): grad_v = L^T grad_x, and the dummy feature t has none
-            d = len(x0)
-            grad = f.gradient(x0 + rows[:, :d] @ chol.T) @ chol
-            grad = np.hstack([grad, np.zeros((len(rows), 1))])
-        return {key: grad.reshape(z.shape)}
-
-    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n, seed = validated(f, x0, cov, n, seed)
-        d = f.dim
-        if stdev_spread is None:
-            chol = np.linalg.cholesky(cov)
-            x_value = np.zeros(d + 1)
-            x_value[d] = 1.0  # the dummy feature: range 1, so stdev_spread 1.0 is unit noise
-            spread = 1.0
-        else:
-            chol, x_value, spread = None, x0.copy(), float(stdev_spread)
-        if nsamples is None:
-            # Exactly n noisy gradients: `rows` copies with q each, then r copies with one.
-            rows = min(n, int(copies) if copies is not None else _MAX_COPIES)
-            q, r = divmod(n, rows)
-            plan = [(k, m) for k, m in ((rows, q), (r, 1)) if k > 0]
-        else:
-            plan = [(int(copies) if copies is not None else 1, int(nsamples))]
-        state = np.random.get_state()  # noqa: NPY002 (saliency draws from the global RNG)
-        total, count = 0.0, 0
-        try:
-            np.random.seed(seed)  # noqa: NPY002
-            for rows, draws in plan:
-                mask = gradients.GradientSaliency().GetSmoothedMask(
-                    np.tile(x_value, (rows, 1)),
-                    call_model,
-                    call_model_args=(f, x0, chol),
-                    stdev_spread=spread,
-                    nsamples=draws,
-                    magnitude=magnitude,
-                    **saliency_kwargs,
-                )
-                total = total + np.asarray(mask, dtype=float).sum(axis=0) * draws
-                count += rows * draws
-        finally:
-            np.random.set_state(state)  # noqa: NPY002
-        out = total / count
-        if chol is None:
-            return out
-        out = out[:d]  # drop the dummy feature
-        if not magnitude:
-            return solve_triangular(chol.T, out, lower=False)  # T = L^{-T} mask_v
-        # Squared whitened gradients (L^T grad f)^2 map back to raw units only for a
-        # diagonal L: E[(s_j df/dx_j)^2] / s_j^2 = E[(df/dx_j)^2].
-        if np.any(chol != np.diag(np.diag(chol))):
-            raise InputError(
-                "magnitude=True averages squared whitened gradients (L^T grad f)^2, which "
-                "have no raw-unit reading under a correlated cov"
-            )
-        return out / np.diag(chol) ** 2
+    explain = functools.partial(
+        _saliency_call,
+        stdev_spread=stdev_spread,
+        nsamples=nsamples,
+        copies=copies,
+        magnitude=magnitude,
+        saliency_kwargs=dict(saliency_kwargs),
+    )
 
     expected: dict[str, list[str]] = {}
     parts = []

@@ -204,6 +204,66 @@ def _model(torch: Any, f: Any, x0: np.ndarray, chol: np.ndarray | None) -> Any:
     return model
 
 
+def _zennit_call(
+    f: Any,
+    x0: Any,
+    cov: Any,
+    n: int,
+    seed: int,
+    *,
+    noise_level: float | None,
+    n_iter: int | None,
+    attr_output: Any,
+    debias: bool,
+    copies: int | None,
+    zennit_kwargs: dict[str, Any],
+) -> np.ndarray:
+    """One explanation by zennit's SmoothGrad (module level, so it pickles)."""
+    attribution = _load_attribution()
+    import torch
+
+    output_fn = torch.ones_like if isinstance(attr_output, str) else attr_output
+    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    d = f.dim
+    if noise_level is None:
+        chol = np.linalg.cholesky(cov)
+        start = np.zeros(d + 1)
+        start[d] = 1.0  # the dummy feature: range 1, so noise_level 1.0 is unit noise
+        level = 1.0
+    else:
+        chol, start, level = None, x0, float(noise_level)
+    if n_iter is None and debias:
+        # Exactly n noisy gradients: `rows` copies with q each, then r copies with one.
+        rows = min(n, int(copies) if copies is not None else _MAX_COPIES)
+        q, r = divmod(n, rows)
+        plan = [(k, m + 1) for k, m in ((rows, q), (r, 1)) if k > 0]
+    elif n_iter is not None:
+        plan = [(int(copies) if copies is not None else 1, int(n_iter))]
+    else:  # zennit's estimator: n_iter = n, one sample of them noise-free
+        rows = int(copies) if copies is not None else 1
+        plan = [(rows, max(1, n // rows))]
+    model = _model(torch, f, x0, chol)
+    torch.manual_seed(seed)
+    total, count = 0.0, 0
+    for rows, iters in plan:
+        if debias and iters < 2:
+            raise InputError("debias=True needs n_iter >= 2 (one noise-free sample)")
+        batch = torch.tensor(np.tile(start, (rows, 1)), dtype=torch.float64)
+        sg = attribution.SmoothGrad(model, noise_level=level, n_iter=iters, **zennit_kwargs)
+        _, attr = sg(batch.clone(), attr_output=output_fn)
+        attr = attr.detach().double().numpy()
+        if debias:
+            _, g0 = attribution.Gradient(model)(batch[:1].clone(), attr_output=output_fn)
+            attr = (iters * attr - g0.detach().double().numpy()) / (iters - 1)
+        weight = rows * (iters - 1 if debias else iters)  # the samples behind these rows
+        total = total + attr.mean(axis=0) * weight
+        count += weight
+    out = total / count
+    if chol is not None:
+        out = solve_triangular(chol.T, out[:d], lower=False)  # T = L^{-T} SG_v
+    return out
+
+
 def zennit_smoothgrad(
     *,
     noise_level: float | None = None,
@@ -250,13 +310,9 @@ def zennit_smoothgrad(
         ``expected_failed_checks`` maps each check the configuration is known to
         fail to the reason (empty for the defaults).
     """
-    attribution = _load_attribution()
-    import torch
-
-    if attr_output == "ones":
-        output_fn: Any = torch.ones_like
-    else:
-        output_fn = attr_output
+    _load_attribution()
+    if isinstance(attr_output, str) and attr_output != "ones":
+        raise InputError(f"attr_output must be 'ones', None or a callable, got {attr_output!r}")
     if noise_level is not None and not (np.isfinite(noise_level) and noise_level >= 0):
         raise InputError(f"noise_level must be a finite number >= 0, got {noise_level!r}")
     if n_iter is not None and (isinstance(n_iter, bool) or int(n_iter) < 1):
@@ -264,46 +320,15 @@ def zennit_smoothgrad(
     if copies is not None and (isinstance(copies, bool) or int(copies) < 1):
         raise InputError(f"copies must be a positive int, got {copies!r}")
 
-    def explain(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
-        x0, cov, n, seed = validated(f, x0, cov, n, seed)
-        d = f.dim
-        if noise_level is None:
-            chol = np.linalg.cholesky(cov)
-            start = np.zeros(d + 1)
-            start[d] = 1.0  # the dummy feature: range 1, so noise_level 1.0 is unit noise
-            level = 1.0
-        else:
-            chol, start, level = None, x0, float(noise_level)
-        if n_iter is None and debias:
-            # Exactly n noisy gradients: `rows` copies with q each, then r copies with one.
-            rows = min(n, int(copies) if copies is not None else _MAX_COPIES)
-            q, r = divmod(n, rows)
-            plan = [(k, m + 1) for k, m in ((rows, q), (r, 1)) if k > 0]
-        elif n_iter is not None:
-            plan = [(int(copies) if copies is not None else 1, int(n_iter))]
-        else:  # zennit's estimator: n_iter = n, one sample of them noise-free
-            rows = int(copies) if copies is not None else 1
-            plan = [(rows, max(1, n // rows))]
-        model = _model(torch, f, x0, chol)
-        torch.manual_seed(seed)
-        total, count = 0.0, 0
-        for rows, iters in plan:
-            if debias and iters < 2:
-                raise InputError("debias=True needs n_iter >= 2 (one noise-free sample)")
-            batch = torch.tensor(np.tile(start, (rows, 1)), dtype=torch.float64)
-            sg = attribution.SmoothGrad(model, noise_level=level, n_iter=iters, **zennit_kwargs)
-            _, attr = sg(batch.clone(), attr_output=output_fn)
-            attr = attr.detach().double().numpy()
-            if debias:
-                _, g0 = attribution.Gradient(model)(batch[:1].clone(), attr_output=output_fn)
-                attr = (iters * attr - g0.detach().double().numpy()) / (iters - 1)
-            weight = rows * (iters - 1 if debias else iters)  # the samples behind these rows
-            total = total + attr.mean(axis=0) * weight
-            count += weight
-        out = total / count
-        if chol is not None:
-            out = solve_triangular(chol.T, out[:d], lower=False)  # T = L^{-T} SG_v
-        return out
+    explain = functools.partial(
+        _zennit_call,
+        noise_level=noise_level,
+        n_iter=n_iter,
+        attr_output=attr_output,
+        debias=debias,
+        copies=copies,
+        zennit_kwargs=dict(zennit_kwargs),
+    )
 
     expected: dict[str, list[str]] = {}
     parts = []

@@ -96,11 +96,13 @@ def judge_identity(
     s: Settings,
     *,
     in_distribution: bool = False,
+    in_expectation: bool = True,
 ) -> dict[str, Any]:
     """Test ``pair(n, seed, i)`` (the i-th size) call by call, then in expectation.
 
     ``in_distribution``: the two sides are one problem in two coordinate systems, so the
-    second look also compares their spreads (module docstring).
+    second look also compares their spreads (module docstring). ``in_expectation=False``:
+    no second look (an identity that every correct noise construction keeps call by call).
 
     Returns the figures of a pass: ``worst`` (largest difference / tolerance),
     ``exact`` (False when only the second look passed). Raises :class:`Finding`.
@@ -124,7 +126,7 @@ def judge_identity(
             "tolerance": tol,
             "n": n,
         }
-        if not may_look_again(explainer):
+        if not (in_expectation and may_look_again(explainer)):
             declared = " (declared exact=True)" if explainer.exact else ""
             raise Finding(first + declared, trial.cause, figures)
         floor = np.full(trial.lhs.shape, tol)

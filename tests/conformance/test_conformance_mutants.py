@@ -36,9 +36,21 @@ def _nonlinear_3e7(f, x0, cov, n, seed):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_3e_7_relative_non_linearity_fails_linearity(seed):
     # 10x looser exact tolerances (1e-6) pass it at every seed; the battery's (1e-7) do not.
-    # Not declared exact: the second look sees both sides share their noise and keeps it.
     e = Explainer(_nonlinear_3e7, kind="gradient", covariance="full", stochastic=True)
     (r,) = check_explainer(e, on_fail=None, seed=seed, checks=["check_linearity"])
+    assert r.status == "failed" and "not linear in f" in r.message, r.message
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_3e_7_relative_change_under_translation_fails_when_the_noise_is_shared(seed):
+    # Far from the origin, 3e-7 larger: the second look sees both sides share their noise
+    # (an arithmetic error, not another noise construction) and keeps the failure.
+    def explain(f, x0, cov, n, seed):
+        out = estimators.smoothgrad(f, x0, cov, n, seed)
+        return out * (1 + 3e-7) if np.abs(x0).max() > 1.0 else out
+
+    e = Explainer(explain, kind="gradient", covariance="full", stochastic=True)
+    (r,) = check_explainer(e, on_fail=None, seed=seed, checks=["check_translation_equivariance"])
     assert r.status == "failed" and "share their noise" in r.message, r.message
 
 

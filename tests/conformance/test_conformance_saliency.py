@@ -9,6 +9,8 @@ expectations.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -97,17 +99,24 @@ def test_the_callers_global_numpy_generator_is_left_as_it_was():
 
 
 def test_stdev_spread_fails_the_checks_naming_the_noise_scale():
+    # saliency's noise is stdev_spread x (max - min of x0), whatever cov is.
     e = saliency_smoothgrad(stdev_spread=0.15)
-    results = check_explainer(
-        e,
-        on_fail=None,
-        settings=QUICK,
-        seed=1,
-        checks=["check_small_sigma_limit", "check_anisotropic_covariance"],
+    settings = dataclasses.replace(QUICK, min_dim=2)
+    (aniso,) = check_explainer(
+        e, on_fail=None, settings=settings, seed=1, checks=["check_anisotropic_covariance"]
     )
-    failed = _failed(results)
-    assert "not scaled by the covariance" in failed["check_small_sigma_limit"]
-    assert "not drawn with the covariance's factor" in failed["check_anisotropic_covariance"]
+    assert "not drawn with the covariance's factor" in aniso.message
+    # The small-sigma check sees it on some problems only: at x0 = 0 saliency adds no
+    # noise at all (the answer is then right), and far from the origin a float32
+    # explainer cannot resolve small noise (the check raises eps there). Measured: 4 of
+    # these 8 seeds under Hypothesis 6.100 and under the newest release.
+    small = [
+        check_explainer(
+            e, on_fail=None, settings=settings, seed=seed, checks=["check_small_sigma_limit"]
+        )[0]
+        for seed in range(8)
+    ]
+    assert any("not scaled by the covariance" in r.message for r in small)
 
 
 def test_fixed_nsamples_fails_rate():
