@@ -394,24 +394,42 @@ def decide_zero(
     expr = sp.sympify(expr)
     if expr == 0:
         return Decision("proved", sp.S.Zero, "identically zero after derivation")
-    residual = expr
     sampler = sampler or default_sampler(expr.free_symbols)
-    if canonicalise and _is_rational_function(expr):
+    proof, residual = _canonical_decision(expr, try_simplify) if canonicalise else (None, expr)
+    if proof is not None:
+        return proof
+    return _decide_at_points(expr, residual, sampler, n_points, dps, seed)
+
+
+def _canonical_decision(expr: sp.Expr, try_simplify: bool) -> tuple[Decision | None, sp.Expr]:
+    """A proof of ``expr == 0`` by canonicalisation (None if it does not cancel), and the
+    residual it leaves."""
+    if _is_rational_function(expr):
         # field operations only: zero iff the expanded numerator is
         if sp.expand(sp.numer(sp.together(expr))) == 0:
-            return Decision("proved", sp.S.Zero, "rational function with zero expanded numerator")
-    if canonicalise:
-        nf = normal_form(expr)
-        if not nf:
-            return Decision(
-                "proved", sp.S.Zero, "normal form (grouped transcendental factors, cancelled)"
-            )
-        residual = _from_normal_form(nf)
-        if try_simplify and sp.count_ops(residual) < 4000:
-            simp = sp.simplify(residual)
-            if simp == 0:
-                return Decision("proved", sp.S.Zero, "sympy.simplify of the normal-form residual")
-            residual = simp
+            proof = Decision("proved", sp.S.Zero, "rational function with zero expanded numerator")
+            return proof, expr
+    nf = normal_form(expr)
+    if not nf:
+        proof = Decision(
+            "proved", sp.S.Zero, "normal form (grouped transcendental factors, cancelled)"
+        )
+        return proof, expr
+    residual = _from_normal_form(nf)
+    if try_simplify and sp.count_ops(residual) < 4000:
+        simp = sp.simplify(residual)
+        if simp == 0:
+            proof = Decision("proved", sp.S.Zero, "sympy.simplify of the normal-form residual")
+            return proof, residual
+        residual = simp
+    return None, residual
+
+
+def _decide_at_points(
+    expr: sp.Expr, residual: sp.Expr, sampler: Sampler, n_points: int, dps: int, seed: int
+) -> Decision:
+    """Disproved by a certified nonzero value at an admissible rational point, else
+    undecided with the values found as numeric evidence."""
     rows = []
     for point in admissible_points(sampler, n_points, seed):
         check_deadline()

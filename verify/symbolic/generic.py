@@ -140,6 +140,55 @@ def check_generic_polynomial(d: int, k: int, *, table: MomentTable | None = None
     return res
 
 
+def _monomial_identities(
+    T: MomentTable, d: int, alpha: tuple[int, ...], es: list, second: list
+) -> tuple[list, int]:
+    """The 2d + 1 identities of one monomial x^alpha (see :func:`check_monomials`).
+
+    Returns the failures (alpha, kind, index, nonzero residual) and the number of terms of
+    the moments E[x_i x^alpha] read.
+    """
+    failures = []
+    n_terms = 0
+    ef = T.raw(alpha)
+    # SmoothGrad side: differentiate, then expect
+    sg = []
+    for j in range(d):
+        if alpha[j]:
+            sg.append({key: alpha[j] * v for key, v in T.raw(_sub(alpha, es[j])).items()})
+        else:
+            sg.append({})
+    # intercept from its own normal equation: w0 = E f - w'mu
+    w0 = dict(ef)
+    for j in range(d):
+        w0 = padd(w0, pmul_monom(sg[j], T.mu_key(j)), -1)
+    for i in range(d):
+        exf = T.raw(_add(alpha, es[i]))
+        n_terms += len(exf)
+        # Stein side times S: Cov(x_i, f) - (S E[grad f])_i
+        cov_i = padd(exf, pmul_monom(ef, T.mu_key(i)), -1)
+        stein = cov_i
+        for j in range(d):
+            if sg[j]:
+                stein = padd(stein, pmul_monom(sg[j], T.s_key(i, j)), -1)
+        if stein:
+            failures.append((alpha, "stein", i, stein))
+        # C-LIME normal equation i: E[x_i f] - sum_j E[x_i x_j] w_j - mu_i w0
+        ne = padd(exf, pmul_monom(w0, T.mu_key(i)), -1)
+        for j in range(d):
+            if sg[j]:
+                ne = padd(ne, pmul(second[i][j], sg[j]), -1)
+        if ne:
+            failures.append((alpha, "clime", i, ne))
+    # intercept equation: E f - w'mu - w0 (zero by construction of w0; checked anyway)
+    inter = padd(ef, w0, -1)
+    for j in range(d):
+        inter = padd(inter, pmul_monom(sg[j], T.mu_key(j)), -1)
+    if inter:
+        failures.append((alpha, "intercept", -1, inter))
+    return failures, n_terms
+
+
 def check_monomials(d: int, alphas, *, table: MomentTable | None = None) -> GenericResult:
     """Theorem 1's identities for each monomial ``x^alpha`` of ``alphas``, generically.
 
@@ -173,49 +222,15 @@ def check_monomials(d: int, alphas, *, table: MomentTable | None = None) -> Gene
     es = [_e(d, i) for i in range(d)]
     # second moments E[x_i x_j] from the table (not assumed)
     second = [[T.raw(_add(es[i], es[j])) for j in range(d)] for i in range(d)]
-    failures = []
+    failures: list = []
     n_ident = 0
     n_terms = 0
     for alpha in alphas:
         check_deadline()  # cooperative: one clock read per monomial
-        ef = T.raw(alpha)
-        # SmoothGrad side: differentiate, then expect
-        sg = []
-        for j in range(d):
-            if alpha[j]:
-                sg.append({key: alpha[j] * v for key, v in T.raw(_sub(alpha, es[j])).items()})
-            else:
-                sg.append({})
-        # intercept from its own normal equation: w0 = E f - w'mu
-        w0 = dict(ef)
-        for j in range(d):
-            w0 = padd(w0, pmul_monom(sg[j], T.mu_key(j)), -1)
-        for i in range(d):
-            exf = T.raw(_add(alpha, es[i]))
-            n_terms += len(exf)
-            # Stein side times S: Cov(x_i, f) - (S E[grad f])_i
-            cov_i = padd(exf, pmul_monom(ef, T.mu_key(i)), -1)
-            stein = cov_i
-            for j in range(d):
-                if sg[j]:
-                    stein = padd(stein, pmul_monom(sg[j], T.s_key(i, j)), -1)
-            if stein:
-                failures.append((alpha, "stein", i, stein))
-            # C-LIME normal equation i: E[x_i f] - sum_j E[x_i x_j] w_j - mu_i w0
-            ne = padd(exf, pmul_monom(w0, T.mu_key(i)), -1)
-            for j in range(d):
-                if sg[j]:
-                    ne = padd(ne, pmul(second[i][j], sg[j]), -1)
-            if ne:
-                failures.append((alpha, "clime", i, ne))
-            n_ident += 2
-        # intercept equation: E f - w'mu - w0 (zero by construction of w0; checked anyway)
-        inter = padd(ef, w0, -1)
-        for j in range(d):
-            inter = padd(inter, pmul_monom(sg[j], T.mu_key(j)), -1)
-        if inter:
-            failures.append((alpha, "intercept", -1, inter))
-        n_ident += 1
+        found, terms = _monomial_identities(T, d, alpha, es, second)
+        failures += found
+        n_terms += terms
+        n_ident += 2 * d + 1
     return GenericResult(
         d=d,
         k=max((sum(a) for a in alphas), default=0),

@@ -106,6 +106,114 @@ def _network(params: list[np.ndarray]) -> Network:
     )
 
 
+def _validated(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    epochs: int,
+    under_epochs: int,
+    under_target: float | None,
+    batch_size: int,
+    learning_rate: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training split as float arrays, or a clear InputError naming what is wrong."""
+    X_train = np.asarray(X_train, dtype=float)
+    y_train = np.asarray(y_train, dtype=float).reshape(-1)
+    if X_train.ndim != 2 or X_train.shape[0] != y_train.size or X_train.shape[0] == 0:
+        raise InputError(
+            f"X_train must be (n, d) with one label per row; got {X_train.shape}, {y_train.shape}"
+        )
+    if not set(np.unique(y_train)) <= {0.0, 1.0}:
+        raise InputError("labels must be 0 or 1 (binary classification)")
+    if not (isinstance(epochs, int) and epochs >= 1 and 0 <= under_epochs < epochs):
+        raise InputError(
+            f"need integers epochs >= 1 and 0 <= under_epochs < epochs, got {epochs}, "
+            f"{under_epochs}"
+        )
+    if batch_size < 1 or learning_rate <= 0:
+        raise InputError("batch_size must be >= 1 and learning_rate > 0")
+    if under_target is not None and not 0 < under_target < 1:
+        raise InputError(f"under_target must be in (0, 1), got {under_target!r}")
+    return X_train, y_train
+
+
+class _Adam:
+    """Adam with PyTorch's defaults (betas 0.9/0.999, eps 1e-8), updating in place."""
+
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+
+    def __init__(self, params: list[np.ndarray], learning_rate: float) -> None:
+        self.learning_rate = learning_rate
+        self.m1 = [np.zeros_like(p) for p in params]
+        self.m2 = [np.zeros_like(p) for p in params]
+        self.step = 0
+
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        self.step += 1
+        beta1, beta2 = self.beta1, self.beta2
+        for i, g in enumerate(grads):
+            self.m1[i] = beta1 * self.m1[i] + (1 - beta1) * g
+            self.m2[i] = beta2 * self.m2[i] + (1 - beta2) * g * g
+            m_hat = self.m1[i] / (1 - beta1**self.step)
+            v_hat = self.m2[i] / (1 - beta2**self.step)
+            params[i] = params[i] - self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+def _closest_checkpoint(
+    net: Network,
+    checkpoints: list[tuple[int, list[np.ndarray]]],
+    Xp: np.ndarray,
+    yp: np.ndarray,
+    under_target: float,
+    steps_per_epoch: int,
+) -> tuple[Network, float, str]:
+    """The checkpoint whose training accuracy on the probe rows is closest to
+    majority + under_target (final - majority): (network, epochs, the rule in words)."""
+    majority = max(np.mean(yp), 1 - np.mean(yp))
+    goal = majority + under_target * (accuracy(net, Xp, yp) - majority)
+    scores = [abs(accuracy(_network(c), Xp, yp) - goal) for _, c in checkpoints]
+    best = int(np.argmin(scores))
+    under_at = checkpoints[best][0] / steps_per_epoch
+    rule = (
+        f"training accuracy closest to majority + {under_target:g} (final - majority) "
+        f"= {goal:.3f}, reached after {under_at:.2f} epochs"
+    )
+    return _network(checkpoints[best][1]), under_at, rule
+
+
+def _train(
+    params: list[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    epochs: int,
+    under_epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    every: int | None,
+) -> tuple[list[float], Network | None, list[tuple[int, list[np.ndarray]]]]:
+    """Minibatch Adam on ``params`` in place: (mean loss per epoch, the snapshot after
+    ``under_epochs``, the checkpoints taken every ``every`` steps (None: only the first))."""
+    adam = _Adam(params, learning_rate)
+    history: list[float] = []
+    under = _network(params) if under_epochs == 0 else None
+    n = X.shape[0]
+    checkpoints = [(0, [p.copy() for p in params])]
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            loss, grads = _loss_and_grads(params, X[idx], y[idx])
+            total += loss * idx.size
+            adam.update(params, grads)
+            if every is not None and adam.step % every == 0:
+                checkpoints.append((adam.step, [p.copy() for p in params]))
+        history.append(total / n)
+        if epoch == under_epochs:
+            under = _network(params)
+    return history, under, checkpoints
+
+
 def train_network(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -143,68 +251,24 @@ def train_network(
     -------
     TrainedModel
     """
-    X_train = np.asarray(X_train, dtype=float)
-    y_train = np.asarray(y_train, dtype=float).reshape(-1)
-    if X_train.ndim != 2 or X_train.shape[0] != y_train.size or X_train.shape[0] == 0:
-        raise InputError(
-            f"X_train must be (n, d) with one label per row; got {X_train.shape}, {y_train.shape}"
-        )
-    if not set(np.unique(y_train)) <= {0.0, 1.0}:
-        raise InputError("labels must be 0 or 1 (binary classification)")
-    if not (isinstance(epochs, int) and epochs >= 1 and 0 <= under_epochs < epochs):
-        raise InputError(
-            f"need integers epochs >= 1 and 0 <= under_epochs < epochs, got {epochs}, "
-            f"{under_epochs}"
-        )
-    if batch_size < 1 or learning_rate <= 0:
-        raise InputError("batch_size must be >= 1 and learning_rate > 0")
-    if under_target is not None and not 0 < under_target < 1:
-        raise InputError(f"under_target must be in (0, 1), got {under_target!r}")
+    X_train, y_train = _validated(
+        X_train, y_train, epochs, under_epochs, under_target, batch_size, learning_rate
+    )
     rng = np.random.default_rng(seed)
     params = _init(rng, [X_train.shape[1], *hidden, 1])
-    m1 = [np.zeros_like(p) for p in params]
-    m2 = [np.zeros_like(p) for p in params]
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    step, history = 0, []
-    under = _network(params) if under_epochs == 0 else None
     n = X_train.shape[0]
     steps_per_epoch = -(-n // batch_size)
-    every = max(1, epochs * steps_per_epoch // 400)
+    every = max(1, epochs * steps_per_epoch // 400) if under_target is not None else None
     probe = rng.choice(n, size=min(n, 2000), replace=False)
-    checkpoints = [(0, [p.copy() for p in params])]
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            loss, grads = _loss_and_grads(params, X_train[idx], y_train[idx])
-            total += loss * idx.size
-            step += 1
-            for i, g in enumerate(grads):
-                m1[i] = beta1 * m1[i] + (1 - beta1) * g
-                m2[i] = beta2 * m2[i] + (1 - beta2) * g * g
-                m_hat = m1[i] / (1 - beta1**step)
-                v_hat = m2[i] / (1 - beta2**step)
-                params[i] = params[i] - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
-            if under_target is not None and step % every == 0:
-                checkpoints.append((step, [p.copy() for p in params]))
-        history.append(total / n)
-        if epoch == under_epochs:
-            under = _network(params)
+    history, under, checkpoints = _train(
+        params, X_train, y_train, rng, epochs, under_epochs, batch_size, learning_rate, every
+    )
     net = _network(params)
     rule = f"after {under_epochs} epochs"
     under_at = float(under_epochs)
     if under_target is not None:
-        Xp, yp = X_train[probe], y_train[probe]
-        majority = max(np.mean(yp), 1 - np.mean(yp))
-        goal = majority + under_target * (accuracy(net, Xp, yp) - majority)
-        scores = [abs(accuracy(_network(c), Xp, yp) - goal) for _, c in checkpoints]
-        best = int(np.argmin(scores))
-        under = _network(checkpoints[best][1])
-        under_at = checkpoints[best][0] / steps_per_epoch
-        rule = (
-            f"training accuracy closest to majority + {under_target:g} (final - majority) "
-            f"= {goal:.3f}, reached after {under_at:.2f} epochs"
+        under, under_at, rule = _closest_checkpoint(
+            net, checkpoints, X_train[probe], y_train[probe], under_target, steps_per_epoch
         )
     assert under is not None
     return TrainedModel(

@@ -44,6 +44,38 @@ __all__ = [
 ]
 
 
+def _equivalence(expr, xs, d: int, m, S, numeric_cov: bool) -> dict:
+    """The derivation of :func:`prove_equivalence` (run under its budget and trace)."""
+    poly, rest = polynomial_part(expr, xs)
+    checks, sg, covv = [], sp.zeros(d, 1), sp.zeros(d, 1)
+    have_sides = len(poly) <= MAX_MONOMIALS_WITH_SIDES
+    if poly:
+        sampler = sampler_for(S, [m, *poly.values()])
+        prefix = "polynomial part: " if rest != 0 else ""
+        checks += polynomial_checks(poly, d, m, S, sampler, prefix=prefix)
+        if have_sides:
+            sg, covv = polynomial_sides(poly, xs, m, S)
+    if rest != 0:
+        prefix = "non-polynomial part: " if poly else ""
+        rest_checks, sg_r, covv_r = _general_checks(rest, xs, m, S, numeric_cov, prefix)
+        checks += rest_checks
+        sg, covv = sg + sg_r, covv + covv_r
+    out = verdict(checks)
+    details: dict = {"d": d, "monomials_in_polynomial_part": len(poly)}
+    if have_sides:
+        lhs, rhs = (sg, S.inv() * covv) if numeric_cov else (S * sg, covv)
+        out.update(lhs=lhs, rhs=rhs)
+        details["smoothgrad"] = sg
+        _note_sides(expr, xs, m, S, lhs, rhs, numeric_cov)
+    else:
+        details["sides"] = (
+            f"not attached: the polynomial part has {len(poly)} monomials "
+            f"(more than {MAX_MONOMIALS_WITH_SIDES})"
+        )
+    out["details"] = details
+    return out
+
+
 def prove_equivalence(
     expr,
     xs,
@@ -92,34 +124,7 @@ def prove_equivalence(
     numeric_cov = not S.free_symbols
 
     def body() -> dict:
-        poly, rest = polynomial_part(expr, xs)
-        checks, sg, covv = [], sp.zeros(d, 1), sp.zeros(d, 1)
-        have_sides = len(poly) <= MAX_MONOMIALS_WITH_SIDES
-        if poly:
-            sampler = sampler_for(S, [m, *poly.values()])
-            prefix = "polynomial part: " if rest != 0 else ""
-            checks += polynomial_checks(poly, d, m, S, sampler, prefix=prefix)
-            if have_sides:
-                sg, covv = polynomial_sides(poly, xs, m, S)
-        if rest != 0:
-            prefix = "non-polynomial part: " if poly else ""
-            rest_checks, sg_r, covv_r = _general_checks(rest, xs, m, S, numeric_cov, prefix)
-            checks += rest_checks
-            sg, covv = sg + sg_r, covv + covv_r
-        out = verdict(checks)
-        details: dict = {"d": d, "monomials_in_polynomial_part": len(poly)}
-        if have_sides:
-            lhs, rhs = (sg, S.inv() * covv) if numeric_cov else (S * sg, covv)
-            out.update(lhs=lhs, rhs=rhs)
-            details["smoothgrad"] = sg
-            _note_sides(expr, xs, m, S, lhs, rhs, numeric_cov)
-        else:
-            details["sides"] = (
-                f"not attached: the polynomial part has {len(poly)} monomials "
-                f"(more than {MAX_MONOMIALS_WITH_SIDES})"
-            )
-        out["details"] = details
-        return out
+        return _equivalence(expr, xs, d, m, S, numeric_cov)
 
     statement = (
         "Theorem 1: E[grad f] = cov^{-1} Cov(x, f) = C-LIME (population least squares "

@@ -20,7 +20,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..canonical import decide_matrix, decide_zero
+from ..canonical import Decision, decide_matrix, decide_zero
 from ..engine import covariance_vector, expected_gradient, gaussian_expectation
 from ..records import ProofRecord
 from .coalitions import shapley_kernel
@@ -206,6 +206,35 @@ def prove_gradient_matching(
     )
 
 
+def _regression_recovery(game: dict, d: int, wd: sp.Matrix) -> list[tuple[str, Decision]]:
+    """Recovery by the coalition regressions: binary LIME under any positive kernel (its
+    normal equations hold at (f(b), w (.) (x0 - b))) and, for d >= 3, unconstrained
+    KernelSHAP."""
+    weights = {
+        T: sp.Symbol("pi_" + ("".join(str(i + 1) for i in sorted(T)) or "0"), positive=True)
+        for T in game
+    }
+    rows = [(weights[T], [int(i in T) for i in range(d)], v) for T, v in game.items()]
+    G, r = weighted_least_squares(rows, d)
+    theta = sp.Matrix([game[frozenset()], *wd])
+    checks = [
+        (
+            "binary LIME, any kernel: normal equations at (f(b), w (.) (x0 - b))",
+            decide_matrix((G * theta - r).applyfunc(sp.expand)),
+        )
+    ]
+    if d >= 3:
+        proper = [T for T in coalitions(d) if 0 < len(T) < d]
+        rows = [
+            (shapley_kernel(len(T), d), [int(i in T) for i in range(d)], game[T]) for T in proper
+        ]
+        G, r = weighted_least_squares(rows, d)
+        checks.append(
+            ("KernelSHAP unconstrained = w (.) (x0 - b)", decide_matrix(G.LUsolve(r)[1:, 0] - wd))
+        )
+    return checks
+
+
 def prove_recovery(d: int, *, timeout: float | None = None) -> ProofRecord:
     """Affine f = w'x + c: every Table 1 row returns f in its interpretable coordinates."""
     xs = sp.symbols(f"x1:{d + 1}", real=True)
@@ -257,32 +286,7 @@ def prove_recovery(d: int, *, timeout: float | None = None) -> ProofRecord:
                 decide_matrix(shapley(game, d) - wd),
             ),
         ]
-        weights = {
-            T: sp.Symbol("pi_" + ("".join(str(i + 1) for i in sorted(T)) or "0"), positive=True)
-            for T in game
-        }
-        rows = [(weights[T], [int(i in T) for i in range(d)], v) for T, v in game.items()]
-        G, r = weighted_least_squares(rows, d)
-        theta = sp.Matrix([game[frozenset()], *wd])
-        checks.append(
-            (
-                "binary LIME, any kernel: normal equations at (f(b), w (.) (x0 - b))",
-                decide_matrix((G * theta - r).applyfunc(sp.expand)),
-            )
-        )
-        if d >= 3:
-            proper = [T for T in coalitions(d) if 0 < len(T) < d]
-            rows = [
-                (shapley_kernel(len(T), d), [int(i in T) for i in range(d)], game[T])
-                for T in proper
-            ]
-            G, r = weighted_least_squares(rows, d)
-            checks.append(
-                (
-                    "KernelSHAP unconstrained = w (.) (x0 - b)",
-                    decide_matrix(G.LUsolve(r)[1:, 0] - wd),
-                )
-            )
+        checks += _regression_recovery(game, d, wd)
         out = combine(checks)
         out.update(lhs=shapley(game, d), rhs=wd, details={"d": d})
         return out

@@ -93,6 +93,54 @@ def prove_theorem2_published(*, timeout: float | None = None) -> ProofRecord:
     )
 
 
+def _attainment(
+    M: sp.Symbol, sigma: sp.Symbol, x0: sp.Symbol
+) -> tuple[list, sp.Expr, sp.Expr, sp.Expr]:
+    """The attainment half of :func:`prove_theorem2_sharp`, derived for f(a) = M |a|.
+
+    Returns the named sub-decisions, the slope of SmoothGrad at 0, the sharp constant and
+    SmoothGrad's closed form ``M (2 Phi(x0/sigma) - 1)``.
+    """
+    z = sp.Symbol("z", real=True)
+    rho = sp.exp(-(z**2) / (2 * sigma**2)) / (sp.sqrt(2 * sp.pi) * sigma)
+    sampler = default_sampler({M, sigma, x0, z})
+    # antiderivatives, each checked by differentiation: rho -> Phi(z/sigma),
+    # (x0 + z) rho -> x0 Phi(z/sigma) - sigma^2 rho
+    F0 = Phi(z / sigma)
+    F1 = x0 * Phi(z / sigma) - sigma**2 * rho
+    up0, c0 = definite_integral(rho, z, -x0, sp.oo, F0, sampler)
+    lo0, _ = definite_integral(rho, z, -sp.oo, -x0, F0, sampler)
+    up1, c1 = definite_integral((x0 + z) * rho, z, -x0, sp.oo, F1, sampler)
+    lo1, _ = definite_integral((x0 + z) * rho, z, -sp.oo, -x0, F1, sampler)
+    sg = M * (up0 - lo0)  # SmoothGrad: the average of the a.e. derivative M sign(x0 + z)
+    grad_smooth = sp.diff(M * (up1 - lo1), x0)  # gradient of E[M |x0 + z|]
+    closed = M * (2 * Phi(x0 / sigma) - 1)
+    slope0 = sp.simplify(sp.diff(sg, x0).subs(x0, 0))
+    sharp = sp.sqrt(2 / sp.pi) * M / sigma
+    slope = 2 * M * phi(x0 / sigma) / sigma  # maximal at 0
+    checks = [
+        ("attainment: d/dz Phi(z/sigma) = N(0, sigma^2) density", c0),
+        ("attainment: d/dz [x0 Phi(z/sigma) - sigma^2 rho] = (x0 + z) rho", c1),
+        (
+            "attainment: SG'(x0) = 2 M phi(x0/sigma)/sigma (largest at 0)",
+            decide_zero(sp.diff(sg, x0) - slope, sampler=sampler),
+        ),
+        (
+            "attainment: E[f'] = M (2 Phi(x0/sigma) - 1)",
+            decide_zero(sg - closed, sampler=sampler),
+        ),
+        (
+            "attainment: d/dx0 E[f] = M (2 Phi(x0/sigma) - 1)",
+            decide_zero(grad_smooth - closed, sampler=sampler),
+        ),
+        (
+            "attainment: slope at 0 = sqrt(2/pi) M/sigma",
+            decide_zero(slope0 - sharp, sampler=sampler),
+        ),
+    ]
+    return checks, slope0, sharp, closed
+
+
 def prove_theorem2_sharp(*, timeout: float | None = None) -> ProofRecord:
     """The corrected constant ``sqrt(2/pi) M / sqrt(lambda_min(Sigma))``: an upper bound, attained.
 
@@ -111,46 +159,10 @@ def prove_theorem2_sharp(*, timeout: float | None = None) -> ProofRecord:
     ``2 M phi(0)/sigma = sqrt(2/pi) M/sigma``: no smaller constant holds.
     """
     M, sigma, x0 = one_d_symbols()
-    z = sp.Symbol("z", real=True)
 
     def body() -> dict:
-        rho = sp.exp(-(z**2) / (2 * sigma**2)) / (sp.sqrt(2 * sp.pi) * sigma)
-        sampler = default_sampler({M, sigma, x0, z})
-        # antiderivatives, each checked by differentiation: rho -> Phi(z/sigma),
-        # (x0 + z) rho -> x0 Phi(z/sigma) - sigma^2 rho
-        F0 = Phi(z / sigma)
-        F1 = x0 * Phi(z / sigma) - sigma**2 * rho
-        up0, c0 = definite_integral(rho, z, -x0, sp.oo, F0, sampler)
-        lo0, _ = definite_integral(rho, z, -sp.oo, -x0, F0, sampler)
-        up1, c1 = definite_integral((x0 + z) * rho, z, -x0, sp.oo, F1, sampler)
-        lo1, _ = definite_integral((x0 + z) * rho, z, -sp.oo, -x0, F1, sampler)
-        sg = M * (up0 - lo0)  # SmoothGrad: the average of the a.e. derivative M sign(x0 + z)
-        grad_smooth = sp.diff(M * (up1 - lo1), x0)  # gradient of E[M |x0 + z|]
-        closed = M * (2 * Phi(x0 / sigma) - 1)
-        slope0 = sp.simplify(sp.diff(sg, x0).subs(x0, 0))
-        sharp = sp.sqrt(2 / sp.pi) * M / sigma
-        slope = 2 * M * phi(x0 / sigma) / sigma  # maximal at 0
-        checks = [
-            *upper_bound_checks(),
-            ("attainment: d/dz Phi(z/sigma) = N(0, sigma^2) density", c0),
-            ("attainment: d/dz [x0 Phi(z/sigma) - sigma^2 rho] = (x0 + z) rho", c1),
-            (
-                "attainment: SG'(x0) = 2 M phi(x0/sigma)/sigma (largest at 0)",
-                decide_zero(sp.diff(sg, x0) - slope, sampler=sampler),
-            ),
-            (
-                "attainment: E[f'] = M (2 Phi(x0/sigma) - 1)",
-                decide_zero(sg - closed, sampler=sampler),
-            ),
-            (
-                "attainment: d/dx0 E[f] = M (2 Phi(x0/sigma) - 1)",
-                decide_zero(grad_smooth - closed, sampler=sampler),
-            ),
-            (
-                "attainment: slope at 0 = sqrt(2/pi) M/sigma",
-                decide_zero(slope0 - sharp, sampler=sampler),
-            ),
-        ]
+        attained, slope0, sharp, closed = _attainment(M, sigma, x0)
+        checks = [*upper_bound_checks(), *attained]
         out = verdict(checks)
         bound, claimed = bound_sides(M)
         out.update(
