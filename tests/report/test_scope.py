@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from verify.app import compare_runs, load_results, validate_results
-from verify.app.classes import proof_class
 from verify.app.cli import main
 from verify.app.console import print_summary
 from verify.app.records import make_record
@@ -21,25 +20,31 @@ from verify.app.schema import SCHEMA_VERSION
 from verify.app.scope import proof_groups, statement_entry
 from verify.catalogue import STATEMENTS
 from verify.functions import RidgeFunction
+from verify.symbolic.classes import class_scope
 
 V1 = Path(__file__).parent / "data" / "results_v1.json"
 ASSUMPTIONS = ["cov symmetric positive definite"]
 
 
+def _poly(d: int, k: int) -> tuple[str, dict]:
+    return f"generic polynomial, d={d}, k={k}", class_scope("polynomials", d=d, k=k)
+
+
 def _proof(title: str, status: str = "proved", **extra) -> dict:
+    scope = class_scope("polynomials", d=2, k=3)
     return make_record(
         id=f"symbolic/theorem1/{title}",
         statement="theorem1",
         source="symbolic",
         title=title,
         status=status,
-        figures={"assumptions": ASSUMPTIONS, "method": "exact", "class": proof_class(title)},
+        figures={"assumptions": ASSUMPTIONS, "method": "exact", "class": scope},
         **extra,
     )
 
 
-def _groups(titles: list[str]) -> list[str]:
-    return proof_groups({**proof_class(t), "title": t} for t in titles)
+def _groups(classes: list[tuple[str, dict]]) -> list[str]:
+    return proof_groups({**scope, "title": title} for title, scope in classes)
 
 
 def _property(status: str, examples: int = 20, counterexample=None) -> dict:
@@ -108,14 +113,47 @@ def test_a_statement_no_task_sought_is_not_run_and_not_judged():
 
 
 def test_the_headline_never_widens_a_grid_with_a_gap():
-    full = [f"generic polynomial, d={d}, k={k}" for d in range(1, 6) for k in range(1, 6)]
+    full = [_poly(d, k) for d in range(1, 6) for k in range(1, 6)]
     assert _groups(full) == ["polynomials (d ≤ 5, k ≤ 5)"]
-    gap = [t for t in full if t != "generic polynomial, d=5, k=5"]
+    gap = [c for c in full if c[0] != "generic polynomial, d=5, k=5"]
     (text,) = _groups(gap)
     assert "d ≤ 5, k ≤ 5" not in text and "(4, 5)" in text and "(5, 5)" not in text
-    ridge = ["ridge function sin(w'x + b), d=2", "ridge function exp(w'x + b), d=3"]
+    ridge = [
+        ("ridge function sin(w'x + b), d=2", class_scope("ridge functions", d=2, links=["sin"])),
+        ("ridge function exp(w'x + b), d=3", class_scope("ridge functions", d=3, links=["exp"])),
+    ]
     assert _groups(ridge) == ["ridge functions (exp, sin links; d ∈ {2, 3})"]
-    assert _groups(["f(a) = M |u'a|"]) == ["f(a) = M |u'a|"]  # unknown class: verbatim
+    one = ("f(a) = M |u'a|", class_scope(None, d=1, instance=True))
+    assert _groups([one]) == ["f(a) = M |u'a|"]  # a single function: its own words
+
+
+def test_the_headline_reads_the_class_data_not_its_words():
+    """Games are their own family; a variant is a group of its own; a single instance (a
+    witness) keeps its words; a title that says otherwise changes nothing."""
+    games = [
+        (f"generic game, d={d}", class_scope("games", d=d, variant="uniform kernel"))
+        for d in range(1, 6)
+    ]
+    games += [
+        (f"generic game, d={d}", class_scope("games", d=d, variant="product kernel"))
+        for d in (1, 2, 3)
+    ]
+    witness = ("cosine kernel witness", class_scope("games", d=3, instance=True))
+    misleading = ("ridge function sin, d=9", class_scope("polynomials", d=2, k=1))
+    assert _groups([*games, witness, misleading]) == [
+        "generic games (uniform kernel; d ≤ 5)",
+        "generic games (product kernel; d ≤ 3)",
+        "cosine kernel witness",
+        "polynomials (d = 2, k = 1)",
+    ]
+    every = class_scope("all functions", d=[1, 2, 3, 4, 5], variant="E f^2 < inf")
+    assert _groups([("every f", every)]) == ["every f (E f^2 < inf; d ≤ 5)"]
+
+
+def test_class_data_of_earlier_runs_still_groups():
+    """results.json of schema 3 before proofs carried their scope: one d, one link."""
+    old = {"family": "ridge functions", "d": 2, "k": None, "link": "sin", "title": "t"}
+    assert proof_groups([old]) == ["ridge functions (sin link; d = 2)"]
 
 
 # -- the real run ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import sympy as sp
 
 from verify import symbolic
 from verify.symbolic import Phi, ProofRecord, decide_zero
+from verify.symbolic.classes import FAMILIES, SCOPE_KEYS
 from verify.symbolic.generic import check_generic_polynomial
 from verify.symbolic.moments import MomentTable
 from verify.symbolic.proofs.common import rbf_example as _rbf_example
@@ -65,6 +66,54 @@ def test_prove_all_covers_the_issue_classes(all_records):
     assert any("shared sample" in c for c in by_statement["proposition2"])
     assert sum("generic polynomial" in c for c in by_statement["kernel_lime"]) == 3
     assert any("upper bound" in c for c in by_statement["theorem2_sharp"])
+
+
+def test_every_record_carries_its_class_as_data(all_records):
+    """The class each proof covers is a structured field the proof fills (never parsed from
+    its words): the grids, links, variants and witnesses of the default classes."""
+    for rec in all_records:
+        assert tuple(rec.scope) == SCOPE_KEYS, rec.function_class
+        assert rec.scope["family"] in (*FAMILIES, None) and rec.scope["d"]
+        assert rec.to_dict()["scope"] == rec.scope  # serialised as it is
+
+    def scopes(statement):
+        return [r.scope for r in all_records if r.statement_id == statement]
+
+    grid = {(s["d"][0], s["k"]) for s in scopes("theorem1") if s["family"] == "polynomials"}
+    assert grid == {(d, k) for d in range(1, 6) for k in range(1, 6)}
+    ridge = {(s["d"][0], *s["links"]) for s in scopes("theorem1") if s["links"]}
+    assert ridge == {(d, link) for d in (1, 2) for link in ("sin", "exp", "probit")}
+    lime = {(s["variant"], s["d"][0], s["instance"]) for s in scopes("lime_binary_banzhaf")}
+    assert lime == {
+        *(("uniform kernel", d, False) for d in range(1, 6)),
+        *(("product kernel", d, False) for d in range(1, 4)),
+        ("cosine kernel", 3, True),
+    }
+    assert {s["family"] for s in scopes("kernelshap_shapley")} == {"games"}
+    (sharp,) = scopes("theorem2_sharp")
+    assert sharp["family"] == "all functions" and sharp["d"] == [1, 2]
+    witness = [s for s in scopes("ig_bshap_multilinear") if s["instance"]]
+    assert [(s["family"], s["d"], s["k"]) for s in witness] == [("polynomials", [2], 3)]
+    generic = next(s for s in scopes("theorem1") if s["d"] == [5] and s["k"] == 5)
+    assert generic["parameters"] == 252 + 5 + 15  # coefficients, mean, covariance
+
+
+def test_a_function_of_the_users_own_is_one_instance_of_no_family():
+    rec = symbolic.prove_equivalence(sp.sin(X1 - 2 * X2), [X1, X2], mean=[0, 0])
+    assert rec.scope["family"] is None and rec.scope["instance"] is True
+    assert rec.scope["d"] == [2] and rec.scope["symbolic"] == ["covariance"]
+    assert rec.scope["parameters"] == 3  # s_11, s_12, s_22
+    told = symbolic.prove_equivalence(
+        sp.sin(W1 * X1 + B), [X1], scope={"family": "ridge functions", "links": ["sin"]}
+    )
+    assert told.scope["family"] == "ridge functions" and told.scope["links"] == ["sin"]
+    assert told.scope["instance"] is False and told.scope["symbolic"] == [
+        "covariance",
+        "function",
+        "mean",
+    ]
+    with pytest.raises(ValueError, match="unknown: \\['degree'\\]"):
+        symbolic.prove_equivalence(sp.sin(X1), [X1], scope={"degree": 3})
 
 
 def test_every_expectation_of_prove_all_is_corroborated(all_records):

@@ -14,6 +14,7 @@ KEYS = {
     "statement_id",
     "statement",
     "function_class",
+    "scope",
     "status",
     "relation",
     "lhs",

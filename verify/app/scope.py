@@ -33,6 +33,7 @@ from verify.status import (
     merge,
 )
 
+from .classes import group_key, group_words, value_range
 from .counterexamples import summary
 
 __all__ = ["evidence_status", "headline", "proof_groups", "statement_entry", "statement_scope"]
@@ -63,47 +64,21 @@ def evidence_status(record: dict) -> tuple[str, str | None]:
 # -- proved classes, grouped for the headline ------------------------------------------
 
 
-def _range(values: set[int], name: str) -> str:
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return f"{name} = {ordered[0]}"
-    if ordered == list(range(1, ordered[-1] + 1)):
-        return f"{name} ≤ {ordered[-1]}"
-    return f"{name} ∈ {{{', '.join(map(str, ordered))}}}"
-
-
-def _describe_group(family: str, members: list[dict[str, Any]]) -> str:
-    ds = {m["d"] for m in members if m.get("d") is not None}
-    ks = {m["k"] for m in members if m.get("k") is not None}
-    links = sorted({m["link"] for m in members if m.get("link")})
-    parts = []
-    if links:
-        parts.append(", ".join(links) + (" links" if len(links) > 1 else " link"))
-    pairs = {(m.get("d"), m.get("k")) for m in members}
-    if ds and ks and len(ds) * len(ks) == len(pairs):
-        parts.append(f"{_range(ds, 'd')}, {_range(ks, 'k')}")  # the full grid was proved
-    elif ds and ks:
-        shown = sorted((d, k) for d, k in pairs if d is not None and k is not None)
-        parts.append("(d, k) ∈ {" + ", ".join(f"({d}, {k})" for d, k in shown) + "}")
-    elif ds:
-        parts.append(_range(ds, "d"))
-    return f"{family} ({'; '.join(parts)})" if parts else family
-
-
 def proof_groups(classes: Iterable[dict[str, Any]]) -> list[str]:
-    """The proved classes grouped by family, in first-seen order.
+    """The proved classes grouped by family and variant, in first-seen order.
 
-    Each class is the data a proof record carries (``figures["class"]``: family,
-    d, k, link; see :func:`verify.app.classes.proof_class`) plus its ``title``; a
-    class of no known family is shown by its title.
+    Each class is the data a proof record carries (``figures["class"]``, the proof's own
+    scope: family, d, k, links, variant, instance; see :mod:`verify.app.classes`) plus its
+    ``title``; a single instance, or a class of no named family, is shown by its title.
     """
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[Any, list[dict[str, Any]]] = {}
     for c in classes:
-        if c.get("family"):
-            groups.setdefault(c["family"], []).append(c)
-        else:
-            groups.setdefault(c.get("title", "a class"), [])
-    return [_describe_group(name, members) if members else name for name, members in groups.items()]
+        key = group_key(c)
+        groups.setdefault(key if key is not None else c.get("title", "a class"), []).append(c)
+    return [
+        group_words(key[0], key[1], members) if isinstance(key, tuple) else key
+        for key, members in groups.items()
+    ]
 
 
 # -- verified: what the generated inputs covered -----------------------------------------
@@ -191,7 +166,7 @@ def _verified_phrase(entries: list[dict[str, Any]]) -> str:
     dims = sorted({d for e in entries for d in e["dimensions"]})
     detail = ", ".join(dict.fromkeys(families))
     if dims:
-        detail += ("; " if detail else "") + _range(set(dims), "d")
+        detail += ("; " if detail else "") + value_range(set(dims), "d")
     text = f"verified on {examples} generated inputs"
     return f"{text} ({detail})" if detail else text
 

@@ -14,7 +14,6 @@ from verify.catalogue import CATALOGUE
 from verify.status import DISPROVED, as_record_status
 
 from .batteries import client_tasks, conformance_battery, explainer_tasks, reference_explainer_names
-from .classes import proof_class
 from .experiments import EXPERIMENTS
 from .records import make_record
 from .runner import Task
@@ -59,8 +58,9 @@ def symbolic_proofs(seed: int, profile: str) -> dict[str, Any]:
                 status=as_record_status(proof.status),
                 message=message,
                 figures={
-                    # the class as data (family, d, k, link): what the headline groups
-                    "class": proof_class(proof.function_class, data["details"]),
+                    # the class as data, as the proof gave it (family, d, k, links,
+                    # variant, instance, ...): what the headline groups
+                    "class": data["scope"],
                     "method": data["method"],
                     "relation": data["relation"],
                     "assumptions": data["assumptions"],
@@ -91,7 +91,9 @@ def symbolic_proofs(seed: int, profile: str) -> dict[str, Any]:
             "status": r.status,
         }
         for r in proofs
-        if "coefficients" in r.details and "generic" in r.function_class
+        if "coefficients" in r.details
+        and r.scope["family"] == "polynomials"
+        and not r.scope["instance"]
     ]
     return {"records": records, "figures": {"symbolic_classes": sizes}}
 

@@ -103,7 +103,11 @@ class ProofRecord:
     statement : str
         Human-readable statement that was checked.
     function_class : str
-        The class of f covered, e.g. ``"generic polynomial, d=4, k=4"``.
+        The class of f covered, in words, e.g. ``"generic polynomial, d=4, k=4"``.
+    scope : dict
+        The same class as data (family, dimensions, degree, links, variant, whether it is a
+        single instance, what is symbolic, the number of parameters): see
+        :mod:`verify.symbolic.classes`. Programs read this, never ``function_class``.
     status : str
         ``"proved"``, ``"disproved"`` or ``"undecided"``.
     lhs, rhs : sympy expression or Matrix
@@ -153,6 +157,7 @@ class ProofRecord:
     checks: list = field(default_factory=list)
     details: dict = field(default_factory=dict)
     corroboration: dict | None = None
+    scope: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -171,6 +176,7 @@ class ProofRecord:
             "statement_id": self.statement_id,
             "statement": self.statement,
             "function_class": self.function_class,
+            "scope": _canonical_data(self.scope),
             "status": self.status,
             "relation": self.relation,
             "lhs": _expr_entry(self.lhs),

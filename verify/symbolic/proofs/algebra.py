@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
@@ -16,6 +17,8 @@ from ..trace import note_sides
 from .common import (
     GAUSS,
     REAL,
+    class_scope,
+    described_scope,
     generic_polynomial,
     ridge_index,
     run_proof,
@@ -43,6 +46,7 @@ def prove_linearity(
     *,
     timeout: float | None = None,
     function_class: str | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> ProofRecord:
     """Proposition 2: SmoothGrad and C-LIME are linear in f.
 
@@ -51,7 +55,7 @@ def prove_linearity(
     with symbolic a, b; each side derived separately by the engine.
     """
     written = (f, g)
-    (f, g), xs, _d, m, S, notes = setup([f, g], xs, mean, cov)
+    (f, g), xs, d, m, S, notes = setup([f, g], xs, mean, cov)
     al, be = sp.Dummy("a", real=True), sp.Dummy("b", real=True)
 
     def body() -> dict:
@@ -80,6 +84,7 @@ def prove_linearity(
         timeout,
         body,
         notes,
+        scope=described_scope(scope, d=d, variables=xs, function=(f, g), mean=m, covariance=S),
     )
 
 
@@ -157,6 +162,15 @@ def prove_proportionality(
         (GAUSS, REAL),
         timeout,
         body,
+        scope=class_scope(
+            "ridge functions",
+            d=d,
+            links=(link,),
+            variables=xs,
+            function=f,
+            mean=m,
+            covariance=S,
+        ),
     )
 
 
@@ -175,6 +189,7 @@ def proposition2_proofs(*, timeout: float | None = 120.0, **_: Any) -> list[Proo
             xs,
             timeout=timeout,
             function_class="generic quadratic and sin ridge, d=2",
+            scope={"family": None, "variant": "generic quadratic f, sin ridge g"},
         ),
         prove_empirical_linearity(timeout=timeout),
     ]

@@ -29,7 +29,7 @@ import sympy as sp
 from ..canonical import decide_matrix, decide_zero
 from ..interval import enclose
 from ..records import ProofRecord
-from .common import check_classes, run_proof
+from .common import check_classes, class_scope, run_proof
 from .common import verdict as combine
 from .lfa_common import (
     admit_game,
@@ -83,6 +83,13 @@ def _anchored_kernel(S, d: int) -> float:
     return 1e12 if len(S) in (0, d) else float(shapley_kernel(len(S), d))
 
 
+def _game_scope(d: int, game: dict, given: bool, *, variant: str, **parts: Any) -> dict:
+    """A game's scope: generic (2^d symbolic values) unless the caller gave one (``given``)."""
+    return class_scope(
+        "games", d=d, variant=variant, instance=given, values=list(game.values()), **parts
+    )
+
+
 def _mask(S, d: int) -> list[int]:
     return [int(i in S) for i in range(d)]
 
@@ -98,6 +105,7 @@ def prove_kernelshap_constrained(
     """
     if d < 2:
         raise ValueError("KernelSHAP needs d >= 2 players (a proper coalition to fit)")
+    given = game is not None
     game, notes = _game(d, game)
 
     def body() -> dict:
@@ -134,6 +142,7 @@ def prove_kernelshap_constrained(
         timeout,
         body,
         notes,
+        scope=_game_scope(d, game, given, variant="constrained"),
     )
 
 
@@ -143,6 +152,7 @@ def prove_kernelshap_unconstrained(
     """Without ∅ and N and with a free intercept the fit is Shapley + t 1 (d >= 3)."""
     if d < 3:
         raise ValueError("the unconstrained fit needs d >= 3 (for d = 2 it is singular)")
+    given = game is not None
     game, notes = _game(d, game)
 
     def body() -> dict:
@@ -181,6 +191,7 @@ def prove_kernelshap_unconstrained(
         timeout,
         body,
         notes,
+        scope=_game_scope(d, game, given, variant="unconstrained"),
     )
 
 
@@ -211,6 +222,7 @@ def prove_lime_uniform(d: int, *, timeout: float | None = None) -> ProofRecord:
         timeout,
         body,
         notes,
+        scope=_game_scope(d, game, False, variant="uniform kernel"),
     )
 
 
@@ -273,6 +285,7 @@ def prove_lime_product_kernel(d: int, *, timeout: float | None = None) -> ProofR
         timeout,
         body,
         notes,
+        scope=_game_scope(d, game, False, variant="product kernel", kernel=p),
     )
 
 
@@ -333,6 +346,7 @@ def prove_cosine_null_player_witness(*, timeout: float | None = None) -> ProofRe
         timeout,
         body,
         notes,
+        scope=_game_scope(d, game, True, variant="cosine kernel"),
     )
 
 

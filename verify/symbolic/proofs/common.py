@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import sympy as sp
 
 from ...deadline import DeadlineExceeded, call_with_deadline
 from ..admission import admit, admitted_scope
 from ..canonical import Decision, default_sampler, spd_sampler
+from ..classes import SCOPE_KEYS, class_scope
 from ..corroborate import conditions_satisfiable, corroborate
 from ..generic import monomial_exponents
 from ..params import as_variables
@@ -36,11 +38,15 @@ __all__ = [
     "ALL_GENERIC_CLASSES",
     "CLASS_SETS",
     "COV2",
+    "DESCRIBED_KEYS",
     "GAUSS",
+    "RBF_SCOPE",
     "REAL",
     "RIDGE_LINKS",
     "check_classes",
+    "class_scope",
     "definite_integral",
+    "described_scope",
     "generic_polynomial",
     "one_d_symbols",
     "positive_multiple",
@@ -49,6 +55,7 @@ __all__ = [
     "rbf_symbolic_2d",
     "ridge_case",
     "ridge_index",
+    "ridge_scope",
     "run_proof",
     "sampler_for",
     "setup",
@@ -72,12 +79,18 @@ def run_proof(
     timeout: float | None,
     body: Callable[[], dict],
     notes: Sequence[str] = (),
+    *,
+    scope: Mapping[str, Any],
 ) -> ProofRecord:
     """Time, trace and corroborate ``body`` under the budget; wrap it in a ProofRecord.
 
     ``notes`` are what the admission step changed in the user's input (see
-    :mod:`verify.symbolic.admission`); they go into ``details["admission"]``.
+    :mod:`verify.symbolic.admission`); they go into ``details["admission"]``. ``scope`` is
+    the class covered as data (:func:`verify.symbolic.classes.class_scope`), required of
+    every proof.
     """
+    if set(scope) != set(SCOPE_KEYS):
+        raise ValueError(f"scope must be made by class_scope (keys {SCOPE_KEYS}), got {scope!r}")
     t0 = time.perf_counter()
     seed = zlib.crc32(f"{statement_id}|{function_class}".encode())
 
@@ -108,6 +121,7 @@ def run_proof(
             statement_id=statement_id,
             statement=statement,
             function_class=function_class,
+            scope=dict(scope),
             status="undecided",
             assumptions=tuple(assumptions),
             elapsed=time.perf_counter() - t0,
@@ -119,10 +133,35 @@ def run_proof(
         statement_id=statement_id,
         statement=statement,
         function_class=function_class,
+        scope=dict(scope),
         assumptions=tuple(assumptions) + tuple(out.pop("extra_assumptions", ())),
         elapsed=time.perf_counter() - t0,
         **out,
     )
+
+
+#: What a provider may say of the class it hands to a ``prove_*`` function (``scope=``).
+DESCRIBED_KEYS = ("family", "d", "k", "links", "variant", "instance")
+
+
+def described_scope(
+    described: Mapping[str, Any] | None, *, d: int, variables: Sequence = (), **parts: Any
+) -> dict:
+    """The scope of a ``prove_*`` call on the user's own input.
+
+    ``described`` is what the caller says of the class (keys of :data:`DESCRIBED_KEYS`, e.g.
+    ``{"family": "ridge functions", "links": ["sin"]}``); None means one function of no
+    named family (``instance`` True). The dimension, what is symbolic and the number of
+    parameters come from the admitted input itself (``parts`` by role, as in
+    :func:`~verify.symbolic.classes.class_scope`).
+    """
+    facts: dict[str, Any] = {"instance": described is None, "d": d, **(described or {})}
+    unknown = set(facts) - set(DESCRIBED_KEYS)
+    if unknown:
+        raise ValueError(
+            f"scope= takes the keys {', '.join(DESCRIBED_KEYS)}; unknown: {sorted(unknown)}"
+        )
+    return class_scope(facts.pop("family", None), variables=variables, **facts, **parts)
 
 
 def _overrule_on_disagreement(out: dict) -> None:
@@ -325,29 +364,44 @@ def ridge_index() -> tuple[list[sp.Symbol], sp.Expr]:
     return [x1, x2], w1 * x1 + w2 * x2 + b
 
 
+def ridge_scope(*links: str) -> dict:
+    """What a provider says of a ridge-function class with these links (``scope=``)."""
+    return {"family": "ridge functions", "links": list(links)}
+
+
+#: What a provider says of an RBF class (``scope=``).
+RBF_SCOPE = {"family": "RBF mixtures"}
+
+
 def prove_shared_cases(
     prove: Callable[..., ProofRecord], labels: dict[str, str], timeout: float | None
 ) -> list[ProofRecord]:
-    """``prove(f, xs, cov=..., timeout=..., function_class=label)`` on every shared class."""
+    """``prove(f, xs, cov=..., timeout=..., function_class=label, scope=...)`` on every
+    shared class."""
     return [
-        prove(f, xs, cov=cov, timeout=timeout, function_class=label)
-        for label, xs, f, cov in shared_cases(labels)
+        prove(f, xs, cov=cov, timeout=timeout, function_class=label, scope=scope)
+        for label, scope, xs, f, cov in shared_cases(labels)
     ]
 
 
-def shared_cases(labels: dict[str, str]) -> list[tuple[str, list, sp.Expr, sp.Matrix | None]]:
-    """(label, xs, f, cov) of the classes several statements prove (cov None: symbolic).
+def shared_cases(labels: dict[str, str]) -> list[tuple[str, dict, list, sp.Expr, sp.Matrix | None]]:
+    """(label, scope, xs, f, cov) of the classes several statements prove (cov None: symbolic).
 
     ``labels`` names each class for the record, by key: ``sin``, ``exp``, ``probit``
     (ridge functions in d = 2 with symbolic w and b), ``rbf1`` (a Gaussian RBF in
     d = 1 with symbolic precision) and ``rbf2`` (two bumps in d = 2, one singular
-    precision, under the rational covariance :data:`COV2`).
+    precision, under the rational covariance :data:`COV2`); ``scope`` is what the
+    provider says of the class (:func:`described_scope`).
     """
     xs, s = ridge_index()
     cases = [
-        (labels[key], xs, f, None)
+        (labels[key], ridge_scope(key), xs, f, None)
         for key, f in (("sin", sp.sin(s)), ("exp", sp.exp(s)), ("probit", Phi(s)))
     ]
     xs1, f1 = rbf_example(1, symbolic_precision=True)
     xs2, f2 = rbf_example(2, symbolic_precision=False)
-    return [*cases, (labels["rbf1"], xs1, f1, None), (labels["rbf2"], xs2, f2, COV2)]
+    return [
+        *cases,
+        (labels["rbf1"], RBF_SCOPE, xs1, f1, None),
+        (labels["rbf2"], RBF_SCOPE, xs2, f2, COV2),
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sympy as sp
@@ -19,14 +19,18 @@ from ..trace import note_sides
 from .common import (
     ALL_GENERIC_CLASSES,
     GAUSS,
+    RBF_SCOPE,
     REAL,
     RIDGE_LINKS,
     check_classes,
+    class_scope,
+    described_scope,
     generic_polynomial,
     one_d_symbols,
     prove_shared_cases,
     rbf_symbolic_2d,
     ridge_case,
+    ridge_scope,
     run_proof,
     sampler_for,
     setup,
@@ -84,6 +88,7 @@ def prove_equivalence(
     *,
     timeout: float | None = None,
     function_class: str | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> ProofRecord:
     """Prove Theorem 1 for one function: E[grad f] = cov^{-1} Cov(x, f) = C-LIME.
 
@@ -113,6 +118,10 @@ def prove_equivalence(
         Seconds before giving up with status "undecided" (reason "timed out").
     function_class : str, optional
         Label for the record (default: ``str(expr)``).
+    scope : dict, optional
+        What the caller says of the class ``expr`` stands for (``family``, ``k``,
+        ``links``, ...; see :func:`~verify.symbolic.proofs.common.described_scope`);
+        default: one function of no named family.
 
     Returns
     -------
@@ -139,6 +148,7 @@ def prove_equivalence(
         timeout,
         body,
         notes,
+        scope=described_scope(scope, d=d, variables=xs, function=expr, mean=m, covariance=S),
     )
 
 
@@ -258,6 +268,13 @@ def prove_theorem1_generic(
         (GAUSS, REAL, "proof by linearity over the monomial basis (exact, not sampled)"),
         timeout,
         body,
+        scope=class_scope(
+            "polynomials",
+            d=d,
+            k=k,
+            symbolic=("covariance", "function", "mean"),
+            parameters=n_coeff + d + d * (d + 1) // 2,
+        ),
     )
 
 
@@ -364,6 +381,15 @@ def prove_stein_step_function(*, timeout: float | None = None) -> ProofRecord:
         ("cov = sigma^2 I, sigma > 0",),
         timeout,
         body,
+        scope=class_scope(
+            "ridge functions",
+            d=1,
+            links=("step",),
+            instance=True,
+            variables=(a,),
+            mean=x0,
+            covariance=sigma,
+        ),
     )
 
 
@@ -400,7 +426,11 @@ def theorem1_proofs(
         for link in RIDGE_LINKS if d < 5 else ("sin", "exp"):  # probit d=5: over budget
             xs, f = ridge_case(d, link)
             label = f"ridge function {link}(w'x + b), d={d}, symbolic w, b, mean, cov"
-            recs.append(prove_equivalence(f, xs, timeout=timeout, function_class=label))
+            recs.append(
+                prove_equivalence(
+                    f, xs, timeout=timeout, function_class=label, scope=ridge_scope(link)
+                )
+            )
     if thorough:
         xs, f = rbf_symbolic_2d(2)
         recs.append(
@@ -410,6 +440,7 @@ def theorem1_proofs(
                 timeout=timeout,
                 function_class="RBF mixture, K=2, d=2, symbolic centres, weights, "
                 "precisions (PSD), mean and covariance",
+                scope=RBF_SCOPE,
             )
         )
     return recs

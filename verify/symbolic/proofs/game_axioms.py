@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
@@ -21,7 +22,7 @@ from ..engine import gaussian_expectation
 from ..records import ProofRecord
 from ..special import Phi
 from .coalitions import shapley_kernel
-from .common import check_classes, run_proof
+from .common import check_classes, class_scope, described_scope, run_proof
 from .common import verdict as combine
 from .lfa_common import (
     admit_function,
@@ -107,6 +108,7 @@ def prove_shapley_axioms(d: int, *, timeout: float | None = None) -> ProofRecord
         timeout,
         body,
         notes,
+        scope=class_scope("games", d=d, values=[*game.values(), *other.values()], weights=p),
     )
 
 
@@ -176,6 +178,17 @@ def prove_conditional_value_witness(*, timeout: float | None = None) -> ProofRec
         timeout,
         body,
         notes,
+        scope=class_scope(
+            "polynomials",
+            d=2,
+            k=1,
+            variant="conditional Gaussian value",
+            instance=True,
+            variables=xs,
+            point=px,
+            mean=(mu1, mu2),
+            covariance=(s11, s12, s22),
+        ),
     )
 
 
@@ -264,6 +277,7 @@ def prove_additive_games(
         timeout,
         body,
         notes,
+        scope=class_scope("additively separable functions", d=d, values=(a, c), weights=p),
     )
 
 
@@ -272,11 +286,16 @@ def _mask(S, d: int) -> list[int]:
 
 
 def prove_additive_ig(
-    parts: list, *, timeout: float | None = None, function_class: str | None = None
+    parts: list,
+    *,
+    timeout: float | None = None,
+    function_class: str | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> ProofRecord:
     """IG of f = sum_i f_i(x_i) equals f_i(x0_i) - f_i(b_i), each IG_i from its integral.
 
-    ``parts[i]`` is f_i as an expression in the variable ``x{i+1}``.
+    ``parts[i]`` is f_i as an expression in the variable ``x{i+1}``; ``scope`` what the
+    caller says of the class (see :func:`~verify.symbolic.proofs.common.described_scope`).
     """
     d = len(parts)
     xs = sp.symbols(f"x1:{d + 1}", real=True)
@@ -304,6 +323,7 @@ def prove_additive_ig(
         timeout,
         body,
         notes,
+        scope=described_scope(scope, d=d, variables=xs, function=f, point=p, baseline=b),
     )
 
 
@@ -343,6 +363,10 @@ def additive_agreement_proofs(
             timeout=timeout,
             function_class="separable generic polynomial, d=3, degree <= 3 per coordinate "
             "(9 symbolic coefficients)",
+            scope={
+                "family": "additively separable functions",
+                "variant": "polynomial coordinates of degree <= 3",
+            },
         )
     )
     w, o = sp.symbols("w1:4", real=True), sp.symbols("o1:4", real=True)
@@ -353,6 +377,11 @@ def additive_agreement_proofs(
             timeout=timeout,
             function_class="separable ridge terms sin + exp + probit, d=3, symbolic slopes "
             "and offsets",
+            scope={
+                "family": "additively separable functions",
+                "links": ["exp", "probit", "sin"],
+                "variant": "ridge coordinates",
+            },
         )
     )
     return recs

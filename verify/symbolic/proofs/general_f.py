@@ -23,7 +23,7 @@ from ..generic import check_monomials, monomial_exponents, require_class_size
 from ..moments import MomentTable
 from ..params import symbolic_covariance, symbolic_mean
 from ..records import ProofRecord
-from .common import GAUSS, REAL, run_proof, sampler_for, verdict
+from .common import GAUSS, REAL, class_scope, run_proof, sampler_for, verdict
 
 __all__ = ["kernel_covariance_checks", "prove_kernel_lime_generic", "prove_lemma6_every_f"]
 
@@ -91,6 +91,14 @@ def prove_lemma6_every_f(
         (GAUSS, REAL, "lam >= 0; intercept not penalised", "E f^2 < inf"),
         timeout,
         body,
+        scope=class_scope(
+            "all functions",
+            d=dims,
+            variant="E f^2 < inf",
+            symbolic=("covariance", "function", "mean", "penalty"),
+            # at the largest d: mean, covariance, Cov(x, f), E f and lambda
+            parameters=2 * max(dims) + max(dims) * (max(dims) + 1) // 2 + 2,
+        ),
     )
 
 
@@ -147,6 +155,13 @@ def prove_kernel_lime_generic(d: int, k: int, *, timeout: float | None = None) -
         ),
         timeout,
         body,
+        scope=class_scope(
+            "polynomials",
+            d=d,
+            k=k,
+            symbolic=("covariance", "function", "kernel", "point"),
+            parameters=n_coeff + d + d * (d + 1) // 2 + 1,
+        ),
     )
 
 

@@ -15,6 +15,7 @@ docs/math.md#ig_completeness, #ig_step_function, #ig_bshap_multilinear.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 import mpmath
@@ -24,7 +25,18 @@ import sympy as sp
 from ..canonical import decide_matrix, decide_zero
 from ..interval import certified_sign
 from ..records import ProofRecord
-from .common import RIDGE_LINKS, check_classes, rbf_example, rbf_symbolic_2d, ridge_case, run_proof
+from .common import (
+    RBF_SCOPE,
+    RIDGE_LINKS,
+    check_classes,
+    class_scope,
+    described_scope,
+    rbf_example,
+    rbf_symbolic_2d,
+    ridge_case,
+    ridge_scope,
+    run_proof,
+)
 from .common import verdict as combine
 from .lfa_common import (
     admit_function,
@@ -66,11 +78,14 @@ def prove_ig_completeness(
     *,
     timeout: float | None = None,
     function_class: str | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> ProofRecord:
     """Prove IG completeness for one f: each IG_i from its integral, then their sum.
 
     ``expr`` is a sum of polynomial terms, ridge terms c g(w'x + b) (g = exp, sin, cos, Phi)
     and bumps c exp(Q(x)) (Q quadratic); ``x0`` and ``baseline`` default to symbolic points.
+    ``scope`` is what the caller says of the class ``expr`` stands for (see
+    :func:`~verify.symbolic.proofs.common.described_scope`).
     """
     written = expr
     f, xs, d, pts, notes = admit_function(expr, xs, {"x0": x0, "xb": baseline})
@@ -98,6 +113,7 @@ def prove_ig_completeness(
         timeout,
         body,
         notes,
+        scope=described_scope(scope, d=d, variables=xs, function=f, point=p, baseline=b),
     )
 
 
@@ -175,6 +191,7 @@ def prove_ig_completeness_generic(d: int, k: int, *, timeout: float | None = Non
         timeout,
         body,
         notes,
+        scope=class_scope("polynomials", d=d, k=k, variables=xs, function=f, point=p, baseline=b),
     )
 
 
@@ -251,6 +268,15 @@ def prove_ig_step_function(*, timeout: float | None = None) -> ProofRecord:
         timeout,
         body,
         notes,
+        scope=class_scope(
+            "ridge functions",
+            d=d,
+            links=("step",),
+            variables=xs,
+            function=index,
+            point=pts["x0"],
+            baseline=pts["xb"],
+        ),
     )
 
 
@@ -283,6 +309,7 @@ def prove_ig_bshap_multilinear(
 ) -> ProofRecord:
     """IG(x0; b) = baseline Shapley for the generic multilinear f in d variables (2^d
     symbolic coefficients), or for a given multilinear ``expr`` in ``xs``."""
+    instance = expr is not None
     if expr is None:
         xs, expr, n = _multilinear(d)
         label = f"generic multilinear polynomial, d={d} ({n} symbolic coefficients)"
@@ -310,6 +337,16 @@ def prove_ig_bshap_multilinear(
         timeout,
         body,
         notes,
+        scope=class_scope(
+            "polynomials",
+            d=d,
+            variant="multilinear",
+            instance=instance,
+            variables=xs,
+            function=f,
+            point=pts["x0"],
+            baseline=pts["xb"],
+        ),
     )
 
 
@@ -336,7 +373,7 @@ def prove_ig_bshap_witness(*, timeout: float | None = None) -> ProofRecord:
     difference (symbolic point and baseline) is certified non-zero at a rational point.
     """
     x1, x2 = sp.symbols("x1 x2", real=True)
-    f, xs, _d, pts, notes = admit_function(x1**2 * x2, [x1, x2], {"x0": None, "xb": None})
+    f, xs, d, pts, notes = admit_function(x1**2 * x2, [x1, x2], {"x0": None, "xb": None})
 
     def body() -> dict:
         ig, phi, gap = _bshap_gap(f, xs, pts["x0"], pts["xb"])
@@ -363,6 +400,16 @@ def prove_ig_bshap_witness(*, timeout: float | None = None) -> ProofRecord:
         timeout,
         body,
         notes,
+        scope=class_scope(
+            "polynomials",
+            d=d,
+            k=3,
+            instance=True,
+            variables=xs,
+            function=f,
+            point=pts["x0"],
+            baseline=pts["xb"],
+        ),
     )
 
 
@@ -388,7 +435,11 @@ def ig_completeness_proofs(
         for link in RIDGE_LINKS if thorough else ("exp", "sin"):
             xs, f = ridge_case(dim, link)
             label = f"ridge function {link}(w'x + b), d={dim}, symbolic w, b"
-            recs.append(prove_ig_completeness(f, xs, timeout=timeout, function_class=label))
+            recs.append(
+                prove_ig_completeness(
+                    f, xs, timeout=timeout, function_class=label, scope=ridge_scope(link)
+                )
+            )
     xs, f = rbf_example(1, symbolic_precision=True)
     recs.append(
         prove_ig_completeness(
@@ -396,6 +447,7 @@ def ig_completeness_proofs(
             xs,
             timeout=timeout,
             function_class="Gaussian RBF, d=1, symbolic centre, weight and precision",
+            scope=RBF_SCOPE,
         )
     )
     if thorough:
@@ -407,6 +459,7 @@ def ig_completeness_proofs(
                 timeout=timeout,
                 function_class="RBF mixture, K=2, d=2, symbolic centres and weights; rational "
                 "precisions (one singular)",
+                scope=RBF_SCOPE,
             )
         )
         xs, f = rbf_symbolic_2d(1)
@@ -416,6 +469,7 @@ def ig_completeness_proofs(
                 xs,
                 timeout=timeout,
                 function_class="Gaussian RBF, d=2, symbolic centre, weight and precision (PSD)",
+                scope=RBF_SCOPE,
             )
         )
     return recs

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
@@ -24,7 +25,18 @@ from ..canonical import Decision, decide_matrix, decide_zero
 from ..engine import covariance_vector, expected_gradient, gaussian_expectation
 from ..records import ProofRecord
 from .coalitions import shapley_kernel
-from .common import GAUSS, RIDGE_LINKS, check_classes, ridge_case, run_proof, sampler_for, setup
+from .common import (
+    GAUSS,
+    RIDGE_LINKS,
+    check_classes,
+    class_scope,
+    described_scope,
+    ridge_case,
+    ridge_scope,
+    run_proof,
+    sampler_for,
+    setup,
+)
 from .common import verdict as combine
 from .lfa_common import (
     coalitions,
@@ -80,6 +92,9 @@ def prove_gradient_matching_lemma(*, timeout: float | None = None, d: int = 3) -
         ("E is linear; E||grad_xi f(x0 (+) xi)||^2 < infinity",),
         timeout,
         body,
+        scope=class_scope(
+            "all functions", d=d, variant="E||grad_xi f||^2 finite, every Z", function=(A, m)
+        ),
     )
 
 
@@ -176,8 +191,14 @@ def prove_gradient_matching(
     timeout: float | None = None,
     function_class: str | None = None,
     generic: tuple[int, int] | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> ProofRecord:
-    """The four gradient-matching instances for one f (symbolic x0, b and covariance)."""
+    """The four gradient-matching instances for one f (symbolic x0, b and covariance).
+
+    ``generic`` is (coefficients, k) of a generic polynomial class (for the record's
+    details); ``scope`` what the caller says of the class (see
+    :func:`~verify.symbolic.proofs.common.described_scope`).
+    """
     written = expr
     (f,), xs, d, x0, S, notes = setup([expr], xs, None, None)
     b = point_symbols("xb", d)
@@ -203,6 +224,9 @@ def prove_gradient_matching(
         timeout,
         body,
         notes,
+        scope=described_scope(
+            scope, d=d, variables=xs, function=f, point=x0, baseline=b, covariance=S
+        ),
     )
 
 
@@ -300,6 +324,17 @@ def prove_recovery(d: int, *, timeout: float | None = None) -> ProofRecord:
         timeout,
         body,
         notes,
+        scope=class_scope(
+            "polynomials",
+            d=d,
+            k=1,
+            variant="affine",
+            variables=xs,
+            function=f,
+            point=x0,
+            baseline=b,
+            covariance=S,
+        ),
     )
 
 
@@ -323,7 +358,12 @@ def lfa_gradient_matching_proofs(
         )
         recs.append(
             prove_gradient_matching(
-                f, xs, timeout=timeout, function_class=label, generic=(len(exps), k)
+                f,
+                xs,
+                timeout=timeout,
+                function_class=label,
+                generic=(len(exps), k),
+                scope={"family": "polynomials", "k": k},
             )
         )
     for link in RIDGE_LINKS if thorough else ("exp",):
@@ -335,6 +375,7 @@ def lfa_gradient_matching_proofs(
                 timeout=timeout,
                 function_class=f"ridge function {link}(w'x + b), d=2, symbolic w, b, x0, "
                 "covariance",
+                scope=ridge_scope(link),
             )
         )
     return recs

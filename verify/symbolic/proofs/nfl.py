@@ -18,6 +18,7 @@ Each loss is derived with the Gaussian engine (traced, so the second route of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,15 @@ from ..canonical import decide_matrix, decide_zero
 from ..engine import covariance_vector, expected_gradient, gaussian_expectation
 from ..params import symbolic_covariance
 from ..records import ProofRecord
-from .common import GAUSS, check_classes, run_proof, sampler_for, setup
+from .common import (
+    GAUSS,
+    check_classes,
+    class_scope,
+    described_scope,
+    run_proof,
+    sampler_for,
+    setup,
+)
 from .common import verdict as combine
 from .lfa_common import generic, withdraw_on_disagreement
 
@@ -55,8 +64,13 @@ def prove_nfl_gaussian(
     *,
     timeout: float | None = None,
     function_class: str | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> ProofRecord:
-    """Both exact excess losses for one f under Z_k = N(x0, cov_k) (symbolic by default)."""
+    """Both exact excess losses for one f under Z_k = N(x0, cov_k) (symbolic by default).
+
+    ``scope`` is what the caller says of the class ``expr`` stands for (see
+    :func:`~verify.symbolic.proofs.common.described_scope`).
+    """
     written = expr
     (f,), xs, d, m, S1, notes = setup([expr], xs, x0, cov1)
     S2 = symbolic_covariance(d, "t") if cov2 is None else sp.Matrix(cov2)
@@ -107,6 +121,7 @@ def prove_nfl_gaussian(
         timeout,
         body,
         (*notes, *notes2),
+        scope=described_scope(scope, d=d, variables=xs, function=f, point=m, covariance=(S1, S2)),
     )
 
 
@@ -136,6 +151,7 @@ def prove_nfl_generic(
         timeout=timeout,
         function_class=f"generic polynomial, d={d}, k={k} ({len(exps)} symbolic coefficients), "
         "symbolic centre and both covariances" + (" (diagonal)" if diagonal else ""),
+        scope={"family": "polynomials", "k": k},
     )
     rec.details.setdefault("k", k)
     rec.details.setdefault("coefficients", len(exps))
@@ -186,6 +202,9 @@ def prove_nfl_box(*, timeout: float | None = None) -> ProofRecord:
         timeout,
         body,
         notes,
+        scope=class_scope(
+            "polynomials", d=1, k=2, variant="on a box", instance=True, neighbourhood=R
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
@@ -12,13 +13,16 @@ from ..engine import expected_gradient, gaussian_expectation, second_moment_matr
 from ..records import ProofRecord
 from .common import (
     GAUSS,
+    RBF_SCOPE,
     REAL,
     RIDGE_LINKS,
     check_classes,
+    described_scope,
     generic_polynomial,
     rbf_example,
     ridge_case,
     ridge_index,
+    ridge_scope,
     run_proof,
     sampler_for,
     setup,
@@ -40,6 +44,7 @@ def prove_lemma6(
     *,
     timeout: float | None = None,
     function_class: str | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> ProofRecord:
     """Lemma 6: ridge C-LIME (unpenalised intercept) is ``(cov + lam I)^{-1} Cov(x, f)``.
 
@@ -106,6 +111,9 @@ def prove_lemma6(
         timeout,
         body,
         notes,
+        scope=described_scope(
+            scope, d=d, variables=xs, function=expr, mean=m, covariance=S, penalty=lam
+        ),
     )
 
 
@@ -118,6 +126,7 @@ def prove_kernel_lime(
     *,
     timeout: float | None = None,
     function_class: str | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> ProofRecord:
     """docs/math.md#kernel-lime: Gaussian-kernel-weighted LIME equals C-LIME under a shrunk cov.
 
@@ -180,6 +189,9 @@ def prove_kernel_lime(
         timeout,
         body,
         notes,
+        scope=described_scope(
+            scope, d=d, variables=xs, function=expr, point=m, covariance=S, kernel=kw
+        ),
     )
 
 
@@ -207,8 +219,8 @@ def lemma6_proofs(
     if not thorough:
         cases = [c for c in cases if c[0] != labels["rbf2"]]
     recs += [
-        prove_lemma6(f, xs, cov=cov, timeout=timeout, function_class=label)
-        for label, xs, f, cov in cases
+        prove_lemma6(f, xs, cov=cov, timeout=timeout, function_class=label, scope=scope)
+        for label, scope, xs, f, cov in cases
     ]
     if thorough:
         xs, _index = ridge_index()
@@ -219,6 +231,7 @@ def lemma6_proofs(
                 xs,
                 timeout=timeout,
                 function_class="generic polynomial, d=2, k=3, symbolic mean, cov",
+                scope={"family": "polynomials", "k": 3},
             )
         )
         for d in (3, 4, 5):
@@ -230,6 +243,7 @@ def lemma6_proofs(
                         xs,
                         timeout=timeout,
                         function_class=f"ridge function {link}(w'x + b), d={d}, all symbolic",
+                        scope=ridge_scope(link),
                     )
                 )
     return recs
@@ -259,6 +273,7 @@ def kernel_lime_proofs(
             timeout=timeout,
             function_class="Gaussian RBF, d=1, symbolic centre, weight, precision, x0, variance "
             "and kernel width",
+            scope=RBF_SCOPE,
         )
     )
     if thorough:
@@ -271,6 +286,7 @@ def kernel_lime_proofs(
                 timeout=timeout,
                 function_class="cubic polynomial, d=2, fully symbolic x0, covariance and "
                 "kernel width",
+                scope={"family": "polynomials", "k": 3, "instance": True},
             )
         )
     return recs

@@ -9,9 +9,17 @@ import sympy as sp
 from ..canonical import decide_zero, default_sampler
 from ..engine import expected_gradient
 from ..interval import certified_sign
+from ..params import symbolic_covariance
 from ..records import ProofRecord
 from ..special import Phi, phi
-from .common import definite_integral, one_d_symbols, positive_multiple, run_proof, verdict
+from .common import (
+    class_scope,
+    definite_integral,
+    one_d_symbols,
+    positive_multiple,
+    run_proof,
+    verdict,
+)
 from .lipschitz import ANALYSIS, CITED_STEPS, bound_sides, upper_bound_checks
 
 __all__ = [
@@ -90,6 +98,15 @@ def prove_theorem2_published(*, timeout: float | None = None) -> ProofRecord:
         ("M > 0, sigma > 0", "a Lipschitz constant bounds |SG'(x0)| at every x0"),
         timeout,
         body,
+        scope=class_scope(
+            "ridge functions",
+            d=1,
+            links=("sin",),
+            instance=True,
+            function=M,
+            covariance=sigma,
+            point=x0,
+        ),
     )
 
 
@@ -200,6 +217,13 @@ def prove_theorem2_sharp(*, timeout: float | None = None) -> ProofRecord:
         ),
         timeout,
         body,
+        scope=class_scope(
+            "all functions",
+            d=(1, 2),
+            variant="||grad f|| <= M",
+            function=M,  # f enters through its gradient bound
+            covariance=symbolic_covariance(2),  # the lemmas' Sigma (d = 1 uses s_11)
+        ),
     )
 
 

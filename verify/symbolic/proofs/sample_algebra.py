@@ -18,7 +18,7 @@ import sympy as sp
 
 from ..canonical import decide_matrix, default_sampler
 from ..records import ProofRecord
-from .common import run_proof, verdict
+from .common import class_scope, run_proof, verdict
 
 __all__ = ["prove_empirical_linearity", "prove_sklearn_ridge_mapping"]
 
@@ -96,6 +96,13 @@ def prove_sklearn_ridge_mapping(*, timeout: float | None = None) -> ProofRecord:
         ),
         timeout,
         body,
+        scope=class_scope(
+            "finite samples",
+            d=(1, 2),
+            variant="scikit-learn's Ridge",
+            sample=[_sample(3, 2), _sample(4, 1)],
+            penalty=sp.Symbol("alpha", nonnegative=True),
+        ),
     )
 
 
@@ -182,4 +189,12 @@ def prove_empirical_linearity(*, timeout: float | None = None) -> ProofRecord:
         ("f, g differentiable at the sample points (for SG_n)", "weights pi_i > 0, lambda >= 0"),
         timeout,
         body,
+        scope=class_scope(
+            "finite samples",
+            d=d,
+            variant="any f, g",
+            sample=_sample(n, d)[::2],
+            penalty=sp.Symbol("lambda", nonnegative=True),
+            combination=sp.symbols("alpha beta", real=True),
+        ),
     )
