@@ -5,7 +5,8 @@ only, no records: the statements' verdicts come from the proofs and properties.
 
 * :func:`experiment_convergence` -- figures "convergence" and "distance" (Theorem 1,
   Proposition 1, Theorem 3);
-* :func:`experiment_lipschitz` -- figures "lipschitz" and "counterexample" (Theorem 2).
+* :func:`experiment_lipschitz` -- figures "lipschitz" and "counterexample" (Theorem 2);
+* :func:`experiment_no_free_lunch` -- figure "no_free_lunch" (``nfl_quantitative``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "counterexample_data",
     "experiment_convergence",
     "experiment_lipschitz",
+    "experiment_no_free_lunch",
 ]
 
 
@@ -131,6 +133,40 @@ def experiment_lipschitz(seed: int, profile: str) -> dict[str, Any]:
     return {"records": [], "figures": figures}
 
 
+#: Draws per width of the no-free-lunch experiment, by profile.
+_NFL_DRAWS = {"dev": 5_000, "ci": 20_000, "thorough": 100_000}
+
+
+def experiment_no_free_lunch(seed: int, profile: str) -> dict[str, Any]:
+    """Excess loss of an explanation fitted at one neighbourhood width and used at others.
+
+    f = sin(x1 - x2/2 + 0.3) in d = 2 at x0 = (0.5, -0.2); C-LIME and SmoothGrad fitted on
+    Z1 = N(x0, 0.5^2 I) and judged on Z2 = N(x0, s^2 I) for nine widths s from 0.1 to 2:
+    the exact excess losses of docs/math.md#no-free-lunch-quantitatively against their
+    Monte Carlo estimates (:func:`properties.theorems.lfa_nfl.no_free_lunch_curve`).
+    """
+    from properties.theorems.lfa_nfl import no_free_lunch_curve
+    from verify.functions import RidgeFunction
+
+    start = time.perf_counter()
+    f = RidgeFunction([1.0, -0.5], 0.3, "sin")
+    x0 = [0.5, -0.2]
+    widths = [float(s) for s in np.geomspace(0.1, 2.0, 9)]
+    n = _NFL_DRAWS.get(profile, _NFL_DRAWS["ci"])
+    curve = no_free_lunch_curve(f, x0, widths, reference_width=0.5, n=n, seed=seed)
+    figures = {
+        "no_free_lunch": {
+            "setup": f"f = sin(x1 - x2/2 + 0.3), d = 2, x0 = (0.5, -0.2); explanations fitted "
+            f"on N(x0, 0.5^2 I), judged on N(x0, s^2 I); {n} draws per width",
+            "function": f.to_spec(),
+            "x0": x0,
+            **curve,
+            "elapsed_seconds": time.perf_counter() - start,
+        }
+    }
+    return {"records": [], "figures": figures}
+
+
 def counterexample_data(record: dict | None) -> dict[str, Any] | None:
     """Figure data for a Theorem 2 counterexample found by the property search, in its own sigma.
 
@@ -178,4 +214,5 @@ def counterexample_data(record: dict | None) -> dict[str, Any] | None:
 EXPERIMENTS = {
     "convergence experiment": experiment_convergence,
     "lipschitz experiment": experiment_lipschitz,
+    "no free lunch experiment": experiment_no_free_lunch,
 }

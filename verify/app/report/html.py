@@ -10,6 +10,7 @@ from verify.status import PASSED
 
 from . import ecosystem as E
 from . import views as V
+from .lfa import LFA_INTRO, lfa_rows
 
 __all__ = ["render_html"]
 
@@ -48,6 +49,7 @@ code,pre{background:#f6f8fa}code{padding:0 3px}pre{padding:4px;white-space:pre-w
 .matrix td.cell{text-align:center;color:#fff;font-size:11px;padding:4px 2px;min-width:2.6em;
  cursor:help}
 .scope li{margin:2px 0}.scope{font-size:14px}
+.lfa td{min-width:6em}.lfa td:last-child{min-width:22em}
 """
 
 
@@ -108,6 +110,45 @@ def _statements(results: dict, spec_href: str | None) -> list[str]:
         "<h2>Statements of the paper</h2>",
         _table(["id", "statement", "status", "expected", "as expected", "what holds"], rows),
         *details,
+    ]
+
+
+def _lfa_evidence(r) -> str:
+    items = [
+        f"<li><a href='#scope-{_e(e.statement)}'><code>{_e(e.statement)}</code></a> "
+        f"{_badge(e.status)} {_e(e.summary())}</li>"
+        for e in r.evidence
+    ]
+    return "<ul class='scope'>" + "".join(items) + "</ul>"
+
+
+def _lfa(results: dict) -> list[str]:
+    rows = lfa_rows(results)
+    if not rows:
+        return []
+    body = [
+        [
+            f"<b>{_e(r.method.name)}</b>",
+            _e(r.method.neighbourhood),
+            _e(r.method.loss),
+            _e(r.method.target),
+            _badge(r.verdict) + ("" if r.as_expected else " <b>not as expected</b>"),
+            _lfa_evidence(r),
+        ]
+        for r in rows
+    ]
+    header = [
+        "method",
+        "neighbourhood",
+        "loss",
+        "population target",
+        "verdict",
+        "evidence: proved classes, verified inputs, open items (under each statement)",
+    ]
+    return [
+        "<h2 id='lfa'>The local-function-approximation family</h2>",
+        f"<p>{_e(LFA_INTRO)}</p>",
+        _table(header, body, cls="lfa"),
     ]
 
 
@@ -355,6 +396,7 @@ def render_html(
     )
     if V.has_statements(results):
         parts += _statements(results, spec_href)
+        parts += _lfa(results)
     parts += _counterexamples(results)
     parts += _claims(results)
     parts += _figures(figures)

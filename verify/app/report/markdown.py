@@ -8,6 +8,7 @@ from verify.status import PASSED
 
 from . import ecosystem as E
 from . import views as V
+from .lfa import LFA_INTRO, lfa_rows
 
 __all__ = ["render_markdown"]
 
@@ -66,6 +67,40 @@ def _statements(results: dict, spec_href: str | None) -> list[str]:
         "",
         *sections,
     ]
+
+
+def _lfa(results: dict) -> list[str]:
+    rows = lfa_rows(results)
+    if not rows:
+        return []
+    table = [
+        [
+            f"**{r.method.name}**",
+            r.method.neighbourhood,
+            r.method.loss,
+            r.method.target,
+            f"**{r.verdict}**" + ("" if r.as_expected else " (**not as expected**)"),
+            ", ".join(f"`{e.statement}` {e.status}" for e in r.evidence),
+        ]
+        for r in rows
+    ]
+    out = [
+        "## The local-function-approximation family",
+        "",
+        LFA_INTRO,
+        "",
+        _table(
+            ["method", "neighbourhood", "loss", "population target", "verdict", "statements"], table
+        ),
+        "",
+        "<details><summary>What each row rests on: proved classes, verified evidence, "
+        "open items (listed under each statement)</summary>",
+        "",
+    ]
+    for r in rows:
+        out.append(f"* **{r.method.name}** ({r.verdict}):")
+        out += [f"  * `{e.statement}` ({e.status}): {e.summary()}" for e in r.evidence]
+    return [*out, "", "</details>", ""]
 
 
 def _counterexamples(results: dict) -> list[str]:
@@ -276,6 +311,7 @@ def render_markdown(
     ]
     if V.has_statements(results):
         out += _statements(results, spec_href)
+        out += _lfa(results)
     out += _counterexamples(results)
     out += _claims(results)
     out += _figures(figure_files or {}, captions or {})
