@@ -265,3 +265,11 @@ def test_catalogue_references_are_anchors_of_docs_math_md(statement):
         if line.startswith("### ")
     }
     assert anchor in headings, (statement.id, anchor)
+
+
+def test_the_docs_index_lists_every_statement_with_its_section():
+    root = Path(__file__).resolve().parents[2]
+    index = (root / "docs" / "README.md").read_text()
+    for statement in STATEMENTS.values():
+        anchor = statement.reference.removeprefix("docs/")
+        assert f"| `{statement.id}` | [" in index and f"]({anchor})" in index, statement.id

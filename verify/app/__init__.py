@@ -18,7 +18,7 @@
 :mod:`.run`               a run: tasks, merged statuses, results.json, the report files
 :mod:`.outdir`            the run folder: checked, locked, cleared of the previous run
 :mod:`.scope`             what each statement's evidence covers: proved, verified, open
-:mod:`.classes`           the function class of a symbolic proof, as data
+:mod:`.classes`           the proved classes in the headline's words (from each proof's scope)
 :mod:`.counterexamples`   counterexamples as readable values; :mod:`.formulas` specs as formulas
 :mod:`.replay`            ``verify replay``: a counterexample or failed check, rerun
 :mod:`.records`           one fixed-schema record per proof, check or experiment
