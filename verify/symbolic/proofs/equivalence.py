@@ -190,6 +190,52 @@ def _general_checks(expr, xs, m, S, numeric_cov: bool, prefix: str):
     return [(prefix + name, dec) for name, dec in checks], sg, covv
 
 
+def _generic_theorem1(d: int, k: int, n_coeff: int, keep_sides: int) -> dict:
+    """The derivation of :func:`prove_theorem1_generic` (run under its budget and trace)."""
+    table = MomentTable(d)
+    res = check_generic_polynomial(d, k, table=table)
+    details = {
+        "d": d,
+        "k": k,
+        "coefficients": res.n_coefficients,
+        "identities_checked": res.n_identities,
+        "moments": res.n_moments,
+        "moment_terms": res.n_terms,
+        "derivation_seconds": res.elapsed,
+    }
+    out = {
+        "status": "proved" if res.proved else "disproved",
+        "method": (
+            "exact integer-polynomial arithmetic on MGF/Isserlis moments; the expanded "
+            "difference is linear in the coefficient symbols, so it vanishes iff it "
+            f"vanishes on each of the {res.n_coefficients} monomials (all checked)"
+        ),
+        "checks": [
+            {
+                "name": "stein: Cov(x,f) = cov E[grad f]",
+                "status": "proved"
+                if not any(f[1] == "stein" for f in res.failures)
+                else "disproved",
+            },
+            {
+                "name": "clime: normal equations at w = E[grad f]",
+                "status": "proved"
+                if not any(f[1] == "clime" for f in res.failures)
+                else "disproved",
+            },
+        ],
+        "details": details,
+    }
+    if res.failures:
+        alpha, side, i, poly = res.failures[0]
+        out["difference"] = _packed_to_expr(table, poly)
+        out["witness"] = {"monomial": alpha, "side": side, "component": i}
+    if n_coeff <= keep_sides:
+        lhs, rhs = _generic_sides(table, d, k)
+        out.update(lhs=lhs, rhs=rhs)
+    return out
+
+
 def prove_theorem1_generic(
     d: int, k: int, *, timeout: float | None = None, keep_sides: int = 15
 ) -> ProofRecord:
@@ -213,48 +259,7 @@ def prove_theorem1_generic(
     n_coeff = len(monomial_exponents(d, k))
 
     def body() -> dict:
-        table = MomentTable(d)
-        res = check_generic_polynomial(d, k, table=table)
-        details = {
-            "d": d,
-            "k": k,
-            "coefficients": res.n_coefficients,
-            "identities_checked": res.n_identities,
-            "moments": res.n_moments,
-            "moment_terms": res.n_terms,
-            "derivation_seconds": res.elapsed,
-        }
-        out = {
-            "status": "proved" if res.proved else "disproved",
-            "method": (
-                "exact integer-polynomial arithmetic on MGF/Isserlis moments; the expanded "
-                "difference is linear in the coefficient symbols, so it vanishes iff it "
-                f"vanishes on each of the {res.n_coefficients} monomials (all checked)"
-            ),
-            "checks": [
-                {
-                    "name": "stein: Cov(x,f) = cov E[grad f]",
-                    "status": "proved"
-                    if not any(f[1] == "stein" for f in res.failures)
-                    else "disproved",
-                },
-                {
-                    "name": "clime: normal equations at w = E[grad f]",
-                    "status": "proved"
-                    if not any(f[1] == "clime" for f in res.failures)
-                    else "disproved",
-                },
-            ],
-            "details": details,
-        }
-        if res.failures:
-            alpha, side, i, poly = res.failures[0]
-            out["difference"] = _packed_to_expr(table, poly)
-            out["witness"] = {"monomial": alpha, "side": side, "component": i}
-        if n_coeff <= keep_sides:
-            lhs, rhs = _generic_sides(table, d, k)
-            out.update(lhs=lhs, rhs=rhs)
-        return out
+        return _generic_theorem1(d, k, n_coeff, keep_sides)
 
     statement = (
         "Theorem 1 for every polynomial of degree <= k: cov E[grad f] = Cov(x, f) and "

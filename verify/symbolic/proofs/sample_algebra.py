@@ -114,6 +114,62 @@ def _least_squares(n: int, d: int, z: sp.Matrix, pi, lam) -> tuple[sp.Matrix, sp
     return G, X.T * sp.diag(*pi)
 
 
+def _linearity_checks(n: int, d: int) -> list:
+    """The four identities of :func:`prove_empirical_linearity` on a symbolic sample."""
+    z, _, pi = _sample(n, d)
+    lam = sp.Symbol("lambda", nonnegative=True)
+    al, be = sp.symbols("alpha beta", real=True)
+    a = sp.symbols(f"a1:{d + 1}", real=True)
+    f, g = sp.Function("f")(*a), sp.Function("g")(*a)
+    h = al * f + be * g
+
+    def at(expr, i):
+        return expr.subs(dict(zip(a, z[i, :], strict=True)), simultaneous=True).doit()
+
+    def gradients(fun):  # n x d: the gradient at each sample point
+        return sp.Matrix(n, d, lambda i, j: at(sp.diff(fun, a[j]), i))
+
+    def values(fun):
+        return sp.Matrix([at(fun, i) for i in range(n)])
+
+    G, XtPi = _least_squares(n, d, z, pi, lam)
+    y = sp.Matrix([sp.Symbol(f"y_{i + 1}", real=True) for i in range(n)])
+    theta = sp.Matrix([sp.Symbol(f"theta_{j}", real=True) for j in range(d + 1)])
+    X = sp.diag(*[1 / p for p in pi]) * XtPi.T
+    loss = sum(pi[i] * (y[i] - (X[i, :] * theta)[0]) ** 2 for i in range(n))
+    loss += lam * sum(t**2 for t in theta[1:])
+    grad = sp.Matrix([sp.diff(loss, t) / 2 for t in theta])
+    H = sp.Matrix(d + 1, d + 1, lambda i, j: sp.Symbol(f"h_{min(i, j)}{max(i, j)}"))
+    sampler = default_sampler({*z, *pi, lam, al, be, *y, *theta, *H})
+    ones = sp.ones(1, n) / n
+    checks = [
+        (
+            "normal equations: (1/2) grad of sum pi_i (y_i - x_i'theta)^2 + lambda "
+            "||theta_1:||^2 is G theta - X' Pi y, G = X' Pi X + lambda diag(0, I)",
+            decide_matrix(grad - (G * theta - XtPi * y), sampler=sampler),
+        ),
+        (
+            "H adj(H) = det(H) I for every symmetric H: theta = adj(G) X' Pi y / det G, "
+            "a linear map of y fixed by the sample",
+            decide_matrix(H * H.adjugate() - H.det() * sp.eye(d + 1), sampler=sampler),
+        ),
+        (
+            "SG_n = (1/n) 1' [grad f(z_i)]: gradients of alpha f + beta g at the points "
+            "are alpha grad f + beta grad g",
+            decide_matrix(
+                ones * (gradients(h) - al * gradients(f) - be * gradients(g)),
+                sampler=sampler,
+            ),
+        ),
+        (
+            "C-LIME_n: responses of alpha f + beta g are alpha y_f + beta y_g, so theta is "
+            "alpha theta_f + beta theta_g",
+            decide_matrix(values(h) - al * values(f) - be * values(g), sampler=sampler),
+        ),
+    ]
+    return checks
+
+
 def prove_empirical_linearity(*, timeout: float | None = None) -> ProofRecord:
     """Proposition 2 for the empirical estimators on one shared sample (n = 4, d = 2).
 
@@ -126,58 +182,7 @@ def prove_empirical_linearity(*, timeout: float | None = None) -> ProofRecord:
     n, d = 4, 2
 
     def body() -> dict:
-        z, _, pi = _sample(n, d)
-        lam = sp.Symbol("lambda", nonnegative=True)
-        al, be = sp.symbols("alpha beta", real=True)
-        a = sp.symbols(f"a1:{d + 1}", real=True)
-        f, g = sp.Function("f")(*a), sp.Function("g")(*a)
-        h = al * f + be * g
-
-        def at(expr, i):
-            return expr.subs(dict(zip(a, z[i, :], strict=True)), simultaneous=True).doit()
-
-        def gradients(fun):  # n x d: the gradient at each sample point
-            return sp.Matrix(n, d, lambda i, j: at(sp.diff(fun, a[j]), i))
-
-        def values(fun):
-            return sp.Matrix([at(fun, i) for i in range(n)])
-
-        G, XtPi = _least_squares(n, d, z, pi, lam)
-        y = sp.Matrix([sp.Symbol(f"y_{i + 1}", real=True) for i in range(n)])
-        theta = sp.Matrix([sp.Symbol(f"theta_{j}", real=True) for j in range(d + 1)])
-        X = sp.diag(*[1 / p for p in pi]) * XtPi.T
-        loss = sum(pi[i] * (y[i] - (X[i, :] * theta)[0]) ** 2 for i in range(n))
-        loss += lam * sum(t**2 for t in theta[1:])
-        grad = sp.Matrix([sp.diff(loss, t) / 2 for t in theta])
-        H = sp.Matrix(d + 1, d + 1, lambda i, j: sp.Symbol(f"h_{min(i, j)}{max(i, j)}"))
-        sampler = default_sampler({*z, *pi, lam, al, be, *y, *theta, *H})
-        ones = sp.ones(1, n) / n
-        checks = [
-            (
-                "normal equations: (1/2) grad of sum pi_i (y_i - x_i'theta)^2 + lambda "
-                "||theta_1:||^2 is G theta - X' Pi y, G = X' Pi X + lambda diag(0, I)",
-                decide_matrix(grad - (G * theta - XtPi * y), sampler=sampler),
-            ),
-            (
-                "H adj(H) = det(H) I for every symmetric H: theta = adj(G) X' Pi y / det G, "
-                "a linear map of y fixed by the sample",
-                decide_matrix(H * H.adjugate() - H.det() * sp.eye(d + 1), sampler=sampler),
-            ),
-            (
-                "SG_n = (1/n) 1' [grad f(z_i)]: gradients of alpha f + beta g at the points "
-                "are alpha grad f + beta grad g",
-                decide_matrix(
-                    ones * (gradients(h) - al * gradients(f) - be * gradients(g)),
-                    sampler=sampler,
-                ),
-            ),
-            (
-                "C-LIME_n: responses of alpha f + beta g are alpha y_f + beta y_g, so theta is "
-                "alpha theta_f + beta theta_g",
-                decide_matrix(values(h) - al * values(f) - be * values(g), sampler=sampler),
-            ),
-        ]
-        return verdict(checks)
+        return verdict(_linearity_checks(n, d))
 
     return run_proof(
         "proposition2",
