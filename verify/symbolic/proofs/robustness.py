@@ -220,7 +220,7 @@ def prove_theorem2_sharp(*, timeout: float | None = None) -> ProofRecord:
         scope=class_scope(
             "all functions",
             d=(1, 2),
-            variant="||grad f|| <= M",
+            variant="||grad f|| <= M; the constant attained by M |u'a|",
             function=M,  # f enters through its gradient bound
             covariance=symbolic_covariance(2),  # the lemmas' Sigma (d = 1 uses s_11)
         ),
