@@ -6,7 +6,7 @@ symbols, strings, floats, coefficients of size 1e+-40, parameters written with o
 assumptions), and Gaussian laws (numeric, symbolic, and invalid: negative, zero, NaN or
 infinite variances; envelopes that make the expectation diverge). Each case is judged
 against an independent oracle: mpmath's adaptive quadrature of both sides at 40 digits, at
-a rational parameter point.
+a rational parameter point (in d = 2, nested QUADPACK quadrature in double precision).
 
 What must hold, for every case:
 
@@ -32,7 +32,7 @@ from typing import Any
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from verify import symbolic
@@ -175,8 +175,11 @@ def _law_at(case: Case, s_value: sp.Rational) -> tuple[list, sp.Matrix]:
     return m, S.applyfunc(lambda v: sp.Rational(v) if isinstance(v, sp.Float) else v)
 
 
-def oracle(h: sp.Expr, case: Case, s_value: sp.Rational) -> mpmath.mpf:
-    """E[h] at the case's law and parameter point, by mpmath quadrature (40 digits)."""
+def oracle(h: sp.Expr, case: Case, s_value: sp.Rational, settle: float = 1e-12) -> mpmath.mpf:
+    """E[h] at the case's law and parameter point, by mpmath quadrature (40 digits).
+
+    ``settle``: the agreement the d = 2 rule must reach (a scale needs only 1e-3).
+    """
     xs = REAL[: case.d]
     h = sp.sympify(h)
     # floats to the binary fractions they hold *before* a parameter is substituted: else
@@ -192,23 +195,57 @@ def oracle(h: sp.Expr, case: Case, s_value: sp.Rational) -> mpmath.mpf:
             def integrand(t):
                 return fn(t) * mpmath.npdf(t, mu, sd)
 
-            return mpmath.quad(integrand, _breakpoints(h, mu, sd))
-        # d = 2: x1 | x2 ~ N(m1 + r (x2 - m2), v1 (1 - rho^2)), nested quadrature
-        m1, m2 = (_mp(v) for v in m)
-        s11, s12, s22 = (_mp(S[i, j]) for i, j in ((0, 0), (0, 1), (1, 1)))
-        cond_sd = mpmath.sqrt(s11 - s12**2 / s22)
+            return mpmath.quad(integrand, _breakpoints(_envelopes(h), mu, sd))
+    return _nested(h, m, S, settle)
 
-        def inner(x2):
+
+def _nested(h, m, S, settle: float) -> mpmath.mpf:
+    """d = 2: a composite product rule in double precision, refined until it settles.
+
+    x2 ~ N(m2, s22) by Gauss-Hermite (the grammar's functions are smooth and wide in x2);
+    x1 | x2 ~ N(m1 + s12/s22 (x2 - m2), s11 - s12^2/s22) by Gauss-Legendre on segments at the
+    conditional law's scale and at every narrow envelope's own scale (the envelopes depend on
+    x1 only). Two refinements must agree to 1e-12 of E|h| (else the oracle abstains with
+    an error); the d = 2 run compares at 1e-9 (the 1e-20 decisions are fuzzed in d = 1).
+    Forty digits in two dimensions cost minutes per integral with mpmath.
+    """
+    import numpy as np
+
+    fn = sp.lambdify(REAL[:2], h, "numpy")
+    m1, m2 = (float(v) for v in m)
+    s11, s12, s22 = (float(S[i, j]) for i, j in ((0, 0), (0, 1), (1, 1)))
+    cond_sd, sd2 = np.sqrt(s11 - s12**2 / s22), np.sqrt(s22)
+    bumps = [(float(c), float(w)) for c, w in _envelopes(h)]
+    steps = (-14, -10, -7, -5, -3, -2, -1, 0, 1, 2, 3, 5, 7, 10, 14)
+
+    def rule(n_gh: int, n_gl: int) -> tuple[float, float]:
+        t2, w2 = np.polynomial.hermite_e.hermegauss(n_gh)
+        w2 = w2 / np.sqrt(2 * np.pi)
+        g, gw = np.polynomial.legendre.leggauss(n_gl)
+        total = total_abs = 0.0
+        for x2, weight in zip(m2 + sd2 * t2, w2, strict=True):
             mu1 = m1 + s12 / s22 * (x2 - m2)
-            return mpmath.quad(
-                lambda x1: fn(x1, x2) * mpmath.npdf(x1, mu1, cond_sd),
-                _breakpoints(h, mu1, cond_sd),
-            )
+            ends = {mu1 + k * cond_sd for k in steps}
+            ends |= {c + k * w for c, w in bumps for k in steps if abs(k) <= 7}
+            ends = np.array(sorted(e for e in ends if abs(e - mu1) <= 14 * cond_sd))
+            a, b = ends[:-1, None], ends[1:, None]
+            x1 = ((b - a) * g / 2 + (a + b) / 2).ravel()
+            wx = ((b - a) * gw / 2).ravel()
+            dens = np.exp(-0.5 * ((x1 - mu1) / cond_sd) ** 2) / (cond_sd * np.sqrt(2 * np.pi))
+            vals = np.broadcast_to(np.asarray(fn(x1, x2), dtype=float), x1.shape) * dens
+            total += weight * float(np.sum(wx * vals))
+            total_abs += weight * float(np.sum(wx * np.abs(vals)))
+        return total, total_abs
 
-        sd2 = mpmath.sqrt(s22)
-        return mpmath.quad(
-            lambda x2: inner(x2) * mpmath.npdf(x2, m2, sd2), _breakpoints(None, m2, sd2)
-        )
+    coarse, _ = rule(60, 40)
+    fine, scale = rule(90, 60)
+    if not abs(fine - coarse) <= settle * max(scale, 1e-300):
+        raise OracleAbstains(f"d = 2 rule did not settle: {coarse!r} vs {fine!r}")
+    return mpmath.mpf(fine)
+
+
+class OracleAbstains(Exception):
+    """The oracle could not evaluate a case to the precision the comparison needs."""
 
 
 def _mp(v) -> mpmath.mpf:
@@ -216,19 +253,28 @@ def _mp(v) -> mpmath.mpf:
     return mpmath.mpf(int(v.p)) / int(v.q)
 
 
-def _breakpoints(h, mu, sd) -> list:
+def _envelopes(h) -> list:
+    """(centre, width) of every Gaussian envelope exp(a2 x1^2 + a1 x1 + ...) in h."""
+    out = []
+    for e in h.atoms(sp.exp) if h is not None else ():
+        if not e.args[0].has(REAL[0]):
+            continue
+        poly = sp.Poly(sp.expand(e.args[0]), REAL[0])
+        if poly.degree() != 2:
+            continue
+        a2 = _mp(poly.coeff_monomial(REAL[0] ** 2))
+        a1 = _mp(poly.coeff_monomial(REAL[0]).xreplace(dict.fromkeys(REAL[1:], 0)))
+        if a2 < 0:
+            out.append((-a1 / (2 * a2), 1 / mpmath.sqrt(-2 * a2)))
+    return out
+
+
+def _breakpoints(envelopes, mu, sd, ks=tuple(range(-8, 9))) -> list:
     """Segment ends at the law's and every Gaussian envelope's own scale (tanh-sinh on each
     segment then sees a smooth, unimodal piece: 40 correct digits, checked against 60)."""
-    pts = {mu + k * sd for k in range(-8, 9)}
-    for e in h.atoms(sp.exp) if h is not None else ():
-        poly = sp.Poly(sp.expand(e.args[0]), REAL[0]) if e.args[0].has(REAL[0]) else None
-        if poly is None or poly.degree() != 2:
-            continue
-        a2, a1 = (_mp(c) for c in (poly.coeff_monomial(REAL[0] ** 2), poly.coeff_monomial(REAL[0])))
-        if a2 >= 0:
-            continue
-        centre, width = -a1 / (2 * a2), 1 / mpmath.sqrt(-2 * a2)
-        pts |= {centre + k * width for k in range(-8, 9)}
+    pts = {mu + k * sd for k in ks}
+    for centre, width in envelopes:
+        pts |= {centre + k * width for k in ks}
     return [-mpmath.inf, *sorted(pts), mpmath.inf]
 
 
@@ -260,7 +306,7 @@ def judge_case(case: Case, rtol: float = 1e-20) -> None:
         warnings.simplefilter("ignore", IntegrabilityWarning)
         value = symbolic.gaussian_expectation(case.f_user, case.xs_user, case.mean, case.cov)
     want = oracle(case.intended, case, s_value)
-    scale = oracle(abs_proxy(case.intended), case, s_value)
+    scale = oracle(abs_proxy(case.intended), case, s_value, settle=1e-3)
     got = _at(value, case, s_value)
     assert _close(got, want, scale, rtol), (case, got, want)
 
@@ -272,7 +318,7 @@ def judge_case(case: Case, rtol: float = 1e-20) -> None:
     if rec.status == "proved" and sg is not None:
         for i, x in enumerate(REAL[: case.d]):
             want_i = oracle(sp.diff(case.intended, x), case, s_value)
-            scale_i = oracle(abs_proxy(sp.diff(case.intended, x)), case, s_value)
+            scale_i = oracle(abs_proxy(sp.diff(case.intended, x)), case, s_value, settle=1e-3)
             assert _close(_at(sg[i], case, s_value), want_i, scale_i, rtol), (case, i)
 
 
@@ -342,7 +388,10 @@ def test_fuzz_long_run_d1(case):
 )
 @given(cases(max_d=2))
 def test_fuzz_long_run_d2(case):
-    judge_case(case, rtol=1e-15)
+    try:
+        judge_case(case, rtol=1e-9)
+    except OracleAbstains:  # rare (the rule settles on the grammar); said, never a pass
+        reject()
 
 
 @pytest.mark.slow
