@@ -470,6 +470,7 @@ CATALOGUE: tuple[Statement, ...] = (
         ),
         proofs=(f"{_NFL}:nfl_quantitative_proofs",),
         property="properties.theorems.lfa_nfl:NFL_QUANTITATIVE",
+        figures=("no_free_lunch",),
     ),
 )
 
