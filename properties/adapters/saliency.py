@@ -47,7 +47,7 @@ returned explainer's ``expected_failed_checks`` (measured on the battery):
 * ``stdev_spread`` given: ``check_anisotropic_covariance`` ("the noise is not
   drawn with the covariance's factor") and ``check_small_sigma_limit`` ("the
   noise is not scaled by the covariance"), with translation, convergence, rate,
-  correlated, Lipschitz and sign-and-scale;
+  correlated, Lipschitz, sign-and-scale and repeated calls (cov ignored);
 * ``nsamples`` given: ``check_rate`` ("n silently capped"), and only it;
 * ``magnitude=True``: ``check_proportionality_affine`` (for affine f it returns
   w^2, not w) and ``check_linearity`` ("not linear in f"), with most of the rest
@@ -90,22 +90,23 @@ _FAILS_STDEV_SPREAD = {
     "check_correlated_covariance": "isotropic noise set by range(x0): no correlation",
     "check_lipschitz_bound": "noise smaller than declared: less smoothing than the bound allows",
     "check_sign_and_scale": "at x0 = 0 the range is 0: no noise at all",
+    "check_repeated_calls": "cov is ignored: a call with c^2 cov returns the earlier "
+    "call's answer bit for bit",
 }
 _FAILS_NSAMPLES = {
     "check_rate": "nsamples is fixed: n is ignored, so the error does not shrink with n",
 }
 _FAILS_MAGNITUDE = {
-    "check_proportionality_affine": "magnitude=True averages squared gradients: w^2 for "
-    "affine f, not w",
-    "check_proportionality_single_index": "magnitude=True: squared gradients lose the signs of w",
-    "check_linearity": "magnitude=True: the mean squared gradient is quadratic in f",
-    "check_scale_equivariance": "magnitude=True: squared gradients scale as 1/c^2, not 1/c",
-    "check_small_sigma_limit": "magnitude=True: (grad f(x0))^2, not grad f(x0)",
-    "check_convergence": "magnitude=True: E[(grad f)^2], not E[grad f]",
-    "check_rate": "magnitude=True: E[(grad f)^2] is another limit, a bias that does not shrink",
-    "check_anisotropic_covariance": "magnitude=True: E[(grad f)^2], not E[grad f]",
-    "check_sign_and_scale": "magnitude=True: E[(grad f)^2] >= 0, not E[grad f]",
-    "check_lipschitz_bound": "magnitude=True: squared gradients are not bounded like E[grad f]",
+    "check_proportionality_affine": "averages squared gradients: w^2 for affine f, not w",
+    "check_proportionality_single_index": "squared gradients lose the signs of w",
+    "check_linearity": "the mean squared gradient is quadratic in f",
+    "check_scale_equivariance": "squared gradients scale as 1/c^2, not 1/c",
+    "check_small_sigma_limit": "(grad f(x0))^2, not grad f(x0)",
+    "check_convergence": "E[(grad f)^2], not E[grad f]",
+    "check_rate": "E[(grad f)^2] is another limit, a bias that does not shrink",
+    "check_anisotropic_covariance": "E[(grad f)^2], not E[grad f]",
+    "check_sign_and_scale": "E[(grad f)^2] >= 0, not E[grad f]",
+    "check_lipschitz_bound": "squared gradients are not bounded like E[grad f]",
 }
 
 

@@ -27,40 +27,9 @@ from verify.deprecation import moved_names
 from verify.jsonable import to_json
 from verify.status import CONFORMANCE_STATUSES, FAILED, PASSED, SKIPPED, XFAIL
 
-from .checks_affine import (
-    check_proportionality_affine,
-    check_small_sigma_limit,
-    small_sigma_not_applicable,
-)
-from .checks_calls import (
-    check_repeated_calls,
-    check_seed_independence,
-    seed_independence_not_applicable,
-)
-from .checks_contract import (
-    check_input_validation,
-    check_no_mutation,
-    check_output_contract,
-    check_seed_reproducibility,
-    check_seed_sensitivity,
-)
-from .checks_exact import (
-    check_linearity,
-    check_proportionality_single_index,
-    check_scale_equivariance,
-    check_translation_equivariance,
-    scale_equivariance_not_applicable,
-)
-from .checks_lipschitz import check_lipschitz_bound
-from .checks_rate import check_rate
-from .checks_statistical import (
-    check_anisotropic_covariance,
-    check_convergence,
-    check_correlated_covariance,
-    check_sign_and_scale,
-)
 from .explainer import Explainer, as_explainer
-from .replay import check_process_replay, process_replay_not_applicable, warm_up
+from .kinds import KINDS
+from .replay import check_process_replay, warm_up
 from .runner import CheckFailure, CheckSkipped, Settings, call_time_limit
 
 __all__ = [
@@ -80,35 +49,14 @@ __all__ = [
 CheckFunction = Callable[..., dict[str, Any]]
 
 
-def _applies(explainer: Explainer) -> str | None:
-    return None
-
-
-#: The battery, in running order: each check with the rule that says when it does not
-#: apply (a reason) to an explainer. The one list of checks.
-CHECKS: tuple[tuple[CheckFunction, Callable[[Explainer], str | None]], ...] = (
-    (check_output_contract, _applies),
-    (check_no_mutation, _applies),
-    (check_input_validation, _applies),
-    (check_seed_reproducibility, _applies),
-    (check_seed_sensitivity, _applies),
-    (check_seed_independence, seed_independence_not_applicable),
-    (check_repeated_calls, _applies),
-    (check_proportionality_affine, _applies),
-    (check_proportionality_single_index, _applies),
-    (check_linearity, _applies),
-    (check_translation_equivariance, _applies),
-    (check_scale_equivariance, scale_equivariance_not_applicable),
-    (check_small_sigma_limit, small_sigma_not_applicable),
-    (check_convergence, _applies),
-    (check_rate, _applies),
-    (check_anisotropic_covariance, _applies),
-    (check_correlated_covariance, _applies),
-    (check_lipschitz_bound, _applies),
-    (check_sign_and_scale, _applies),
-    (check_process_replay, process_replay_not_applicable),
+#: Every registered kind's checks, in running order (each kind's module lists the checks
+#: that apply to it, with the rule that says when one does not).
+CHECKS: dict[str, tuple[tuple[CheckFunction, Callable[[Explainer], str | None]], ...]] = {
+    name: kind.checks for name, kind in KINDS.items()
+}
+ALL_CHECKS: tuple[CheckFunction, ...] = tuple(
+    dict.fromkeys(check for checks in CHECKS.values() for check, _ in checks)
 )
-ALL_CHECKS: tuple[CheckFunction, ...] = tuple(check for check, _ in CHECKS)
 _BY_NAME = {c.__name__: c for c in ALL_CHECKS}
 STATUSES = CONFORMANCE_STATUSES
 #: "xpass" (an expected failure that passed) once the status vocabulary has it; until
@@ -162,7 +110,7 @@ class ConformanceResult:
 
 def _yield_checks(explainer: Explainer) -> Iterator[tuple[CheckFunction, str | None]]:
     """Every check with the reason it does not apply to this explainer (None if it does)."""
-    for check, applies in CHECKS:
+    for check, applies in explainer.kind_spec.checks:
         yield check, applies(explainer)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity
@@ -48,9 +48,11 @@ from verify.functions import RBFMixture, Translated
 from verify.jsonable import to_json
 
 from .common import fmt, tolerance
-from .explainer import Explainer
 from .runner import CheckFailure, CheckTimeout, Settings, call_explainer
 from .search import Finding
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = ["run_call_machine"]
 
@@ -73,7 +75,8 @@ _NEXT = {
     "seed": {"0": "1", "1": "0"},
 }
 _CAUSES = {
-    "cov": "a cache whose key forgets cov (a sigma sweep gets the first sigma's answer)",
+    "cov": "a cache whose key forgets cov (a sigma sweep gets the first sigma's answer), "
+    "or an explainer that ignores cov altogether",
     "f": "a cache keyed on the model's repr or shape, not its weights (a retrained model of "
     "the same shape gets stale explanations)",
     "x0": "a cache keyed on f (or on the seed) but not on the point x0",

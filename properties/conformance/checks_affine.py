@@ -14,7 +14,7 @@ with the cause the numbers point to.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -23,12 +23,14 @@ from properties.strategies import battery as SB
 
 from . import problems as P
 from .common import adjacent, case_options, diagnose_ratios, fmt, replicates, resolve, tolerance
-from .explainer import Explainer
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
 from .second_look import second_look_n
 from .targets import expected_explanation
 from .tolerances import mean_error_test, precision_pattern
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = [
     "check_proportionality_affine",

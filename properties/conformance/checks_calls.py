@@ -10,13 +10,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .calls_machine import run_call_machine
 from .common import case_options, resolve
-from .explainer import Explainer
 from .runner import Settings
 from .seed_streams import check_seed_independence, seed_independence_not_applicable
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = ["check_repeated_calls", "check_seed_independence", "seed_independence_not_applicable"]
 

@@ -9,7 +9,7 @@ x0 and cov given as float64, float32 and integer arrays and as lists.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,10 +17,12 @@ from properties.strategies import battery as SB
 
 from .checks_affine import large_n_options
 from .common import adjacent, case_options, fmt, resolve, tolerance
-from .explainer import Explainer
 from .runner import CheckTimeout, Settings, call_explainer, checked_output, guarded
 from .search import Finding, search
 from .tolerances import exact_tolerance
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = [
     "check_input_validation",

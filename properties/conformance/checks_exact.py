@@ -19,7 +19,7 @@ the affine and small-sigma identities live in :mod:`.checks_affine`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -31,13 +31,15 @@ from verify.functions import Function, RBFMixture, RidgeFunction, Translated
 from . import problems as P
 from .checks_affine import exact_cause, sizes
 from .common import adjacent, case_options, diagnose_ratios, fmt, replicates, resolve, tolerance
-from .explainer import Explainer
 from .power import bias_power
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
 from .second_look import Trial, judge_identity
 from .targets import expected_explanation
 from .tolerances import mean_error_test
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = [
     "check_linearity",

@@ -8,7 +8,7 @@ little (over-smoothed, or constant in x0) both fail.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -19,12 +19,14 @@ from verify.functions import RidgeFunction, Translated
 
 from .checks_statistical import precision_floor, statistical_options
 from .common import adjacent, fmt, resolve
-from .explainer import Explainer
 from .power import bias_power
 from .runner import Settings, call_explainer
 from .search import Finding, search
 from .targets import effective_covariance, expected_explanation
 from .tolerances import mean_error_test
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = ["check_lipschitz_bound"]
 

@@ -11,7 +11,7 @@ calls at n2 cheap.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,11 +20,13 @@ from verify import statistics
 
 from .checks_statistical import _deterministic_convergence, precision_floor, statistical_options
 from .common import adjacent, replicates, resolve
-from .explainer import Explainer
 from .power import cap_power, satterthwaite
 from .runner import Settings
 from .search import Finding, search
 from .targets import expected_explanation
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = ["check_rate", "large_n2"]
 

@@ -15,7 +15,7 @@ sizes instead (:func:`_deterministic_convergence`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -33,12 +33,14 @@ from .common import (
     resolve,
     tolerance,
 )
-from .explainer import Explainer
 from .power import bias_power
 from .runner import Settings, call_explainer, guarded
 from .search import Finding, search
 from .targets import expected_explanation
 from .tolerances import mean_error_test
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = [
     "axis_sines",

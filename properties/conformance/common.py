@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from verify.jsonable import to_json
 
-from .explainer import Explainer
 from .runner import DEFAULT_SETTINGS, CheckFailure, Settings, call_explainer
 from .tolerances import exact_tolerance
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = [
     "adjacent",

@@ -1,13 +1,16 @@
 """The explainer under test and what it declares about itself.
 
-An explainer is a callable ``explain(f, x0, cov, n, seed) -> ndarray (d,)``
-returning the explanation of ``f`` at ``x0`` in raw input units, estimated
-from ``n`` perturbations drawn under the covariance ``cov`` with the given
-``seed``. :class:`Explainer` wraps it with its *tags*: the declarations the
-battery uses to choose its checks and to compute the closed form the
-explainer must converge to (:func:`expected_explanation`). A missing or
-unknown tag is an error that says how to fix it; a tag that contradicts what
-the callable does is the user's bug, and the checks say so.
+An explainer is a callable ``explain(f, x, reference, n, seed) -> ndarray (d,)``
+whose signature its *kind* fixes (:mod:`properties.conformance.kinds`): the noise
+kinds (``gradient``, ``perturbation``) are called ``explain(f, x0, cov, n, seed)``
+and return the explanation of ``f`` at ``x0`` in raw input units, estimated from
+``n`` perturbations drawn under the covariance ``cov`` with the given ``seed``.
+:class:`Explainer` wraps it with its *tags*: the declarations the battery uses to
+choose its checks and to compute the closed form the explainer must converge to
+(:func:`~properties.conformance.targets.expected_explanation`). Every kind has the
+tags ``kind``, ``stochastic``, ``precision`` and ``name``; the rest are the kind's
+own. A missing or unknown tag is an error that says how to fix it; a tag that
+contradicts what the callable does is the user's bug, and the checks say so.
 """
 
 from __future__ import annotations
@@ -20,90 +23,55 @@ import numpy as np
 
 from verify.validation import InputError
 
+from .kinds import KINDS, Kind, get_kind
+from .kinds.base import choice, flag
+from .kinds.noise import COVARIANCES
+
 __all__ = [
-    "COVARIANCES",
     "EXAMPLE_TAGS",
-    "KINDS",
     "PRECISIONS",
-    "UNITS",
     "Explainer",
     "as_explainer",
     "missing_tags",
     "tag_help",
 ]
 
-KINDS = ("gradient", "perturbation")
-COVARIANCES = ("isotropic", "diagonal", "full")
-UNITS = ("raw", "standardized")
 PRECISIONS = ("float64", "float32")
 
-_REQUIRED = ("kind", "covariance", "stochastic")
-_OPTIONAL = (
-    "ridge_alpha",
-    "ridge_lambda",
-    "kernel_width",
-    "units",
-    "precision",
-    "exact",
-    "name",
-)
-#: Example values of the required tags, for the hints of a missing declaration.
-EXAMPLE_TAGS = {"kind": "gradient", "covariance": "full", "stochastic": True}
-_TAG_HELP = {
-    "kind": "'gradient' (averages grad f, SmoothGrad) or 'perturbation' (fits a surrogate, LIME)",
-    "covariance": "the noise it supports: 'isotropic' (sigma^2 I), 'diagonal' or 'full'",
+#: Every kind's tags (the kind's own follow, from its module).
+_COMMON = ("kind", "stochastic", "precision", "name")
+_COMMON_HELP = {
+    "kind": "what it computes: " + "; ".join(f"{k!r} ({kind.help})" for k, kind in KINDS.items()),
     "stochastic": "True if the output depends on the seed, False if it never does",
-    "ridge_alpha": "sklearn Ridge(alpha) on the (weighted) sum of squares, or None",
-    "ridge_lambda": "ridge in the mean-loss convention of docs/math.md#lemma-6, or None",
-    "kernel_width": "Gaussian kernel weights exp(-d^2 / (2 kw^2)), or None",
-    "units": "'raw' or 'standardized': coordinates of the kernel distance and the ridge "
-    "penalty ('standardized' = x_j / sqrt(cov_jj), as lime does)",
     "precision": "'float64' or 'float32': arithmetic the explainer works in",
-    "exact": "True if the noise is a fixed, scale-equivariant function of (seed, n, cov) and "
-    "the estimate is linear in f and exact on affine f (plain averages, least squares on "
-    "z = L u, L the Cholesky factor): every identity is then tested call by call only; "
-    "False if it holds only in expectation (importance weights, Stein's identity, Sigma^-1 "
-    "times a sample covariance, noise seeded per instance, an SVD or eigen square root); "
-    "None to let the battery find out",
     "name": "a short name used in reports and test ids",
 }
+_PARSE_STOCHASTIC = flag(optional=False, help=_COMMON_HELP["stochastic"])
+_PARSE_PRECISION = choice(*PRECISIONS, help=_COMMON_HELP["precision"])
+#: Example values of the required tags, for the hints of a missing declaration.
+EXAMPLE_TAGS = {"kind": "gradient", "covariance": "full", "stochastic": True}
 _MISSING = object()
 
 
-def _fix_it(tag: str) -> str:
-    return f"{tag}= {_TAG_HELP[tag]}"
+def _kind_tags() -> dict[str, str]:
+    """Every kind's own tags with their help (the first kind declaring a tag wins)."""
+    out: dict[str, str] = {}
+    for kind in KINDS.values():
+        for tag, spec in kind.tags.items():
+            out.setdefault(tag, spec.help)
+    return out
 
 
 def tag_help(tag: str) -> str:
     """What the tag ``tag`` declares and the values it takes."""
-    return _TAG_HELP[tag]
+    return _COMMON_HELP.get(tag) or _kind_tags()[tag]
 
 
 def missing_tags(declared: Mapping[str, Any]) -> list[str]:
-    """The required tags (kind, covariance, stochastic) absent from ``declared``."""
-    return [t for t in _REQUIRED if t not in declared]
-
-
-def _choice(tag: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise InputError(
-            f"unknown {tag}={value!r}; declare one of {', '.join(map(repr, allowed))} "
-            f"({_TAG_HELP[tag]})"
-        )
-    return str(value)
-
-
-def _optional_number(tag: str, value: Any, positive: bool) -> float | None:
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{tag} must be a number or None, got {value!r}") from None
-    if not np.isfinite(v) or v < 0 or (positive and v == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise InputError(f"{tag} must be finite and {bound}, got {value!r}; {_fix_it(tag)}")
-    return v
+    """The required tags absent from ``declared`` (the noise kinds' when no kind is given)."""
+    kind = KINDS.get(declared.get("kind", "gradient"), KINDS["gradient"])
+    required = ["kind", *(t for t, spec in kind.tags.items() if spec.required), "stochastic"]
+    return [t for t in required if t not in declared]
 
 
 class Explainer:
@@ -173,96 +141,86 @@ class Explainer:
         explain: Callable[..., Any],
         *,
         kind: Any = _MISSING,
-        covariance: Any = _MISSING,
         stochastic: Any = _MISSING,
-        ridge_alpha: float | None = None,
-        ridge_lambda: float | None = None,
-        kernel_width: float | None = None,
-        units: str = "raw",
         precision: str = "float64",
-        exact: bool | None = None,
         name: str | None = None,
-        **unknown: Any,
+        **tags: Any,
     ):
         if isinstance(explain, Explainer):
             raise InputError("explain is already an Explainer; pass it directly")
         if not callable(explain):
             raise InputError(
-                f"explain must be a callable explain(f, x0, cov, n, seed), got "
-                f"{type(explain).__name__}"
+                "explain must be a callable explain(f, x0, cov, n, seed) (or, for a kind with "
+                f"a reference, explain(f, x, reference, n, seed)), got {type(explain).__name__}"
             )
+        known = KINDS.get(kind) if isinstance(kind, str) else None
+        unknown = [t for t in tags if t not in (known.tags if known else _kind_tags())]
         if unknown:
-            msgs = []
-            for tag in unknown:
-                close = difflib.get_close_matches(tag, _REQUIRED + _OPTIONAL, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                msgs.append(f"unknown tag {tag!r}{hint}")
-            raise InputError("; ".join(msgs) + f". Valid tags: {', '.join(_REQUIRED + _OPTIONAL)}")
-        given = {"kind": kind, "covariance": covariance, "stochastic": stochastic}
-        missing = [t for t, v in given.items() if v is _MISSING]
+            raise InputError(self._unknown_tags(unknown, known))
+        declared = {
+            **tags,
+            **{t: v for t, v in (("kind", kind), ("stochastic", stochastic)) if v is not _MISSING},
+        }
+        missing = missing_tags(declared)
         if missing:
             raise InputError(
                 "missing tag(s) "
                 + ", ".join(missing)
                 + ": declare "
-                + "; ".join(_fix_it(t) for t in missing)
+                + "; ".join(f"{t}= {tag_help(t)}" for t in missing)
                 + ", e.g. Explainer(explain, kind='gradient', covariance='full', stochastic=True)"
             )
+        spec = get_kind(kind)
         self.explain = explain
-        self.kind = _choice("kind", kind, KINDS)
-        self.covariance = _choice("covariance", covariance, COVARIANCES)
-        if not isinstance(stochastic, bool | np.bool_):
-            raise InputError(f"stochastic must be True or False, got {stochastic!r}")
-        self.stochastic = bool(stochastic)
-        self.ridge_alpha = _optional_number("ridge_alpha", ridge_alpha, positive=False)
-        self.ridge_lambda = _optional_number("ridge_lambda", ridge_lambda, positive=False)
-        self.kernel_width = _optional_number("kernel_width", kernel_width, positive=True)
-        self.units = _choice("units", units, UNITS)
-        self.precision = _choice("precision", precision, PRECISIONS)
-        if exact is not None and not isinstance(exact, bool | np.bool_):
-            raise InputError(
-                f"exact must be True, False or None, got {exact!r}; {_fix_it('exact')}"
-            )
-        self.exact = None if exact is None else bool(exact)
-        if self.ridge_alpha is not None and self.ridge_lambda is not None:
-            raise InputError(
-                "declare the ridge once: ridge_alpha (sklearn's sum-of-squares alpha) or "
-                "ridge_lambda (mean-loss lambda), not both"
-            )
-        if self.kind == "gradient" and (
-            self.ridge_alpha is not None
-            or self.ridge_lambda is not None
-            or self.kernel_width is not None
-        ):
-            raise InputError(
-                "a gradient explainer has no ridge or kernel; drop ridge_*/kernel_width or "
-                "declare kind='perturbation'"
-            )
-        if self.units == "standardized" and self.covariance == "full":
-            raise InputError(
-                "units='standardized' (per-feature scaling, as lime) is defined for "
-                "covariance='diagonal' or 'isotropic' only"
-            )
+        self.kind = spec.name
+        self.stochastic = _PARSE_STOCHASTIC("stochastic", stochastic)
+        self._own_tags = spec.parse_tags(tags)
+        self.precision = _PARSE_PRECISION("precision", precision)
+        for tag, value in self._own_tags.items():
+            setattr(self, tag, value)
         self.name = str(name) if name else getattr(explain, "__name__", type(explain).__name__)
 
+    @staticmethod
+    def _unknown_tags(unknown: list[str], spec: Kind | None) -> str:
+        valid = (*_COMMON, *(spec.tags if spec else _kind_tags()))
+        msgs = []
+        for tag in unknown:
+            close = difflib.get_close_matches(tag, valid, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            other = [k for k, kind in KINDS.items() if tag in kind.tags]
+            if other and not close:
+                hint = f"; {tag!r} is a tag of kind={other[0]!r}"
+            msgs.append(f"unknown tag {tag!r}{hint}")
+        of = f" of kind={spec.name!r}" if spec else ""
+        return "; ".join(msgs) + f". Valid tags{of}: {', '.join(valid)}"
+
     # -- behaviour ----------------------------------------------------------------
-    def __call__(self, f: Any, x0: Any, cov: Any, n: int, seed: int) -> Any:
-        """Call the wrapped explainer (no conversion: the checks inspect its raw output)."""
-        return self.explain(f, x0, cov, n, seed)
+    @property
+    def kind_spec(self) -> Kind:
+        """The registered :class:`~properties.conformance.kinds.Kind` (looked up by name, so
+        an Explainer pickles as its callable and tags)."""
+        return KINDS[self.kind]
+
+    def __call__(self, f: Any, x: Any, reference: Any, n: int, seed: int) -> Any:
+        """Call the wrapped explainer (no conversion: the checks inspect its raw output).
+
+        ``reference`` is the covariance for the noise kinds, a baseline or background
+        for the kinds that take one (:attr:`Kind.reference`).
+        """
+        return self.explain(f, x, reference, n, seed)
+
+    def target(self, f: Any, x: Any, reference: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The engine's closed form this explainer must compute, and its error bar."""
+        return self.kind_spec.target(self, f, x, reference, n)
 
     @property
     def tags(self) -> dict[str, Any]:
         """All declared tags, JSON-serialisable."""
         return {
             "kind": self.kind,
-            "covariance": self.covariance,
             "stochastic": self.stochastic,
-            "ridge_alpha": self.ridge_alpha,
-            "ridge_lambda": self.ridge_lambda,
-            "kernel_width": self.kernel_width,
-            "units": self.units,
+            **self._own_tags,
             "precision": self.precision,
-            "exact": self.exact,
             "name": self.name,
         }
 
@@ -281,18 +239,23 @@ class Explainer:
         return float(np.finfo(np.float64 if self.precision == "float64" else np.float32).eps)
 
     def supports(self, structure: str) -> bool:
-        """Whether a covariance of this structure ('isotropic', 'diagonal', 'full') is declared."""
+        """Whether a covariance of this structure ('isotropic', 'diagonal', 'full') is declared.
+
+        For the noise kinds (which declare ``covariance``) only.
+        """
         return COVARIANCES.index(structure) <= COVARIANCES.index(self.covariance)
 
     def __repr__(self) -> str:
+        required = [t for t, spec in self.kind_spec.tags.items() if spec.required]
+        head = ", ".join(f"{t}={self._own_tags[t]!r}" for t in required)
         extra = ", ".join(
             f"{k}={v!r}"
             for k, v in self.tags.items()
-            if k not in ("name", "kind", "covariance", "stochastic")
+            if k not in ("name", "kind", "stochastic", *required)
             and v not in (None, "raw", "float64")
         )
         return (
-            f"Explainer({self.name}, kind={self.kind!r}, covariance={self.covariance!r}, "
+            f"Explainer({self.name}, kind={self.kind!r}{', ' + head if head else ''}, "
             f"stochastic={self.stochastic}{', ' + extra if extra else ''})"
         )
 

@@ -30,7 +30,7 @@ import struct
 import subprocess
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,8 +38,10 @@ from properties.strategies import battery as SB
 from verify.functions import Translated
 
 from .common import case_options, fail, fmt, resolve, tolerance
-from .explainer import Explainer
 from .runner import CheckSkipped, Settings, call_explainer
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = ["check_process_replay", "process_replay_not_applicable", "replay_in_child", "warm_up"]
 

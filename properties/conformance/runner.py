@@ -18,13 +18,14 @@ import contextvars
 import unittest
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from verify.deadline import DeadlineExceeded, call_with_deadline
 
-from .explainer import Explainer
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = [
     "PROFILES",

@@ -39,16 +39,18 @@ non-linearity): the first look's verdict stands.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from scipy import stats
 
 from .common import adjacent, fmt, tolerance
-from .explainer import Explainer
 from .runner import Settings
 from .search import Finding
 from .tolerances import mean_error_test
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = ["Trial", "judge_identity", "may_look_again", "second_look_n"]
 

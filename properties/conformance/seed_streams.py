@@ -31,7 +31,7 @@ budget.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -41,9 +41,11 @@ from properties.strategies import battery as SB
 from verify.functions import RidgeFunction
 
 from .common import case_options
-from .explainer import Explainer
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
 __all__ = ["pairs_needed", "seed_independence_not_applicable", "stream_tests"]
 

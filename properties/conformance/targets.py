@@ -1,5 +1,8 @@
 """The closed form an explainer must converge to, given what it declares.
 
+:func:`expected_explanation` asks the explainer's kind (:mod:`.kinds`) for its target;
+the noise kinds' targets are here:
+
 * ``kind="gradient"``: expected SmoothGrad E[grad f(x)], x ~ N(x0, cov).
 * ``kind="perturbation"``: expected (ridge, kernel-weighted) C-LIME,
 
@@ -25,16 +28,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from verify import closed_form
 from verify.functions import Function
 
-from .explainer import Explainer
+if TYPE_CHECKING:
+    from .explainer import Explainer
 
-__all__ = ["effective_covariance", "effective_ridge", "expected_explanation", "penalty_metric"]
+__all__ = [
+    "clime_target",
+    "effective_covariance",
+    "effective_ridge",
+    "expected_explanation",
+    "penalty_metric",
+    "smoothgrad_target",
+]
 
 
 def penalty_metric(explainer: Explainer, cov: np.ndarray) -> np.ndarray | None:
@@ -78,11 +89,23 @@ def expected_explanation(
     error : ndarray, shape (d,)
         Zero for closed forms; the propagated quadrature / QMC error otherwise.
     """
+    return explainer.kind_spec.target(explainer, f, x0, cov, n)
+
+
+def smoothgrad_target(
+    explainer: Explainer, f: Function, x0: Any, cov: Any, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``kind="gradient"``: E[grad f(x)], x ~ N(x0, cov), with its quadrature error."""
+    moments = f.gaussian_moments(np.asarray(x0, dtype=float), np.asarray(cov, dtype=float))
+    return moments.smoothgrad[0], np.asarray(moments.smoothgrad_error)[0] + 0.0
+
+
+def clime_target(
+    explainer: Explainer, f: Function, x0: Any, cov: Any, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``kind="perturbation"``: expected (ridge, kernel) C-LIME with its quadrature error."""
     x0 = np.asarray(x0, dtype=float)
     cov = np.asarray(cov, dtype=float)
-    if explainer.kind == "gradient":
-        moments = f.gaussian_moments(x0, cov)
-        return moments.smoothgrad[0], np.asarray(moments.smoothgrad_error)[0] + 0.0
     truth = closed_form.ground_truth(
         f,
         x0,

@@ -154,6 +154,15 @@ def test_gradient_x_input():
     _close(result.values, X0 * f.gradient(X0), 1e-15)
 
 
+@pytest.fixture(autouse=True)
+def _restore_mpmath_precision():
+    """The tests below raise mpmath's global precision: give it back (the engine's
+    certificates in a later test of the same worker must not see 600 digits)."""
+    saved = mp.mp.prec
+    yield
+    mp.mp.prec = saved
+
+
 # -- the closed forms' building blocks against high-precision arithmetic ------------------
 def _mp_bump_integrals(a, b, g):
     mp.mp.dps = 600

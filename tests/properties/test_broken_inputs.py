@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from lfa_breaks import LFA_CASES
 from scipy.linalg import sqrtm
 
 from properties.theorems import (
@@ -409,6 +410,8 @@ CASES = [
             closed_clime=closed_clime_ignoring_kernel if b else closed_form.clime,
         ),
     ),
+    # the LFA statements' rows: tests/properties/lfa_breaks.py
+    *(Broken(check, defect, run) for check, defect, run in LFA_CASES),
 ]
 SEEDS = (0, 1, 2)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lfa_breaks import LFA_CASES
 
 from properties import suite
 from properties.theorems import lfa_coalitions as C
@@ -125,122 +126,16 @@ def test_nfl_quantitative_holds_and_its_box_is_exact():
     assert N.box_distance(1.0, 2.0) == pytest.approx(4.0, rel=1e-9)
 
 
-# -- every check bites on a broken target -----------------------------------------------------
+# -- every check bites: the broken inputs are rows of test_broken_inputs' table (lfa_breaks.py);
+# here, that a failed axiom is named in the message --------------------------------------------
 
 
-def test_gradient_checks_bite():
-    ig = _scaled(A.integrated_gradients, 1.01)
-    assert P.check_lfa_gradient_matching(BUMP, X, B, integrated_gradients=ig).status == "falsified"
-    no_input = lambda f, x: A.Attribution(f.gradient(np.asarray(x)), "closed form")  # noqa: E731
-    assert (
-        P.check_lfa_gradient_matching(CUBIC, X, B, gradient_x_input=no_input).status == "falsified"
-    )
-
-    def midpoint(f, x, b):  # one-node rule: exact for quadratics only
-        x, b = np.asarray(x), np.asarray(b)
-        return A.Attribution((x - b) * f.gradient((x + b) / 2), "midpoint")
-
-    assert P.check_ig_completeness(CUBIC, X, B, integrated_gradients=midpoint).status == "falsified"
-
-
-def test_the_step_check_bites_on_a_distributional_ig():
-    step = RidgeFunction([1.0, 1.0], 0.0, "step")
-    x, b = X + 1, -X - 1
-
-    def secant(f, x, b):  # what a smoothed IG would give: the jump spread over the path
-        gain = float(f(np.asarray(x)) - f(np.asarray(b)))
-        delta = np.asarray(x) - np.asarray(b)
-        return A.Attribution(delta * f.w / float(f.w @ delta) * gain, "secant")
-
-    assert P.check_ig_step_function(step, x, b, integrated_gradients=secant).status == "falsified"
-
-
-def test_multilinear_and_recovery_checks_bite():
-    ml = Polynomial({(1, 1, 0): 2.0, (1, 1, 1): -1.0})
-    banzhaf_for_shapley = lambda f, x, b: A.banzhaf_values(f, x, b)  # noqa: E731
-    out = P.check_ig_bshap_multilinear(
-        ml, [1.0, 2, -1], [0.5, 0, 1], shapley_values=banzhaf_for_shapley
-    )
-    assert out.status == "falsified"
-    f = RidgeFunction([1.0, -2.0], 1.0, "identity")
-    case = AffineCase(
-        f,
-        np.array([1.0, -2.0]),
-        np.array([0.3, 1]),
-        np.array([1, -1.0]),
-        np.eye(2),
-        np.zeros((1, 2)),
-    )
-    flipped = _scaled(A.occlusion, -1.0)
-    assert P.check_lfa_recovery(case, targets={"occlusion": flipped}).status == "falsified"
-
-
-def _unconstrained(f, x, r, constrained=True):
-    return A.kernel_shap_limit(f, x, r, constrained=False)
-
-
-def _captum_convention(f, x, r, kernel=None):  # the declared kernel is the "lfa" one
-    return A.lime_binary(f, x, r, A.ExponentialKernel(1.0, "input", "captum"))
-
-
-def _at_mean_row(f, x, r):  # f at the mean row instead of the mean of f over the rows
-    return A.shapley_values(f, x, A.Baseline(r.rows.T @ r.weights))
-
-
-def test_coalition_checks_bite():
-    # a three-way interaction: the unconstrained fit's shift t is not 0 (for games with
-    # pairwise interactions only it can vanish)
-    f = Polynomial({(1, 1, 1): 1.0, (2, 0, 0): 0.5, (0, 1, 0): 1.0})
-    g = _game(f, ROWS)
-    broken = C.check_kernelshap_shapley(g, targets={"kernel_shap_limit": _unconstrained})
-    assert broken.status == "falsified"
-    base = _game(f, A.Baseline([0.5, 0.5, -1.0]))
-    declared = A.ExponentialKernel(1.0, "input", "lfa")
-    out = C.check_lime_binary_banzhaf(base, declared, targets={"lime_binary": _captum_convention})
-    assert out.status == "falsified"
-    parts = (
-        reindex(Polynomial({(2,): 1.0}), [0], 3),
-        reindex(Polynomial({(3,): 1.0}), [1], 3),
-        reindex(Polynomial({(1,): 2.0}), [2], 3),
-    )
-    additive = GameCase(
-        LinearCombination([(1.0, p) for p in parts]), np.array([1.0, -0.5, 2.0]), ROWS, parts
-    )
-    out = C.check_additive_agreement(additive, targets={"shapley_values": _at_mean_row})
-    assert out.status == "falsified"
-
-
-def _interventional(f, x, r):  # the conditional value computed as the interventional one
-    if isinstance(r, A.GaussianBackground):
-        r = A.GaussianBackground(r.mean, r.cov, "interventional")
-    return A.shapley_values(f, x, r)
-
-
-def test_axiom_checks_bite():
-    # three players that interact (for two players Banzhaf = Shapley), a fourth unused
-    f = reindex(Polynomial({(1, 1, 1): 1.0, (2, 0, 0): 0.5}), [0, 1, 2], 4)
-    gauss = A.GaussianBackground(np.zeros(4), np.eye(4) + 0.2)
-    case = GameCase(f, np.array([1.0, -0.5, 2.0, 0.3]), gauss, seed=1)
-    out = C.check_shapley_axioms(case, targets={"shapley_values": A.banzhaf_values})
+def test_a_failed_axiom_is_named():
+    by_defect = {defect: run for check, defect, run in LFA_CASES if check == "shapley_axioms"}
+    out = by_defect["Banzhaf values as Shapley values (efficiency fails)"](0, True)
     assert out.status == "falsified" and "efficiency" in out.message
-    out = C.check_shapley_axioms(
-        _game(reindex(CUBIC, [0, 1], 3), A.Baseline([0.5, 0.5, -1.0])),
-        targets={"shapley_values": _interventional},
-    )
+    out = by_defect["the conditional value computed as the interventional one"](0, True)
     assert out.status == "falsified" and out.message.endswith("phi_2 = rho x2 / 2")
-
-
-def test_the_nfl_check_bites_on_a_wrong_formula():
-    def no_slope_term(f, x0, cov1, cov2):
-        exact = N.excess_losses(f, x0, cov1, cov2)
-        a1 = f.gaussian_moments(x0, cov1).mean[0]
-        a2 = f.gaussian_moments(x0, cov2).mean[0]
-        return {**exact, "squared": float((a2 - a1) ** 2)}  # dw' S2 dw dropped
-
-    out = N.check_nfl_quantitative(
-        CUBIC, [0.3, -0.2], np.eye(2) * 0.5, np.diag([2.0, 0.3]), seed=1, exact=no_slope_term
-    )
-    assert out.status == "falsified"
 
 
 # -- the experiment and the suite ------------------------------------------------------------------

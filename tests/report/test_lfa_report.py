@@ -67,10 +67,10 @@ def test_a_row_that_fails_is_shown_failing_in_both_renderings(full_run):
     for s in results["statements"]:
         if s["id"] == "lime_binary_banzhaf":
             s.update(status="falsified", as_expected=False)
-    (lime,) = [r for r in lfa_rows(results) if r.method.name == "LIME (binary)"]
+    (lime,) = (r for r in lfa_rows(results) if r.method.name == "LIME (binary)")
     assert (lime.verdict, lime.as_expected) == ("falsified", False)
     md = render_markdown(results)
-    (line,) = [line for line in md.splitlines() if line.startswith("| **LIME (binary)**")]
+    (line,) = (line for line in md.splitlines() if line.startswith("| **LIME (binary)**"))
     assert "**falsified** (**not as expected**)" in line
     html = render_html(results, figures={})
     assert re.search(r"LIME \(binary\).*?falsified</span> <b>not as expected</b>", html)
@@ -87,14 +87,14 @@ def test_the_report_shows_table_1_with_each_rows_verdict_and_evidence(full_run):
     for row in rows:
         # a default run proves every claim of the family (docs/math.md)
         assert (row.verdict, row.as_expected) == ("proved", True), row.method.name
-        (line,) = [x for x in md.splitlines() if x.startswith(f"| **{row.method.name}**")]
+        (line,) = (x for x in md.splitlines() if x.startswith(f"| **{row.method.name}**"))
         assert f"**{row.verdict}**" in line
         for e in row.evidence:
             assert f"`{e.statement}` {statuses[e.statement]}" in line
             assert f"`{e.statement}` ({e.status}): {e.summary()}" in md
             assert f"#scope-{e.statement}" in html
     # proved classes read from the proofs' own data: games are their own family
-    (lime,) = [r for r in rows if r.method.name == "LIME (binary)"]
+    (lime,) = (r for r in rows if r.method.name == "LIME (binary)")
     banzhaf = next(e for e in lime.evidence if e.statement == "lime_binary_banzhaf")
     assert "generic games (uniform kernel; d ≤ 5)" in banzhaf.proved
     assert "generic games (product kernel; d ≤ 3)" in banzhaf.proved

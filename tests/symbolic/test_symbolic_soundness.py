@@ -169,3 +169,21 @@ def test_certified_sign_refuses_what_it_cannot_enclose():
     assert certified_sign(sp.Integer(0)).sign == 0
     assert certified_sign(sp.sqrt(-1 - sp.pi)) is None  # complex: no real enclosure
     assert certified_sign(sp.sin(1) ** 2 + sp.cos(1) ** 2 - 1) is None  # zero, not exact
+
+
+def test_a_certificate_does_not_depend_on_the_global_mpmath_precision():
+    """Found by test_determinism: a test that left mpmath at 600 digits changed the
+    printed ends of a later run's certificate (results.json differed in the 17th digit)."""
+    import sympy as sp
+
+    from verify.symbolic.interval import certified_sign
+
+    value = sp.exp(sp.Rational(-1, 2)) - sp.Rational(1, 2)
+    default = certified_sign(value)
+    saved = mpmath.mp.prec
+    try:
+        mpmath.mp.dps = 600
+        wide = certified_sign(value)
+    finally:
+        mpmath.mp.prec = saved
+    assert wide == default and len(default.lower) <= 22

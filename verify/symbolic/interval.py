@@ -156,11 +156,14 @@ def certified_sign(value: sp.Expr) -> CertifiedSign | None:
         if box is None:
             return None
         if box.a > 0 or box.b < 0:
-            lower, upper = (mpmath.mpf(end) for end in box._mpi_)
+            # the ends at the enclosure's own precision: the printed digits never depend
+            # on the caller's global mpmath precision
+            with mpmath.workdps(digits):
+                lower, upper = (mpmath.nstr(mpmath.mpf(end), 20) for end in box._mpi_)
             return CertifiedSign(
                 1 if box.a > 0 else -1,
-                mpmath.nstr(lower, 20),
-                mpmath.nstr(upper, 20),
+                lower,
+                upper,
                 f"interval arithmetic (mpmath.iv, {digits} digits)",
             )
     return None
