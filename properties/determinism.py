@@ -7,10 +7,14 @@ search then changes with import history, with the project's own source (a new
 literal anywhere) and even with whether that cache exists yet: the first run in
 a fresh folder and the second gave different examples for the same seed.
 
-:func:`pin_local_constants` replaces the pool by an empty one for the rest of
-the process (the suite and the test session call it), and
-:func:`no_local_constants` does the same for one block. The same seed then gives
-the same examples in every process, folder, worker and version of the project.
+:func:`no_local_constants` replaces the pool by an empty one for one block and
+restores the previous one after it: the battery's searches, the call machine and
+the suite's properties run inside it, so a user who installs the pytest plugin
+keeps Hypothesis as it was (their own tests still see their own pool).
+:func:`pin_local_constants` does the same for the rest of the process; only a
+process that owns its whole test session calls it (this project's
+``tests/conftest.py``). The same seed then gives the same examples in every
+process, folder, worker and version of the project.
 Both rely on Hypothesis internals; with a Hypothesis that has no such pool (older
 releases) there is nothing to pin and they do nothing.
 """

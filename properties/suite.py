@@ -33,7 +33,7 @@ from verify.deprecation import moved_names
 from verify.functions import Function, RidgeFunction
 from verify.status import FALSIFIED, NOT_APPLICABLE, UNDECIDED, VERIFIED
 
-from .determinism import pin_local_constants
+from .determinism import no_local_constants
 from .theorems.records import StatementProperty
 
 __all__ = ["EXAMPLES", "StatementProperty", "run_property", "statement_property"]
@@ -179,14 +179,14 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         ``bound``, ``counterexample`` and ``elapsed_seconds``.
     """
     start = time.perf_counter()
-    pin_local_constants()
     prop = statement_property(statement)
     entry = catalogue.get(statement)
-    if prop.search is not None:
-        outcome = _run_search(prop, seed, profile)
-    else:
-        examples = max(2, round(EXAMPLES.get(profile, EXAMPLES["ci"]) * prop.examples_scale))
-        outcome = _run_hypothesis(prop, seed, examples)
+    with no_local_constants():  # the same search everywhere; the caller's pool after
+        if prop.search is not None:
+            outcome = _run_search(prop, seed, profile)
+        else:
+            examples = max(2, round(EXAMPLES.get(profile, EXAMPLES["ci"]) * prop.examples_scale))
+            outcome = _run_hypothesis(prop, seed, examples)
     result = outcome["result"]
     status = outcome["status"]
     if entry.check_confirms_failure:  # the check demonstrates that the claim fails

@@ -42,7 +42,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from properties.determinism import pin_local_constants
+from properties.determinism import no_local_constants
 from properties.strategies import battery as SB
 from verify.functions import RBFMixture, Translated
 from verify.jsonable import to_json
@@ -374,7 +374,6 @@ def run_call_machine(
     explainer: Explainer, name: str, seed: int, s: Settings, options: dict[str, Any]
 ) -> dict[str, Any]:
     """Run the state machine (``s.examples`` runs of up to 12 steps); figures or CheckFailure."""
-    pin_local_constants()
     tracker = _Tracker(explainer, name, s.shrink_calls)
     machine = _machine(tracker, _machine_cases(options))
     hypothesis_seed(zlib.crc32(f"{name}/{int(seed)}".encode()))(machine)
@@ -391,7 +390,8 @@ def run_call_machine(
         verbosity=Verbosity.quiet,
     )
     try:
-        run_state_machine_as_test(machine, settings=config)
+        with no_local_constants():  # the user's pool is back after the block
+            run_state_machine_as_test(machine, settings=config)
     except (Finding, CheckFailure, Flaky, _Abort):
         pass  # the failure seen is in the tracker
     if tracker.failure is None:

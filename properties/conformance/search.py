@@ -32,7 +32,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from properties.determinism import pin_local_constants
+from properties.determinism import no_local_constants
 from verify.jsonable import to_json
 
 from .power import merge_power
@@ -125,7 +125,6 @@ def search(
         figure False; the escape hatch of the affine and small-sigma checks), and
         ``worst_problem``: the figures of the problem closest to failing.
     """
-    pin_local_constants()
     # The extreme problem last: a mistake that shows anywhere is found and shrunk among the
     # ordinary (cheap) problems; the extreme one then catches what shows only there.
     runs = [(strategy, examples, "")] + ([(extreme, 1, "/extreme")] if extreme is not None else [])
@@ -238,7 +237,8 @@ def _probe(
 
     def run() -> None:
         try:
-            probe()
+            with no_local_constants():  # the same search everywhere; the user's pool after
+                probe()
         except (_Found, _Abort, Flaky):
             pass
 

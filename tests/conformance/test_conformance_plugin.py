@@ -126,3 +126,76 @@ def test_bad_specs_are_usage_errors_with_a_fix(tmp_path, args, phrase):
     proc = _pytest(tmp_path, *args)
     assert proc.returncode == 4  # pytest's usage error
     assert phrase in proc.stderr
+
+
+USER_CONFTEST = """
+import json
+
+from hypothesis import settings
+from hypothesis.internal.conjecture import providers
+
+settings.register_profile("user_profile", max_examples=7, deadline=1234)
+settings.load_profile("user_profile")
+ORIGINAL_POOL = providers._get_local_constants
+
+
+def _state():
+    return {
+        "profile": settings._current_profile,
+        "max_examples": settings.default.max_examples,
+        "deadline_ms": settings.default.deadline.total_seconds() * 1000,
+        "pool_is_the_users": providers._get_local_constants is ORIGINAL_POOL,
+    }
+
+
+def pytest_sessionstart(session):
+    with open("before.json", "w") as out:
+        json.dump(_state(), out)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    with open("after.json", "w") as out:
+        json.dump(_state(), out)
+"""
+
+USER_TEST = """
+from hypothesis import given, settings, strategies as st
+
+
+@given(st.integers())
+def test_users_own_property(i):
+    assert settings().max_examples == 7
+"""
+
+
+def test_the_battery_leaves_the_users_hypothesis_settings_alone(tmp_path):
+    """A user's profile and Hypothesis' pool of local constants are the same before the
+    session and after the battery ran in it (the battery's searches, the call machine)."""
+    pytest.importorskip("hypothesis.internal.conjecture.providers")
+    from hypothesis.internal.conjecture import providers
+
+    if not hasattr(providers, "_get_local_constants"):
+        pytest.skip("this Hypothesis has no pool of local constants to patch")
+    (tmp_path / "conftest.py").write_text(USER_CONFTEST)
+    (tmp_path / "test_user.py").write_text(USER_TEST)
+    proc = _pytest(
+        tmp_path,
+        "--explainer",
+        "mod_under_test:good",
+        "--explainer-keep-tests",
+        "-k",
+        "users_own or output_contract or repeated_calls",
+        "-rA",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 passed" in proc.stdout, proc.stdout
+    before = json.loads((tmp_path / "before.json").read_text())
+    after = json.loads((tmp_path / "after.json").read_text())
+    expected = {
+        "profile": "user_profile",
+        "max_examples": 7,
+        "deadline_ms": 1234.0,
+        "pool_is_the_users": True,
+    }
+    assert before == expected
+    assert after == expected
