@@ -12,13 +12,22 @@ import difflib
 
 from verify.validation import InputError
 
-from . import gradient, perturbation
+from . import gradient, gradient_x_input, integrated_gradients, occlusion, perturbation
 from .base import Kind, Tag
 
 __all__ = ["KINDS", "Kind", "Tag", "get_kind"]
 
 #: Every registered kind by its ``kind=`` name, in the order the help lists them.
-KINDS: dict[str, Kind] = {k.name: k for k in (gradient.KIND, perturbation.KIND)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        gradient.KIND,
+        perturbation.KIND,
+        integrated_gradients.KIND,
+        gradient_x_input.KIND,
+        occlusion.KIND,
+    )
+}
 
 
 def get_kind(name: object) -> Kind:
