@@ -6,7 +6,9 @@
 * :func:`lime_tabular`       lime's ``LimeTabularExplainer`` on continuous features;
 * :func:`zennit_smoothgrad`  zennit's ``SmoothGrad`` attributor (torch);
 * :func:`saliency_smoothgrad` PAIR's ``saliency`` core ``GetSmoothedMask`` (numpy);
-* :func:`interpret_lime_tabular` InterpretML's ``LimeTabular`` (which wraps lime).
+* :func:`interpret_lime_tabular` InterpretML's ``LimeTabular`` (which wraps lime);
+* :func:`shap_kernel_explainer`, :func:`shap_exact_explainer`,
+  :func:`shap_permutation_explainer`  shap's model-agnostic Shapley explainers.
 
 Each is imported only when used; a missing client raises ImportError with the
 install hint (``pip install 'xai-verify[<client>]'``). Each returned Explainer
@@ -25,6 +27,9 @@ __all__ = [
     "interpret_lime_tabular",
     "lime_tabular",
     "saliency_smoothgrad",
+    "shap_exact_explainer",
+    "shap_kernel_explainer",
+    "shap_permutation_explainer",
     "zennit_smoothgrad",
 ]
 
@@ -71,6 +76,24 @@ def interpret_lime_tabular(**kwargs: Any) -> Any:
     return make(**kwargs)
 
 
+def shap_kernel_explainer(**kwargs: Any) -> Any:
+    from .shap import shap_kernel_explainer as make
+
+    return make(**kwargs)
+
+
+def shap_exact_explainer(**kwargs: Any) -> Any:
+    from .shap import shap_exact_explainer as make
+
+    return make(**kwargs)
+
+
+def shap_permutation_explainer(**kwargs: Any) -> Any:
+    from .shap import shap_permutation_explainer as make
+
+    return make(**kwargs)
+
+
 for _f in (
     captum_smoothgrad,
     captum_limebase,
@@ -79,5 +102,8 @@ for _f in (
     zennit_smoothgrad,
     saliency_smoothgrad,
     interpret_lime_tabular,
+    shap_kernel_explainer,
+    shap_exact_explainer,
+    shap_permutation_explainer,
 ):
     _f.__doc__ = f"Lazy front for :func:`properties.adapters.{_f.__name__}` (see its module)."
