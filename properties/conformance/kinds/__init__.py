@@ -12,7 +12,16 @@ import difflib
 
 from verify.validation import InputError
 
-from . import gradient, gradient_x_input, integrated_gradients, occlusion, perturbation
+from . import (
+    banzhaf,
+    gradient,
+    gradient_x_input,
+    integrated_gradients,
+    lime_binary,
+    occlusion,
+    perturbation,
+    shapley,
+)
 from .base import Kind, Tag
 
 __all__ = ["KINDS", "Kind", "Tag", "get_kind"]
@@ -26,6 +35,9 @@ KINDS: dict[str, Kind] = {
         integrated_gradients.KIND,
         gradient_x_input.KIND,
         occlusion.KIND,
+        shapley.KIND,
+        banzhaf.KIND,
+        lime_binary.KIND,
     )
 }
 
