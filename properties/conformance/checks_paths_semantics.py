@@ -45,8 +45,8 @@ __all__ = [
     "antisymmetry_not_applicable",
     "check_antisymmetry",
     "check_homogeneity",
+    "check_reference_translation",
     "check_step_completeness",
-    "check_translation_equivariance",
     "homogeneity_not_applicable",
 ]
 
@@ -63,12 +63,12 @@ def _moved(reference: Any, c: np.ndarray) -> Any:
     return Background(reference.rows - c, reference.weights)
 
 
-def check_translation_equivariance(
+def check_reference_translation(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
     """E_f(x; b) = E_{f∘τ}(x − c; b − c) with (f∘τ)(y) = f(y + c), c up to 10^3 scales
     (random baselines and background rows, random offsets of the problem itself)."""
-    name = "check_translation_equivariance"
+    name = "check_reference_translation"
     s = resolve(settings)
     strategy = attribution_problems(**problem_options(explainer, s))
 

@@ -35,8 +35,8 @@ from ..checks_paths_semantics import (
     antisymmetry_not_applicable,
     check_antisymmetry,
     check_homogeneity,
+    check_reference_translation,
     check_step_completeness,
-    check_translation_equivariance,
     homogeneity_not_applicable,
 )
 from .base import Kind, Tag, choice
@@ -81,7 +81,7 @@ KIND = Kind(
         (check_rule_signature, applies),
         (check_rule_rate, rate_not_applicable),
         (check_completeness, applies),
-        (check_translation_equivariance, applies),
+        (check_reference_translation, applies),
         (check_antisymmetry, antisymmetry_not_applicable),
         (check_homogeneity, homogeneity_not_applicable),
         (check_step_completeness, applies),

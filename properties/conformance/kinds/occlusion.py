@@ -17,7 +17,7 @@ from verify.attribution import occlusion
 
 from ..attribution_contract import ReferenceContract, register_contract
 from ..checks_paths import check_affine_recovery, check_exactness
-from ..checks_paths_semantics import check_translation_equivariance
+from ..checks_paths_semantics import check_reference_translation
 from .base import Kind
 from .reference import CONTRACT_RULES, SIGNATURE, applies
 
@@ -46,6 +46,6 @@ KIND = Kind(
         *CONTRACT_RULES,
         (check_affine_recovery, applies),
         (check_exactness, applies),
-        (check_translation_equivariance, applies),
+        (check_reference_translation, applies),
     ),
 )
