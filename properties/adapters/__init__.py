@@ -3,6 +3,11 @@
 * :func:`captum_smoothgrad`  captum ``NoiseTunnel(Saliency)`` SmoothGrad, full covariance;
 * :func:`captum_limebase`    captum ``LimeBase`` configured as C-LIME;
 * :func:`captum_lime`        captum ``Lime`` with its defaults (a negative control);
+* :func:`captum_integrated_gradients`, :func:`captum_input_x_gradient`,
+  :func:`captum_occlusion`, :func:`captum_feature_ablation`, :func:`captum_gradient_shap`,
+  :func:`captum_shapley_value_sampling`, :func:`captum_shapley_values`,
+  :func:`captum_kernel_shap`, :func:`captum_lime_binary`  captum's LFA methods
+  (:mod:`.captum_attribution`, :mod:`.captum_attribution_coalition`);
 * :func:`lime_tabular`       lime's ``LimeTabularExplainer`` on continuous features;
 * :func:`zennit_smoothgrad`  zennit's ``SmoothGrad`` attributor (torch);
 * :func:`saliency_smoothgrad` PAIR's ``saliency`` core ``GetSmoothedMask`` (numpy);
@@ -21,8 +26,17 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "captum_feature_ablation",
+    "captum_gradient_shap",
+    "captum_input_x_gradient",
+    "captum_integrated_gradients",
+    "captum_kernel_shap",
     "captum_lime",
+    "captum_lime_binary",
     "captum_limebase",
+    "captum_occlusion",
+    "captum_shapley_value_sampling",
+    "captum_shapley_values",
     "captum_smoothgrad",
     "interpret_lime_tabular",
     "lime_tabular",
@@ -94,10 +108,73 @@ def shap_permutation_explainer(**kwargs: Any) -> Any:
     return make(**kwargs)
 
 
+def captum_feature_ablation(**kwargs: Any) -> Any:
+    from .captum_attribution import captum_feature_ablation as make
+
+    return make(**kwargs)
+
+
+def captum_gradient_shap(**kwargs: Any) -> Any:
+    from .captum_attribution import captum_gradient_shap as make
+
+    return make(**kwargs)
+
+
+def captum_input_x_gradient(**kwargs: Any) -> Any:
+    from .captum_attribution import captum_input_x_gradient as make
+
+    return make(**kwargs)
+
+
+def captum_integrated_gradients(**kwargs: Any) -> Any:
+    from .captum_attribution import captum_integrated_gradients as make
+
+    return make(**kwargs)
+
+
+def captum_occlusion(**kwargs: Any) -> Any:
+    from .captum_attribution import captum_occlusion as make
+
+    return make(**kwargs)
+
+
+def captum_kernel_shap(**kwargs: Any) -> Any:
+    from .captum_attribution_coalition import captum_kernel_shap as make
+
+    return make(**kwargs)
+
+
+def captum_lime_binary(**kwargs: Any) -> Any:
+    from .captum_attribution_coalition import captum_lime_binary as make
+
+    return make(**kwargs)
+
+
+def captum_shapley_value_sampling(**kwargs: Any) -> Any:
+    from .captum_attribution_coalition import captum_shapley_value_sampling as make
+
+    return make(**kwargs)
+
+
+def captum_shapley_values(**kwargs: Any) -> Any:
+    from .captum_attribution_coalition import captum_shapley_values as make
+
+    return make(**kwargs)
+
+
 for _f in (
     captum_smoothgrad,
     captum_limebase,
     captum_lime,
+    captum_feature_ablation,
+    captum_gradient_shap,
+    captum_input_x_gradient,
+    captum_integrated_gradients,
+    captum_occlusion,
+    captum_kernel_shap,
+    captum_lime_binary,
+    captum_shapley_value_sampling,
+    captum_shapley_values,
     lime_tabular,
     zennit_smoothgrad,
     saliency_smoothgrad,
