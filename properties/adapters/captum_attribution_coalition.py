@@ -1,0 +1,275 @@
+"""captum's coalition methods as explainers of the LFA kinds (docs/clients.md, captum).
+
+The same contract as :mod:`.captum_attribution` (``explain(f, x, reference, n, seed)``,
+``library_defaults``, ``expected_failed_checks``). What captum 0.9.0 computes, read in
+the installed source (``captum/attr/_core/...``):
+
+* ``ShapleyValueSampling.attribute`` (``shapley_value.py``): ``n_samples=25`` random
+  permutations from ``torch.randperm`` (``_perm_generator``), ``baselines=None`` (zero);
+  each permutation's marginal contributions sum to f(x) - f(b) (exactly efficient), no
+  antithetic pairing. ``ShapleyValues``: every one of the d! permutations
+  (``_all_perm_generator``), d * d! evaluations; the docstring advises fewer than 7
+  features.
+* ``KernelShap`` (``kernel_shap.py``) is a ``Lime`` with ``SkLearnLinearRegression``
+  (intercept free), the masks all-ones and all-zeros yielded first
+  (``kernel_shap_perturb_generator``) with similarity ``self.inf_weight = 1000000.0``
+  (``kernel_shap_similarity_kernel``; every other mask weighs 1), then k ~ p(k) proportional
+  to (d - 1)/(k (d - k)) and a uniform subset of size k, with replacement;
+  ``n_samples=25`` (the docstring says 50) counting the two anchors; ``baselines=None``
+  (zero): baseline Shapley. The efficiency constraint is a penalty of fixed weight 1e6,
+  so its violation grows in proportion to n: the estimator tends to the *unconstrained*
+  Shapley-kernel regression (Shapley + a common shift) as n grows. Here
+  ``inf_weight = 1e6 * n`` keeps the penalty ahead of the n unit weights (the violation
+  stays at float32 rounding).
+* ``Lime`` (``lime.py``): ``interpretable_model=SkLearnLasso(alpha=0.01)``,
+  ``similarity_func=get_exp_kernel_similarity_function()`` = exp(-d^2 / (2 * 1^2)) with d
+  the *cosine* distance between x and the perturbed input (not a product kernel),
+  ``perturb_func=default_perturb_func`` (Bernoulli(1/2) masks), ``n_samples=25`` (the
+  docstring says 50), ``baselines=None`` (zero). ``LimeBase._attribute`` fits in float32
+  (``.float()`` on masks, outputs and weights).
+
+For the textbook binary LIME, :func:`captum_lime_binary` uses ``SkLearnLinearRegression``
+(least squares with intercept) and ``get_exp_kernel_similarity_function("euclidean",
+kernel_width)``: exp(-||x - h(z)||^2 / (2 kw^2)), h(z) = x on z, b elsewhere, a product
+kernel whose target is the weighted Banzhaf value
+(``verify.attribution.ExponentialKernel(kw, space="input", convention="captum")``).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from verify.validation import InputError
+
+from ..conformance.explainer import Explainer
+from .captum_attribution import averaged, batch, declare, imports, seeded, torch_model, validated
+
+__all__ = [
+    "LIBRARY_DEFAULTS",
+    "captum_kernel_shap",
+    "captum_lime_binary",
+    "captum_shapley_value_sampling",
+    "captum_shapley_values",
+]
+
+#: captum's own defaults, per method (what ``library_defaults=True`` runs).
+LIBRARY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "ShapleyValueSampling": {"baselines": None, "n_samples": 25, "perturbations_per_eval": 1},
+    "ShapleyValues": {"baselines": None, "perturbations_per_eval": 1},
+    "KernelShap": {"baselines": None, "n_samples": 25, "inf_weight": 1e6},
+    "Lime": {
+        "baselines": None,
+        "n_samples": 25,
+        "interpretable_model": "SkLearnLasso(alpha=0.01)",
+        "similarity_func": "exp(-cosine_distance^2 / 2)",
+    },
+}
+#: ShapleyValues evaluates d * d! coalitions: refused above this d (d = 8: 322,560).
+MAX_EXACT_DIM = 8
+#: Model evaluations per captum forward call in the conforming configurations.
+_PER_EVAL = 512
+
+
+@dataclass(frozen=True)
+class _Config:
+    method: str
+    library_defaults: bool
+    kernel_width: float = 1.0
+    penalty: float | None = None  # KernelShap's inf_weight; None: 1e6 * n
+
+
+def _call(config: _Config, f: Any, x: Any, reference: Any, n: int, seed: int) -> np.ndarray:
+    """One captum coalition attribution (module level, so it pickles)."""
+    torch, attr = imports()
+    x, rows, weights, n, seed = validated(f, x, reference, n, seed)
+    model = torch_model(torch, f)
+    if config.method == "ShapleyValues" and x.size > MAX_EXACT_DIM:
+        raise InputError(
+            f"captum's ShapleyValues enumerates d * d! coalitions: d = {x.size} is more than "
+            f"{MAX_EXACT_DIM}; use captum_shapley_value_sampling or captum_kernel_shap"
+        )
+    method = _method(config, attr, model, rows)
+    if config.library_defaults:
+        with seeded(torch, seed):
+            out = method.attribute(torch.tensor(x[None, :], dtype=torch.float64))
+        return averaged(out, np.ones(1))
+    inputs, baselines = batch(torch, x, rows)
+    kwargs: dict[str, Any] = {"baselines": baselines}
+    if config.method != "ShapleyValues":
+        kwargs["n_samples"] = n
+    if config.method == "KernelShap":  # the anchors' weight (None: ahead of the n unit weights)
+        method.inf_weight = 1e6 * n if config.penalty is None else config.penalty
+    if config.method in ("ShapleyValues", "ShapleyValueSampling"):
+        kwargs["perturbations_per_eval"] = x.size
+    else:
+        kwargs["perturbations_per_eval"] = min(n, _PER_EVAL)
+    with seeded(torch, seed):
+        out = method.attribute(inputs, **kwargs)
+    return averaged(out, weights)
+
+
+def _method(config: _Config, attr: Any, model: Any, rows: np.ndarray) -> Any:
+    if config.method != "Lime":
+        return getattr(attr, config.method)(model)
+    if config.library_defaults:
+        return attr.Lime(model)
+    if rows.shape[0] != 1:
+        raise InputError(
+            "captum's Lime measures the input-space distance from x to x_S with b elsewhere: "
+            "it needs one baseline point; pass Baseline(b), not Background rows"
+        )
+    from captum._utils.models.linear_model import SkLearnLinearRegression
+    from captum.attr._core.lime import get_exp_kernel_similarity_function
+
+    return attr.Lime(
+        model,
+        interpretable_model=SkLearnLinearRegression(),
+        similarity_func=get_exp_kernel_similarity_function("euclidean", config.kernel_width),
+    )
+
+
+def _make(
+    method: str,
+    library_defaults: bool,
+    name: str | None,
+    label: str,
+    width: float = 1.0,
+    inf_weight: float | None = None,
+    **tags: Any,
+) -> Explainer:
+    imports()
+    from . import captum_attribution_fails as fails
+
+    config = _Config(method, bool(library_defaults), width, inf_weight)
+    e = Explainer(
+        functools.partial(_call, config),
+        stochastic=method != "ShapleyValues",
+        name=name or label + ("[defaults]" if library_defaults else ""),
+        **tags,
+    )
+    return declare(e, [(library_defaults, "library defaults", fails.COALITION_DEFAULTS[method])])
+
+
+def captum_shapley_value_sampling(
+    *, library_defaults: bool = False, name: str | None = None
+) -> Explainer:
+    """captum's ``ShapleyValueSampling`` (kind ``shapley``, exactly efficient).
+
+    Default: ``attribute(x, baselines=<reference rows>, n_samples=n)``, n random
+    permutations, averaged over background rows: an unbiased estimate of the Shapley value
+    of v(S) = f(x_S, b_S') (baseline; interventional for rows). ``library_defaults=True``:
+    zero baseline and 25 permutations whatever n.
+    """
+    return _make(
+        "ShapleyValueSampling",
+        library_defaults,
+        name,
+        "captum_shapley_value_sampling",
+        kind="shapley",
+        value="interventional",
+        efficiency="exact",
+        precision="float32",  # shapley_value.py sums in a torch.float tensor
+    )
+
+
+def captum_shapley_values(*, library_defaults: bool = False, name: str | None = None) -> Explainer:
+    """captum's ``ShapleyValues`` (kind ``shapley``): all d! permutations, exact, d <= 8.
+
+    ``library_defaults=True``: the zero baseline. ``n`` is unused.
+    """
+    return _make(
+        "ShapleyValues",
+        library_defaults,
+        name,
+        "captum_shapley_values",
+        kind="shapley",
+        value="interventional",
+        efficiency="exact",
+        precision="float32",  # shapley_value.py sums in a torch.float tensor
+    )
+
+
+def captum_kernel_shap(
+    *, penalty: float | None = None, library_defaults: bool = False, name: str | None = None
+) -> Explainer:
+    """captum's ``KernelShap`` (kind ``shapley``), float32 fit.
+
+    Default (``penalty=None``): ``attribute(x, baselines=<reference rows>, n_samples=n)``
+    with ``inf_weight = 1e6 * n``: the Shapley-kernel regression with the efficiency
+    constraint held to float32 rounding at every n, consistent for the Shapley value
+    (declared ``efficiency="exact"``). ``penalty=W``: captum's fixed ``inf_weight = W``
+    (its own is 1e6), declared ``efficiency="penalty", penalty=W``: the kind's target is
+    then the finite-n fit between the Shapley value and the unconstrained limit.
+    ``library_defaults=True``: ``KernelShap(model).attribute(x)``: zero baseline,
+    ``n_samples=25`` whatever n, ``inf_weight = 1e6``.
+    """
+    if library_defaults:
+        penalty = 1e6
+    elif penalty is not None:
+        try:
+            penalty = float(penalty)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"penalty must be a positive number or None, got {penalty!r}"
+            ) from None
+        if not (np.isfinite(penalty) and penalty > 0):
+            raise InputError(f"penalty must be a positive number or None, got {penalty!r}")
+    efficiency = {"efficiency": "exact"} if penalty is None else {"efficiency": "penalty"}
+    label = "captum_kernel_shap" + (
+        "" if penalty is None or library_defaults else f"[W={penalty:g}]"
+    )
+    return _make(
+        "KernelShap",
+        library_defaults,
+        name,
+        label,
+        inf_weight=penalty,
+        kind="shapley",
+        value="interventional",
+        precision="float32",
+        **efficiency,
+        **({} if penalty is None else {"penalty": penalty}),
+    )
+
+
+def captum_lime_binary(
+    *, kernel_width: float = 1.0, library_defaults: bool = False, name: str | None = None
+) -> Explainer:
+    """captum's ``Lime`` on binary masks (kind ``lime_binary``), float32 fit.
+
+    Default: ``Lime(model, interpretable_model=SkLearnLinearRegression(),
+    similarity_func=get_exp_kernel_similarity_function("euclidean", kernel_width))`` and
+    ``attribute(x, baselines=b, n_samples=n)``: least squares with intercept on uniform
+    masks weighted by exp(-||x - h(z)||^2 / (2 kw^2)); target the weighted Banzhaf value
+    of that product kernel. ``library_defaults=True``: ``Lime(model).attribute(x)``:
+    Lasso(alpha=0.01), the cosine kernel (declared, not a product kernel), zero baseline,
+    25 samples. (The Gaussian-noise negative control is :func:`.captum.captum_lime`.)
+    """
+    if library_defaults:
+        width = 1.0  # get_exp_kernel_similarity_function()'s kernel_width
+    else:
+        try:
+            width = float(kernel_width)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"kernel_width must be a positive number, got {kernel_width!r}"
+            ) from None
+        if not (np.isfinite(width) and width > 0):
+            raise InputError(f"kernel_width must be a positive number, got {kernel_width!r}")
+    return _make(
+        "Lime",
+        library_defaults,
+        name,
+        "captum_lime_binary",
+        width=width,
+        kind="lime_binary",
+        value="baseline",
+        kernel="cosine" if library_defaults else "captum",
+        kernel_width=width,
+        space="input",
+        precision="float32",
+    )
