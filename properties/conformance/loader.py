@@ -14,6 +14,7 @@ from verify.validation import InputError
 
 from .battery import check_explainer, report
 from .explainer import EXAMPLE_TAGS, Explainer, as_explainer, missing_tags, tag_help
+from .kinds import KINDS
 from .runner import Settings
 
 __all__ = ["load_explainer", "parse_tags", "run_spec"]
@@ -85,12 +86,21 @@ def load_explainer(
         missing = missing_tags(declared)
         if not cli_hint or isinstance(obj, Explainer) or not missing:
             raise
-        flags = " ".join(f"{cli_hint} {t}={_flag_value(EXAMPLE_TAGS[t])}" for t in missing)
+        flags = " ".join(f"{cli_hint} {t}={_flag_value(_example(declared, t))}" for t in missing)
         what = "; ".join(f"{t}: {tag_help(t)}" for t in missing)
         raise InputError(
             f"explainer {spec!r}: missing tag(s) {', '.join(missing)}; declare them on the "
             f"command line, e.g. {flags} ({what})"
         ) from None
+
+
+def _example(declared: Mapping[str, Any], tag: str) -> Any:
+    """An example value of ``tag``: the common one, else the declared kind's."""
+    if tag in EXAMPLE_TAGS:
+        return EXAMPLE_TAGS[tag]
+    kind = KINDS.get(declared.get("kind"))
+    spec = kind.tags.get(tag) if kind is not None else None
+    return spec.example if spec is not None and spec.example is not None else "..."
 
 
 def _flag_value(value: Any) -> str:

@@ -214,3 +214,14 @@ def test_occlusion_reference_takes_background_rows(k):
     x, rows = rng.normal(size=2), rng.normal(size=(k + 1, 2))
     ref = Background(rows, rng.uniform(0.1, 1, size=k + 1))
     np.testing.assert_allclose(occlusion(f, x, ref, 1, 0), exact_occlusion(f, x, ref).values)
+
+
+def test_a_missing_rule_on_the_command_line_is_explained_with_an_example():
+    from properties.conformance.loader import load_explainer
+
+    with pytest.raises(InputError, match="--tag rule=gausslegendre"):
+        load_explainer(
+            "properties.conformance.attribution_references:ig_gausslegendre",
+            {"kind": "integrated_gradients", "stochastic": "false"},
+            cli_hint="--tag",
+        )

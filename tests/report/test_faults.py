@@ -130,7 +130,7 @@ def test_a_sleeping_explainer_times_out_and_the_battery_stops_saying_why(user_di
     results = load_results(user_dir / "out")
     validate_results(results)
     assert results["complete"] and len(results["records"]) == len(results["tasks"]) == len(
-        check_names()
+        check_names("gradient")
     )
     _stopped_after_timeouts(results["records"], workers)
     assert "--time-limit 0.5" in results["command"]
@@ -180,7 +180,7 @@ def test_run_explainer_takes_a_time_limit(user_dir):
     assert proc.returncode == 1
     results = load_results(user_dir / "out")
     mine = [r for r in results["records"] if r["source"] == "conformance"]
-    assert len(mine) == len(check_names())
+    assert len(mine) == len(check_names("gradient"))
     _stopped_after_timeouts(mine, workers=1)
     assert {t["status"] for t in results["tasks"]} == {"ok"}  # the experiments ran too
 

@@ -54,11 +54,18 @@ def battery_settings(profile: str, time_limit: float | None = None) -> Any:
     )
 
 
-def check_names() -> list[str]:
-    """The battery's checks, in running order."""
-    from properties.conformance.battery import ALL_CHECKS
+def check_names(kind: str | None = None) -> list[str]:
+    """The battery's checks, in running order: every registered kind's, or ``kind``'s."""
+    from properties.conformance.battery import ALL_CHECKS, CHECKS
 
-    return [c.__name__ for c in ALL_CHECKS]
+    return (
+        [c.__name__ for c in ALL_CHECKS] if kind is None else [c.__name__ for c, _ in CHECKS[kind]]
+    )
+
+
+def kind_check_names(explainer: Any) -> list[str]:
+    """The checks of the explainer's kind, in running order."""
+    return [check.__name__ for check, _ in explainer.kind_spec.checks]
 
 
 def _import(spec: str) -> Any:
@@ -268,7 +275,8 @@ def conformance_battery(
     settings = battery_settings(profile, time_limit)
     clock = clock or Clock(time.time() + battery_budget(profile, budget, time_limit))
     seed = seed if battery_seed is None else battery_seed
-    results = _run_checks(explainer, checks or check_names(), expected, seed, settings, clock)
+    names = checks or kind_check_names(explainer)
+    results = _run_checks(explainer, names, expected, seed, settings, clock)
     replay = {
         "explainer": how,
         "expected_failed_checks": dict(expected_failed_checks or {}),
@@ -341,6 +349,8 @@ def check_tasks(
         "time_limit": time_limit,
         "clock": clock,
     }
+    explainer, _ = load_explainer(spec, tags)
     return [
-        Task(name, conformance_battery, {**options, "checks": [name]}) for name in check_names()
+        Task(name, conformance_battery, {**options, "checks": [name]})
+        for name in kind_check_names(explainer)
     ]
