@@ -21,11 +21,18 @@ releases) there is nothing to pin and they do nothing.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["local_constants_pinned", "no_local_constants", "pin_local_constants"]
+__all__ = [
+    "derived_rng",
+    "local_constants_pinned",
+    "no_local_constants",
+    "pin_local_constants",
+    "search_seed",
+]
 
 
 def _providers() -> Any:
@@ -70,3 +77,21 @@ def no_local_constants() -> Iterator[None]:
     finally:
         providers._get_local_constants = original
         providers.CONSTANTS_CACHE.cache.clear()
+
+
+def search_seed(name: str, seed: int) -> int:
+    """The Hypothesis seed of the search ``name`` at a check's ``seed``: the CRC-32 of
+    ``"name/seed"`` (the same in every process and interpreter, unlike ``hash()``), so each
+    check and each of its sub-searches draws its own problems from one user seed."""
+    return zlib.crc32(f"{name}/{int(seed)}".encode())
+
+
+def derived_rng(seed: int, salt: int) -> Any:
+    """The numpy generator of one purpose of ``seed``: ``default_rng([seed, salt])``.
+
+    Distinct salts give independent streams from the same seed, and none of them is the
+    stream ``default_rng(seed)`` an explainer may draw from.
+    """
+    import numpy as np
+
+    return np.random.default_rng([int(seed), int(salt)])

@@ -34,12 +34,14 @@ from verify.functions import Function, RidgeFunction
 from verify.status import FALSIFIED, NOT_APPLICABLE, UNDECIDED, VERIFIED
 
 from .determinism import no_local_constants
+from .profiles import PROFILES
 from .theorems.records import StatementProperty
 
 __all__ = ["EXAMPLES", "StatementProperty", "run_property", "statement_property"]
 
-# Examples per statement and profile (stochastic checks cost a few ms to 1 s each).
-EXAMPLES = {"dev": 8, "ci": 20, "thorough": 200}
+# Examples per statement and profile (stochastic checks cost a few ms to 1 s each): the
+# ``property_examples`` column of the one table of profiles.
+EXAMPLES = {name: p.property_examples for name, p in PROFILES.items()}
 
 
 class _Falsified(Exception):

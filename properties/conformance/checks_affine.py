@@ -27,7 +27,12 @@ from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
 from .second_look import second_look_n
 from .targets import expected_explanation
-from .tolerances import mean_error_test, precision_pattern
+from .tolerances import (
+    mean_error_test,
+    precision_pattern,
+    resolvable_noise,
+    rounding_allowance,
+)
 
 if TYPE_CHECKING:
     from .explainer import Explainer
@@ -277,7 +282,7 @@ def check_small_sigma_limit(
         eps = case.extras["epsilon"]
         # Noise far above the rounding of x0 in the declared precision: smaller noise is
         # below what x0 + z can resolve, and an explainer may rightly refuse it.
-        resolvable = 1e4 * explainer.eps * max(1.0, float(np.max(np.abs(case.x0))))
+        resolvable = resolvable_noise(explainer.eps, case.x0)
         eps = max(eps, resolvable / float(np.sqrt(np.linalg.eigvalsh(case.cov)[0])))
         cov = eps**2 * case.cov
         grad = case.f.gradient(case.x0)
@@ -285,7 +290,7 @@ def check_small_sigma_limit(
         lam = float(np.linalg.eigvalsh(cov)[-1])
         ns, seeds = sizes(case.n), adjacent(case.seed, 3)
         radius = np.sqrt(lam) * (np.sqrt(case.d) + np.sqrt(2 * np.log(sum(ns) / alpha)))
-        rounding = hess * 16 * explainer.eps * (np.linalg.norm(case.x0) + radius)
+        rounding = rounding_allowance(hess, explainer.eps, np.linalg.norm(case.x0) + radius)
         tol = hess * radius + rounding + explainer.exact_rtol * np.linalg.norm(grad)
         worst = 0.0
         for n, k in zip(ns, seeds, strict=True):

@@ -19,7 +19,7 @@ from .checks_affine import large_n_options
 from .common import adjacent, case_options, fmt, resolve, tolerance
 from .runner import CheckTimeout, Settings, call_explainer, checked_output, guarded
 from .search import Finding, search
-from .tolerances import exact_tolerance
+from .tolerances import IDENTICAL_RTOL, exact_tolerance, output_scale, working_precision
 
 if TYPE_CHECKING:
     from .explainer import Explainer
@@ -86,7 +86,7 @@ def check_output_contract(
 
     def judge(case: Any, alpha: float) -> dict[str, Any]:
         ref = call_explainer(explainer, case.f, case.x0, case.cov, case.n, case.seed, name)
-        scale = max(float(np.max(np.abs(ref))), 1e-12)
+        scale = output_scale(ref)
         worst = 0.0
         for label, x0, cov in _input_types(case.x0, case.cov):
             out = _raw_call(explainer, case, x0, cov, label, name)
@@ -108,8 +108,7 @@ def check_output_contract(
                     {"input": label, "dtype": str(arr.dtype)},
                 )
             single = label.endswith("float32") or explainer.precision == "float32"
-            rtol = 2e-3 if single else explainer.exact_rtol
-            eps = float(np.finfo(np.float32).eps) if single else explainer.eps
+            rtol, eps = working_precision("float32" if single else explainer.precision)
             tol = exact_tolerance(rtol, eps, scale, case.distance, case.condition)
             diff = float(np.max(np.abs(got - ref)))
             worst = max(worst, diff / tol)
@@ -262,7 +261,7 @@ def check_seed_reproducibility(
         first = call_explainer(explainer, case.f, case.x0, case.cov, case.n, a, name)
         call_explainer(explainer, case.f, case.x0, case.cov, case.n, b, name)
         again = call_explainer(explainer, case.f, case.x0, case.cov, case.n, a, name)
-        tol = tolerance(explainer, case, max(float(np.max(np.abs(first))), 1e-12))
+        tol = tolerance(explainer, case, output_scale(first))
         diff = float(np.max(np.abs(first - again)))
         if diff > tol:
             raise Finding(
@@ -307,11 +306,11 @@ def check_seed_sensitivity(
         outs = [
             call_explainer(explainer, case.f, case.x0, case.cov, case.n, k, name) for k in seeds
         ]
-        scale = max(float(np.max(np.abs(outs[0]))), 1e-12)
+        scale = output_scale(outs[0])
         diffs = [float(np.max(np.abs(outs[i] - outs[j]))) for i, j in ((0, 1), (0, 2), (1, 2))]
         figures = {"outputs": outs, "seeds": seeds, "differences": diffs}
         if explainer.stochastic:
-            tol = 1e-12 * scale
+            tol = IDENTICAL_RTOL * scale
             if min(diffs) <= tol:
                 raise Finding(
                     f"adjacent seeds {seeds} gave identical explanations at n = {case.n} "

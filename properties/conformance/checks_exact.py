@@ -172,7 +172,7 @@ def check_proportionality_single_index(
         return {"worst": res["worst"], "power": power}
 
     examples = s.examples if gradient else s.statistical_examples
-    shrink = s.shrink_calls if gradient else s.shrink_calls // 4
+    shrink = s.shrink_calls if gradient else s.statistical_shrink_calls
     return search(name, seed, s, strategy, judge, examples=examples, shrink_calls=shrink)
 
 

@@ -149,5 +149,5 @@ def check_lipschitz_bound(
         strategy,
         judge,
         examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
     )

@@ -119,5 +119,5 @@ def check_rate(
 
     examples = max(1, s.statistical_examples - 1)  # each reaches n2 = 2**16: kept to two
     return search(
-        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.shrink_calls // 4
+        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.statistical_shrink_calls
     )

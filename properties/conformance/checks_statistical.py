@@ -236,7 +236,7 @@ def check_convergence(
         strategy,
         judge,
         examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
     )
 
 
@@ -315,7 +315,7 @@ def _structure_check(
         strategy,
         judge,
         examples=s.statistical_examples + extra,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
         extreme=_probe_cases({**options, "min_condition": largest}),
     )
 
@@ -387,5 +387,5 @@ def check_sign_and_scale(
         strategy,
         judge,
         examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
     )

@@ -26,6 +26,7 @@ from verify.validation import InputError
 from .kinds import KINDS, Kind, get_kind
 from .kinds.base import choice, flag
 from .kinds.noise import COVARIANCES
+from .tolerances import working_precision
 
 __all__ = [
     "EXAMPLE_TAGS",
@@ -231,12 +232,12 @@ class Explainer:
     @property
     def exact_rtol(self) -> float:
         """Relative tolerance of identities that hold exactly in exact arithmetic."""
-        return 1e-7 if self.precision == "float64" else 2e-3
+        return working_precision(self.precision)[0]
 
     @property
     def eps(self) -> float:
         """Machine epsilon of the declared precision."""
-        return float(np.finfo(np.float64 if self.precision == "float64" else np.float32).eps)
+        return working_precision(self.precision)[1]
 
     def supports(self, structure: str) -> bool:
         """Whether a covariance of this structure ('isotropic', 'diagonal', 'full') is declared.

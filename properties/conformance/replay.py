@@ -34,11 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from properties.determinism import derived_rng
 from properties.strategies import battery as SB
 from verify.functions import Translated
 
 from .common import case_options, fail, fmt, resolve, tolerance
 from .runner import CheckSkipped, Settings, call_explainer
+from .tolerances import output_scale
 
 if TYPE_CHECKING:
     from .explainer import Explainer
@@ -183,7 +185,7 @@ def replay_in_child(
 
 def _problem(explainer: Explainer, seed: int, options: dict[str, Any]) -> SB.Case:
     """One fixed problem from the check's seed: d up to 3, n = 257, the declared structure."""
-    rng = np.random.default_rng([int(seed), 0x5EED])
+    rng = derived_rng(seed, 0x5EED)
     d = max(int(min(3, options["max_dim"])), int(options.get("min_dim", 1)))
     q = np.linalg.qr(rng.normal(size=(d, d)))[0]
     eig = rng.uniform(0.5, 2.0, size=d)
@@ -240,7 +242,7 @@ def check_process_replay(
             figures,
         )
     there = np.asarray(there, dtype=float)
-    tol = tolerance(explainer, case, max(float(np.max(np.abs(here))), 1e-12))
+    tol = tolerance(explainer, case, output_scale(here))
     diff = float(np.max(np.abs(there - here))) if there.shape == here.shape else np.inf
     if not diff <= tol:
         raise fail(

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from properties import profiles
+from properties.profiles import PROFILES as _PROFILES
 from verify.deadline import DeadlineExceeded, call_with_deadline
 
 if TYPE_CHECKING:
@@ -75,7 +77,8 @@ class Settings:
     statistical_examples : int
         Problems drawn per statistical check (each costs R calls or more).
     shrink_calls : int
-        Judged calls spent shrinking a failure to the minimal problem.
+        Judged calls spent shrinking a failure to the minimal problem (a statistical
+        check spends :attr:`statistical_shrink_calls`, a quarter of it).
     min_dim : int
         Smallest dimension d drawn (default 1).
     dim : int, optional
@@ -132,6 +135,12 @@ class Settings:
         if self.examples < 1 or self.statistical_examples < 1 or self.shrink_calls < 0:
             raise ValueError("Settings.examples and statistical_examples must be >= 1")
 
+    @property
+    def statistical_shrink_calls(self) -> int:
+        """Judged calls a statistical check spends shrinking: a quarter of ``shrink_calls``
+        (each of its judgements costs R explainer calls or more, not one)."""
+        return self.shrink_calls // 4
+
     @classmethod
     def for_profile(cls, profile: str, **overrides: Any) -> Settings:
         """The battery's sizes for ``--profile dev|ci|thorough`` (``ci`` is ``Settings()``).
@@ -139,33 +148,12 @@ class Settings:
         ``dev`` is quick (fewer problems and replicates, n up to 2**14); ``thorough``
         draws many more problems, shrinks further and reaches n = 2**18.
         """
-        if profile not in PROFILES:
-            raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
-        return cls(**{**PROFILES[profile], **overrides})
+        return cls(**{**profiles.profile(profile).battery, **overrides})
 
 
-#: The presets of :meth:`Settings.for_profile`.
-PROFILES: dict[str, dict[str, Any]] = {
-    "dev": {
-        "replicates": 20,
-        "n_convergence": 1000,
-        "n_rate": (48, 2**14),
-        "examples": 4,
-        "statistical_examples": 2,
-        "shrink_calls": 8,
-        "process_replay": False,
-    },
-    "ci": {},
-    "thorough": {
-        "replicates": 40,
-        "n_convergence": 4000,
-        "n_rate": (48, 2**18),
-        "n_exact": 2048,
-        "examples": 40,
-        "statistical_examples": 12,
-        "shrink_calls": 100,
-    },
-}
+#: The presets of :meth:`Settings.for_profile`: the ``battery`` column of the one table of
+#: profiles, :data:`properties.profiles.PROFILES`.
+PROFILES: dict[str, dict[str, Any]] = {name: dict(p.battery) for name, p in _PROFILES.items()}
 
 
 DEFAULT_SETTINGS = Settings()

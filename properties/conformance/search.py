@@ -22,7 +22,6 @@ once (no shrinking of a hang).
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +31,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from properties.determinism import no_local_constants
+from properties.determinism import no_local_constants, search_seed
 from verify.jsonable import to_json
 
 from .power import merge_power
@@ -227,7 +226,7 @@ def _probe(
         print_blob=False,
         verbosity=Verbosity.quiet,
     )
-    @hypothesis_seed(zlib.crc32(f"{name}/{int(seed)}".encode()))
+    @hypothesis_seed(search_seed(name, seed))
     @given(strategy)
     def probe(problem: Any) -> None:
         outcome = verdict(problem)

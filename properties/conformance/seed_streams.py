@@ -37,6 +37,7 @@ import numpy as np
 from hypothesis import strategies as st
 from scipy import stats
 
+from properties.determinism import derived_rng
 from properties.strategies import battery as SB
 from verify.functions import RidgeFunction
 
@@ -155,7 +156,7 @@ def check_seed_independence(
         per_test = alpha / (2 * 2 * (2 * d - 1))
         m = pairs_needed(per_test)
         block = [case.seed + i for i in range(2 * m + 1)]
-        rng = np.random.default_rng([case.seed, 2 * m])
+        rng = derived_rng(case.seed, 2 * m)
         low, high = (2**30, 2**31 - 1) if case.seed < 2**30 else (0, 2**30 - 2**13)
         unrelated = [int(v) for v in rng.choice(high - low, size=2 * m, replace=False) + low]
 
@@ -179,7 +180,7 @@ def check_seed_independence(
     # 4m + 1 calls per problem: one problem fewer than the other statistical checks.
     examples = max(1, s.statistical_examples - 1)
     return search(
-        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.shrink_calls // 4
+        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.statistical_shrink_calls
     )
 
 

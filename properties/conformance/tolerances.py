@@ -38,10 +38,66 @@ from scipy import stats
 
 from verify import statistics
 
-__all__ = ["adjacent_seed_test", "exact_tolerance", "mean_error_test", "precision_pattern"]
+__all__ = [
+    "IDENTICAL_RTOL",
+    "RESOLVABLE",
+    "ROUNDING",
+    "SCALE_FLOOR",
+    "adjacent_seed_test",
+    "exact_tolerance",
+    "mean_error_test",
+    "output_scale",
+    "precision_pattern",
+    "resolvable_noise",
+    "rounding_allowance",
+    "working_precision",
+]
 
 #: Rounding allowance per unit of conditioning (see the module docstring).
-_ROUNDING = 16.0
+ROUNDING = 16.0
+
+#: The working precision (relative tolerance of an exact identity) of each declared
+#: arithmetic: float64 results agree to 1e-7 after the summation orders and fits an
+#: implementation may choose, float32 ones to 2e-3.
+_WORKING_RTOL = {"float64": 1e-7, "float32": 2e-3}
+
+#: The smallest output size a tolerance is scaled by (an explanation of 0 still gets a
+#: round-off allowance, not a tolerance of 0).
+SCALE_FLOOR = 1e-12
+
+#: Two outputs within IDENTICAL_RTOL of their size count as the same (a stochastic
+#: explainer's outputs at distinct seeds differ by far more: a sampling error).
+IDENTICAL_RTOL = 1e-12
+
+#: Noise is resolvable at x0 when its smallest standard deviation is at least RESOLVABLE
+#: times the rounding of x0 (eps max(1, |x0|)) in the declared precision.
+RESOLVABLE = 1e4
+
+
+def working_precision(precision: str) -> tuple[float, float]:
+    """``(rtol, eps)`` of the declared arithmetic ``"float64"`` or ``"float32"``: the
+    relative tolerance of an exact identity and the machine epsilon."""
+    key = "float64" if precision == "float64" else "float32"
+    return _WORKING_RTOL[key], float(np.finfo(np.dtype(key)).eps)
+
+
+def output_scale(values: Any) -> float:
+    """The size ``max |values|`` an exact tolerance scales with, at least :data:`SCALE_FLOOR`."""
+    return max(float(np.max(np.abs(values))), SCALE_FLOOR)
+
+
+def rounding_allowance(factor: float, eps: float, length: float) -> float:
+    """``factor * ROUNDING * eps * length``: the rounding of a point of size ``length``
+    (in the declared precision, machine epsilon ``eps``) carried through a derivative of
+    size ``factor``."""
+    return factor * ROUNDING * eps * length
+
+
+def resolvable_noise(eps: float, x0: Any) -> float:
+    """The smallest noise standard deviation resolvable at ``x0``:
+    ``RESOLVABLE * eps * max(1, max |x0|)`` (smaller noise is below what x0 + z can
+    represent, and an explainer may rightly refuse it)."""
+    return RESOLVABLE * eps * max(1.0, float(np.max(np.abs(x0))))
 
 
 def mean_error_test(
@@ -94,7 +150,7 @@ def exact_tolerance(
     of the problem (see the module docstring).
     """
     kappa = (1.0 + distance) * np.sqrt(condition)
-    return float(scale * (rtol + _ROUNDING * eps * kappa))
+    return float(scale * (rtol + ROUNDING * eps * kappa))
 
 
 def precision_pattern(relative_error: float, precision: str) -> str | None:
