@@ -60,6 +60,7 @@ __all__ = [
     "ReferenceContract",
     "attribution_problems",
     "attribution_tolerance",
+    "background_extreme",
     "call_attribution",
     "check_attribution_input_validation",
     "check_attribution_no_mutation",
@@ -164,6 +165,16 @@ def problem_options(explainer: Explainer, s: Settings, **overrides: Any) -> dict
     }
     options.update(overrides)
     return options
+
+
+def background_extreme(explainer: Explainer, options: dict[str, Any]) -> Any:
+    """For a kind that accepts background rows: the same problems with background rows only
+    (2 to 5 rows), for :func:`.search.search`'s ``extreme`` (judged at every seed, so a
+    mistake that shows only with several rows, f at the mean row instead of the mean of f,
+    is met every time); None for a baseline-only kind."""
+    if "background" not in contract_of(explainer).references:
+        return None
+    return attribution_problems(**{**options, "references": ("background",), "min_rows": 2})
 
 
 def _input_types(p: AttributionProblem) -> list[tuple[str, Any, Any]]:

@@ -124,6 +124,7 @@ def attribution_problems(
     families: Sequence[str] = FAMILIES,
     far: bool = True,
     max_rows: int = 5,
+    min_rows: int = 1,
     spread: float = 1.0,
     scales: tuple[int, int] = (-3, 3),
     degree: Callable[[int], int] | None = None,
@@ -134,9 +135,9 @@ def attribution_problems(
     (baseline first), the scale 10^k with k in ``scales`` (scale 1 first), the distance of
     the centre from the origin (:func:`properties.strategies.battery.draw_distance`), then one
     integer driving the details (family, coefficients, x and the reference, within
-    ``spread`` feature scales of the centre; background rows 1 to ``max_rows`` with
-    weights) and the explainer seed. ``degree(n)``, if given, makes f a polynomial of that
-    degree (``"poly<k>"``) instead of one of ``families``.
+    ``spread`` feature scales of the centre; background rows ``min_rows`` to ``max_rows``
+    with weights) and the explainer seed. ``degree(n)``, if given, makes f a polynomial of
+    that degree (``"poly<k>"``) instead of one of ``families``.
     """
     d = draw(SB.dimensions(max_dim, min_dim))
     n = SB.draw_size(draw, *n_range)
@@ -156,7 +157,7 @@ def attribution_problems(
     if kind == "baseline":
         reference: Baseline | Background = Baseline(centre + spread * scale * rng.uniform(-1, 1, d))
     else:
-        k = int(rng.integers(1, max_rows + 1))
+        k = int(rng.integers(min_rows, max(min_rows, max_rows) + 1))
         rows = centre + spread * scale * rng.uniform(-1, 1, size=(k, d))
         weights = None if rng.integers(2) else rng.uniform(0.2, 1.0, size=k)
         reference = Background(rows, weights)

@@ -37,6 +37,7 @@ __all__ = [
     "gradient_x_input",
     "ig_gausslegendre",
     "ig_gausslegendre_delta",
+    "ig_gausslegendre_float32",
     "ig_riemann_left",
     "ig_riemann_middle",
     "ig_riemann_right",
@@ -152,6 +153,17 @@ def ig_gausslegendre_delta(
     return values, float(np.sum(values) - (f(x) - f(b)))
 
 
+def ig_gausslegendre_float32(f: Any, x: Any, reference: Any, n: int, seed: int) -> np.ndarray:
+    """Gauss–Legendre IG in float32 arithmetic (as a float32 torch model computes it): the
+    path, the nodes, the weights and the sum in float32 (declare ``precision="float32"``)."""
+    x = _point(f, x).astype(np.float32)
+    b = _rows(reference, x.size, background=False)[0][0].astype(np.float32)
+    u, w = (a.astype(np.float32) for a in rule_nodes("gausslegendre", n))
+    delta = x - b
+    gradients = f.gradient((b + u[:, None] * delta).astype(float)).astype(np.float32)
+    return (delta * (w @ gradients)).astype(float)
+
+
 def gradient_x_input(f: Any, x: Any, reference: Any, n: int, seed: int) -> np.ndarray:
     """x ⊙ ∇f(x) (the reference is validated and not used; nor is n)."""
     x = _point(f, x)
@@ -173,7 +185,7 @@ def occlusion(f: Any, x: Any, reference: Any, n: int, seed: int) -> np.ndarray:
 
 def reference_explainers() -> list[Any]:
     """The reference designs as declared Explainers: the five IG rules, Gauss–Legendre with
-    its delta, G×I and occlusion."""
+    its delta and in float32 (declared), G×I and occlusion."""
     from .explainer import Explainer
 
     designs: list[Any] = [
@@ -198,6 +210,15 @@ def reference_explainers() -> list[Any]:
             delta=True,
             stochastic=False,
             name="ig_gausslegendre_delta",
+        )
+    )
+    designs.append(
+        Explainer(
+            ig_gausslegendre_float32,
+            kind="integrated_gradients",
+            rule="gausslegendre",
+            stochastic=False,
+            precision="float32",
         )
     )
     designs.append(Explainer(gradient_x_input, kind="gradient_x_input", stochastic=False))

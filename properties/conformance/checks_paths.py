@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from hypothesis import strategies as st
 
-from .attribution_contract import call_attribution, contract_of, problem_options
+from .attribution_contract import (
+    background_extreme,
+    call_attribution,
+    contract_of,
+    problem_options,
+)
 from .attribution_problems import AttributionProblem, attribution_problems, attribution_tolerance
 from .attribution_problems import problem_scale as _scale
 from .checks_paths_rules import (
@@ -114,7 +119,8 @@ def check_affine_recovery(
         observed = _call(explainer, p, name)
         return compare(explainer, p, observed, expected, "on an affine f", _PATH_HINT, error)
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    extreme = background_extreme(explainer, options)
+    return search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
 
 
 def exactness_not_applicable(explainer: Explainer) -> str | None:
@@ -157,7 +163,8 @@ def check_exactness(
         observed = _call(explainer, p, name)
         return compare(explainer, p, observed, expected, f"on {p.family}", hint, error)
 
-    return search(name, seed, s, strategy_of(options), judge, examples=s.examples)
+    extreme = background_extreme(explainer, options)
+    return search(name, seed, s, strategy_of(options), judge, examples=s.examples, extreme=extreme)
 
 
 def strategy_of(options: dict[str, Any]) -> Any:

@@ -29,7 +29,7 @@ from properties.strategies import battery as SB
 from verify.attribution import Background, Baseline, gradient_x_input
 from verify.functions import Network, RidgeFunction, Translated
 
-from .attribution_contract import call_attribution, problem_options
+from .attribution_contract import background_extreme, call_attribution, problem_options
 from .attribution_problems import AttributionProblem, attribution_problems, attribution_tolerance
 from .checks_paths import compare
 from .checks_paths_rules import NODE_AT_ZERO, SYMMETRIC
@@ -70,7 +70,8 @@ def check_reference_translation(
     (random baselines and background rows, random offsets of the problem itself)."""
     name = "check_reference_translation"
     s = resolve(settings)
-    strategy = attribution_problems(**problem_options(explainer, s))
+    options = problem_options(explainer, s)
+    strategy = attribution_problems(**options)
 
     def judge(p: AttributionProblem, alpha: float) -> dict[str, Any]:
         rng = np.random.default_rng(p.seed)
@@ -91,7 +92,8 @@ def check_reference_translation(
             distance=far,
         )
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    extreme = background_extreme(explainer, options)
+    return search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
 
 
 def antisymmetry_not_applicable(explainer: Explainer) -> str | None:
