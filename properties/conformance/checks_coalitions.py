@@ -29,7 +29,7 @@ from properties.strategies import battery as SB
 from properties.strategies.matrices import bounded_floats
 from properties.theorems.lfa_cases import reindex
 from verify.attribution import Background, Baseline
-from verify.functions import Function, Translated
+from verify.functions import Function, Polynomial, Translated
 
 from .common import fmt, resolve
 from .runner import CheckSkipped, Settings, call_explainer
@@ -162,7 +162,9 @@ def coalition_cases(
     log_scale: tuple[float, float] = (-2.0, 2.0),
 ) -> CoalitionCase:
     """A problem built, not filtered; shrinks to d = min_dim, the smallest n, a baseline, the
-    first family, feature scale 1, no offset, explainer seed 0."""
+    first family, feature scale 1, no offset, explainer seed 0. Families: the battery's
+    (:func:`properties.strategies.battery.local_function`) and ``"product"``
+    (:func:`_product`, every feature interacting with all the others)."""
     d = draw(SB.dimensions(max_dim, min_dim))
     n = SB.draw_size(draw, *n_range)
     seed = draw(SB.explainer_seeds())
@@ -172,11 +174,29 @@ def coalition_cases(
     offset = SB.draw_distance(draw, SB.FAR[precision]) if far else 0.0
     rng = np.random.default_rng(draw(_SEEDS32))
     c = offset * scale
+    if family == "product":
+        reference = _reference(draw, rng, references, d, c, scale, max_rows)
+        f, x = _product(rng, reference, scale)
+        return CoalitionCase(f, x, reference, n, seed, family, scale, offset)
     g = _additive(rng, d, scale, family) if additive else SB.local_function(rng, d, scale, family)
     x = c + scale * rng.uniform(-1.5, 1.5, d)
     reference = _reference(draw, rng, references, d, c, scale, max_rows)
     f = Translated(g, np.full(d, -c)) if c else g
     return CoalitionCase(f, x, reference, n, seed, family, scale, offset)
+
+
+def _product(
+    rng: np.random.Generator, reference: Baseline | Background, scale: float
+) -> tuple[Function, np.ndarray]:
+    """a prod_j (x_j - p_j) / scale, p the baseline (the first row), |x_j - p_j| from 0.5 to
+    1.5 scales: under a baseline the unanimity game of all d features (v(S) = 0 but for
+    S = N), where Shapley (1/d each) and Banzhaf (2^(1-d)) differ most and a regression
+    without its constraints misses the whole gain."""
+    p = reference.point if isinstance(reference, Baseline) else reference.rows[0]
+    d = p.size
+    x = p + scale * rng.uniform(0.5, 1.5, d) * rng.choice([-1.0, 1.0], d)
+    a = float(rng.uniform(0.8, 1.2) * rng.choice([-1.0, 1.0]))
+    return Translated(Polynomial({(1,) * d: a / scale**d}), -p), x
 
 
 def coalition_tolerance(explainer: Explainer, case: CoalitionCase, scale: float) -> float:

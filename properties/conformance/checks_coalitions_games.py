@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from properties.strategies import battery as SB
 from properties.theorems.lfa_cases import reindex
 from verify import attribution as A
-from verify.functions import Translated
+from verify.functions import Polynomial, Translated
 
 from .checks_coalitions import (
     CoalitionCase,
@@ -181,8 +181,13 @@ def check_efficiency(
             lambda _: hint,
         )
 
+    # One product problem at every seed (d >= 3): the unanimity game, whose proper coalitions
+    # are all worth v(empty), so a fit that loses the constraint loses the whole gain.
+    extreme = coalition_cases(
+        **{**options, "families": ("product",), "min_dim": 3, "max_dim": max(3, options["max_dim"])}
+    )
     if exact:
-        return search(name, seed, s, strategy, judge, examples=s.examples)
+        return search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
     return search(
         name,
         seed,
@@ -191,6 +196,7 @@ def check_efficiency(
         judge,
         examples=s.statistical_examples,
         shrink_calls=s.shrink_calls // 4,
+        extreme=extreme,
     )
 
 
@@ -229,10 +235,6 @@ def _symmetric_cases(draw: st.DrawFn, options: dict[str, Any]) -> CoalitionCase:
     )
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     d, k = case.d, case.d - 1
-    g = SB.local_function(rng, k, case.scale, case.family)
-    swap = [1, 0, *range(2, k)]
-    sym = reindex(g, list(range(k)), d) + reindex(g, swap, d)
-    c = case.offset * case.scale
     x = case.x.copy()
     x[1] = x[0]
     ref = case.reference
@@ -244,6 +246,15 @@ def _symmetric_cases(draw: st.DrawFn, options: dict[str, Any]) -> CoalitionCase:
         rows = ref.rows.copy()
         rows[:, 1] = rows[:, 0]
         ref = A.Background(rows, ref.weights)
+    if case.family == "product":  # prod_{j < d - 1} (x_j - p_j): symmetric as it stands
+        p = ref.point if isinstance(ref, A.Baseline) else ref.rows[0]
+        mono = Polynomial({(1,) * k + (0,): 1.0 / case.scale**k})
+        f = Translated(mono, -p)
+        return CoalitionCase(f, x, ref, case.n, case.seed, "product", case.scale, case.offset)
+    g = SB.local_function(rng, k, case.scale, case.family)
+    swap = [1, 0, *range(2, k)]
+    sym = reindex(g, list(range(k)), d) + reindex(g, swap, d)
+    c = case.offset * case.scale
     f = Translated(sym, np.full(d, -c)) if c else sym
     return CoalitionCase(f, x, ref, case.n, case.seed, case.family, case.scale, case.offset)
 
@@ -288,6 +299,19 @@ def check_null_and_symmetric_players(
         )
 
     examples = s.examples if not explainer.stochastic else s.statistical_examples
+    # One product problem at every seed: a regression without its constraints credits the
+    # null player with the whole missed gain / d there.
+    # (d >= 4: at d = 3 a pairwise game moves no size-correlated mass, t = 0.)
+    extreme = _symmetric_cases(
+        {**options, "families": ("product",), "min_dim": 4, "max_dim": max(4, options["max_dim"])}
+    )
     return search(
-        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.shrink_calls // 4
+        name,
+        seed,
+        s,
+        strategy,
+        judge,
+        examples=examples,
+        shrink_calls=s.shrink_calls // 4,
+        extreme=extreme,
     )

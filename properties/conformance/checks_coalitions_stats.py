@@ -147,7 +147,13 @@ def check_coalition_convergence(
     """No bias: the mean over R adjacent seeds is the target within t standard errors."""
     name = "check_coalition_convergence"
     s = resolve(settings)
-    strategy = coalition_cases(**statistical_options(explainer, s))
+    options = statistical_options(explainer, s)
+    strategy = coalition_cases(**options)
+    # One product problem at every seed (d >= 3): there Shapley gives 1/d of the gain to
+    # each feature and Banzhaf 2^(1-d); on RBF and sine games they can be close.
+    extreme = coalition_cases(
+        **{**options, "families": ("product",), "min_dim": 3, "max_dim": max(3, options["max_dim"])}
+    )
     hint = (
         "the estimate converges to something else: other coalition weights (Banzhaf's for "
         "Shapley or the reverse), coalitions drawn from another law than the weights assume, "
@@ -177,6 +183,7 @@ def check_coalition_convergence(
         judge,
         examples=s.statistical_examples,
         shrink_calls=s.shrink_calls // 4,
+        extreme=extreme,
     )
 
 
