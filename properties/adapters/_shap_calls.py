@@ -115,12 +115,61 @@ def _global_seed(seed: int | None) -> Iterator[None]:
         np.random.set_state(state)  # noqa: NPY002
 
 
-def _masker(shap: Any, rows: np.ndarray, max_samples: int | None) -> Any:
-    """The background as shap's masker: a plain array (library) or Independent(rows, k)."""
-    if max_samples is None:
-        return shap.maskers.Independent(rows, max_samples=len(rows))
-    # As users pass it: Explainer.__init__ wraps it in Independent(rows) (max_samples=100).
-    return rows if max_samples == 100 else shap.maskers.Independent(rows, max_samples=max_samples)
+def _masker(shap: Any, rows: np.ndarray, max_samples: int | None, invariants: bool) -> Any:
+    """The background as shap's masker: a plain array (as users pass it: ``Explainer.__init__``
+    wraps it in ``Independent(rows)``, 100 rows kept) or ``Independent(rows, max_samples=k)``;
+    ``invariants=False`` replaces ``Tabular.invariants`` (np.isclose) by "every entry varies"."""
+    if max_samples == 100 and invariants:
+        return rows
+    masker = shap.maskers.Independent(rows, max_samples=max_samples or len(rows))
+    if not invariants:
+        masker.invariants = _NoInvariants(masker.data.shape)
+    return masker
+
+
+class _NoInvariants:
+    """``Tabular.invariants`` answering "nothing is invariant": ``MaskedModel`` then
+    re-evaluates every background row at every flip, in the rows' order."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+
+    def __call__(self, x: Any) -> np.ndarray:
+        return np.zeros(self.shape, dtype=bool)
+
+
+class _RowWeighted:
+    """The model on shap's blocks of the N background rows (every row evaluated, in order, as
+    ``_NoInvariants`` makes ``MaskedModel`` do): row r's output times N w_r, so shap's equal
+    average over the rows is the weighted mean."""
+
+    def __init__(self, model: Any, weights: np.ndarray):
+        self.model, self.factors = model, len(weights) * weights
+
+    def __call__(self, z: Any) -> np.ndarray:
+        out = self.model(z)
+        blocks, partial = divmod(len(out), len(self.factors))
+        if partial:
+            raise RuntimeError(
+                f"shap evaluated {len(out)} rows, not whole blocks of the {len(self.factors)} "
+                "background rows: row weights cannot be applied (a shap version that skips rows)"
+            )
+        return out * np.tile(self.factors, blocks)
+
+
+def _weighted_run(
+    run: Any, model: Any, rows: np.ndarray, weights: np.ndarray, max_samples: Any, invariants: bool
+) -> np.ndarray:
+    """``run(model, rows)`` with the rows' weights: by position when every row is evaluated
+    (``invariants=False``), by linearity (sum_r w_r run(row r)) when shap may skip rows; a
+    plain background array (``max_samples`` set, as users pass it) carries none."""
+    if max_samples is not None or np.all(weights == weights[0]):
+        return np.asarray(run(model, rows), dtype=float)
+    if not invariants:
+        return np.asarray(run(_RowWeighted(model, weights), rows), dtype=float)
+    return sum(
+        w * np.asarray(run(model, rows[r : r + 1]), dtype=float) for r, w in enumerate(weights)
+    )
 
 
 # -- one explanation per call (module level, so the explainers pickle) -----------------------
@@ -159,18 +208,19 @@ def exact_call(
     *,
     max_evals: Any,
     max_samples: int | None,
-    standardize: bool,
+    invariants: bool,
 ) -> np.ndarray:
     """One explanation by ``ExactExplainer(model, masker)(x[None])`` (n and seed unused)."""
     shap = import_shap()
     x, rows, weights, n, seed = _validated(f, x, reference, n, seed)
-    model, point, background, c = _game(f, x, rows, standardize)
 
-    def run(block: np.ndarray) -> np.ndarray:
-        explainer = shap.explainers.Exact(model, _masker(shap, block, max_samples))
-        return explainer(point[None, :], max_evals=max_evals, silent=True).values
+    def run(model: Any, block: np.ndarray) -> np.ndarray:
+        masker = _masker(shap, block, max_samples, invariants)
+        explainer = shap.explainers.Exact(model, masker)
+        return explainer(x[None, :], max_evals=max_evals, silent=True).values
 
-    return c * _by_rows(run, background, weights, max_samples).reshape(len(x))
+    out = _weighted_run(run, _Model(f), rows, weights, max_samples, invariants)
+    return out.reshape(len(x))
 
 
 def permutation_call(
@@ -183,34 +233,29 @@ def permutation_call(
     max_evals: int | None,
     max_samples: int | None,
     seeded: bool,
-    standardize: bool,
+    invariants: bool,
 ) -> np.ndarray:
-    """One explanation by ``PermutationExplainer(model, masker, seed)(x[None], max_evals)``."""
+    """One explanation by ``PermutationExplainer(model, masker, seed)(x[None], max_evals)``.
+
+    n is the number of permutations: ``max_evals=None`` asks shap for ceil(n / 2) antithetic
+    pairs, ``max_evals = ceil(n / 2) (2 d + 1)`` (shap runs ``max_evals // (2 M + 1)`` pairs,
+    M <= d the varying features; n odd: the last permutation's reverse too).
+    """
     shap = import_shap()
     x, rows, weights, n, seed = _validated(f, x, reference, n, seed)
-    evals = n if max_evals is None else max_evals
+    evals = -(-n // 2) * (2 * len(x) + 1) if max_evals is None else max_evals
     if evals < 2 * len(x) + 1:
         raise InputError(
             f"PermutationExplainer needs max_evals >= 2 d + 1 = {2 * len(x) + 1} (one "
-            f"antithetic pair of permutations), got {evals}; pass a larger n"
+            f"antithetic pair of permutations), got max_evals={evals}; pass a larger max_evals"
         )
-    model, point, background, c = _game(f, x, rows, standardize)
 
-    def run(block: np.ndarray) -> np.ndarray:
+    def run(model: Any, block: np.ndarray) -> np.ndarray:
+        masker = _masker(shap, block, max_samples, invariants)
         # PermutationExplainer.__init__ seeds the global generator: the caller's state back
         with _global_seed(None):
-            explainer = shap.explainers.Permutation(
-                model, _masker(shap, block, max_samples), seed=seed if seeded else None
-            )
-            return explainer(point[None, :], max_evals=evals, silent=True).values
+            explainer = shap.explainers.Permutation(model, masker, seed=seed if seeded else None)
+            return explainer(x[None, :], max_evals=evals, silent=True).values
 
-    return c * _by_rows(run, background, weights, max_samples).reshape(len(x))
-
-
-def _by_rows(run: Any, rows: np.ndarray, weights: np.ndarray, max_samples: int | None) -> Any:
-    """``run(rows)``; for unequal weights sum_r w_r run(row r) (Shapley values are linear in
-    the game, and shap's maskers weigh rows equally). A plain array (``max_samples`` set, as
-    users pass it) carries no weights: they are ignored, as shap would."""
-    if max_samples is not None or np.all(weights == weights[0]):
-        return np.asarray(run(rows), dtype=float)
-    return sum(w * np.asarray(run(rows[r : r + 1]), dtype=float) for r, w in enumerate(weights))
+    out = _weighted_run(run, _Model(f), rows, weights, max_samples, invariants)
+    return out.reshape(len(x))

@@ -123,17 +123,18 @@ def quadratic(d: int, seed: int) -> Polynomial:
 
 @pytest.mark.parametrize("d, rows", [(4, 0), (7, 3)])
 def test_one_antithetic_pair_is_exact_for_pairwise_games(d, rows):
-    """PermutationExplainer's reversed permutation: one pair (max_evals = 2d + 1) is exact
-    for games of at most pairwise interactions, every seed; a third-order term breaks it."""
+    """PermutationExplainer's reversed permutation: one pair (n = 2 permutations, max_evals =
+    2d + 1) is exact for games of at most pairwise interactions, every seed; a third-order
+    term breaks it."""
     f = quadratic(d, d)
     x, reference = problem(d, d, rows, weighted=True)
     t = target(f, x, reference)
     for seed in range(5):
-        assert close(permutation()(f, x, reference, 2 * d + 1, seed), t, np.max(np.abs(t)))
+        assert close(permutation()(f, x, reference, 2, seed), t, np.max(np.abs(t)))
     cubic = Polynomial({(1, 1, 1, 0): 1.0, (0, 1, 0, 1): 0.5})
     x, reference = problem(4, 1)
     errors = [
-        np.max(np.abs(permutation()(cubic, x, reference, 9, s) - target(cubic, x, reference)))
+        np.max(np.abs(permutation()(cubic, x, reference, 2, s) - target(cubic, x, reference)))
         for s in range(5)
     ]
     assert max(errors) > 1e-3
@@ -148,7 +149,7 @@ def test_permutation_is_efficient_and_unbiased(family):
     f = FUNCTIONS[family](d, 3)
     x, reference = problem(d, 5, rows=3)
     t = target(f, x, reference)
-    runs = np.array([permutation()(f, x, reference, 2 * (2 * d + 1), s) for s in range(40)])
+    runs = np.array([permutation()(f, x, reference, 4, s) for s in range(40)])
     gap = f(x[None])[0] - np.mean(f(reference.rows))
     assert np.allclose(runs.sum(axis=1), gap, rtol=1e-12, atol=1e-12)
     se = runs.std(axis=0, ddof=1) / np.sqrt(len(runs))
@@ -168,7 +169,7 @@ def test_weighted_rows_in_exact_and_permutation_by_linearity():
     assert close(lib, target(f, x, equal)) and not close(lib, t, rtol=1e-3)
     # The same seed for every row: the same permutations (a pairwise game: exact anyway).
     q = quadratic(d, 1)
-    assert close(permutation()(q, x, reference, 2 * d + 1, 4), target(q, x, reference))
+    assert close(permutation()(q, x, reference, 2, 4), target(q, x, reference))
 
 
 # -- the library defaults, measured -------------------------------------------------------------
@@ -214,8 +215,10 @@ def test_allclose_pruning_drops_a_feature_near_a_large_background_value(make):
     f, x, reference = offset_problem()
     t = target(f, x, reference)
     assert abs(t[0]) > 1e-3
-    n = 11 if make is permutation else 30
-    lib = make(standardize=False)(f, x, reference, n, 0)
+    n = 2 if make is permutation else 30
+    lib = make(**{"standardize" if make is kernel else "invariants": make is not kernel})(
+        f, x, reference, n, 0
+    )
     assert lib[0] == 0.0
     b = reference.point
     if make is kernel:
@@ -236,7 +239,7 @@ def test_kernel_zeroes_every_value_below_1e_10_absolutely():
     assert 1e-14 < np.max(np.abs(t)) < 1e-10
     assert np.all(kernel(standardize=False)(f, x, reference, 30, 0) == 0.0)
     assert close(kernel()(f, x, reference, 30, 0), t, rtol=1e-22)
-    assert close(exact(standardize=False)(f, x, reference, 1, 0), t, rtol=1e-22)
+    assert close(exact()(f, x, reference, 1, 0), t, rtol=1e-22)
 
 
 class Counting:
