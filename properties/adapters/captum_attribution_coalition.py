@@ -68,8 +68,9 @@ LIBRARY_DEFAULTS: dict[str, dict[str, Any]] = {
         "similarity_func": "exp(-cosine_distance^2 / 2)",
     },
 }
-#: ShapleyValues evaluates d * d! coalitions: refused above this d (d = 8: 322,560).
-MAX_EXACT_DIM = 8
+#: ShapleyValues evaluates d * d! coalitions: refused above this d (d = 7: 7 s a call here,
+#: d = 8 about a minute).
+MAX_EXACT_DIM = 7
 #: Model evaluations per captum forward call in the conforming configurations.
 _PER_EVAL = 512
 
@@ -92,6 +93,8 @@ def _call(config: _Config, f: Any, x: Any, reference: Any, n: int, seed: int) ->
             f"captum's ShapleyValues enumerates d * d! coalitions: d = {x.size} is more than "
             f"{MAX_EXACT_DIM}; use captum_shapley_value_sampling or captum_kernel_shap"
         )
+    if config.method == "KernelShap" and x.size == 1:
+        return _padded(config, f, x, rows, weights, n, seed)
     method = _method(config, attr, model, rows)
     if config.library_defaults:
         with seeded(torch, seed):
@@ -99,8 +102,8 @@ def _call(config: _Config, f: Any, x: Any, reference: Any, n: int, seed: int) ->
         return averaged(out, np.ones(1))
     inputs, baselines = batch(torch, x, rows)
     kwargs: dict[str, Any] = {"baselines": baselines}
-    if config.method != "ShapleyValues":
-        kwargs["n_samples"] = n
+    if config.method != "ShapleyValues":  # KernelShap's n_samples counts its two anchors
+        kwargs["n_samples"] = n + 2 if config.method == "KernelShap" else n
     if config.method == "KernelShap":  # the anchors' weight (None: ahead of the n unit weights)
         method.inf_weight = 1e6 * n if config.penalty is None else config.penalty
     if config.method in ("ShapleyValues", "ShapleyValueSampling"):
@@ -110,6 +113,43 @@ def _call(config: _Config, f: Any, x: Any, reference: Any, n: int, seed: int) ->
     with seeded(torch, seed):
         out = method.attribute(inputs, **kwargs)
     return averaged(out, weights)
+
+
+class _Padded:
+    """f of d features as a function of d + 1, the last one ignored (picklable)."""
+
+    def __init__(self, f: Any):
+        self.f, self.dim = f, f.dim + 1
+
+    def __call__(self, X: Any) -> np.ndarray:
+        return self.f(np.asarray(X)[..., :-1])
+
+    def gradient(self, X: Any) -> np.ndarray:
+        X = np.asarray(X)
+        grad = self.f.gradient(X[..., :-1])
+        return np.concatenate([grad, np.zeros((*X.shape[:-1], 1))], axis=-1)
+
+
+def _padded(
+    config: _Config,
+    f: Any,
+    x: np.ndarray,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    n: int,
+    seed: int,
+) -> np.ndarray:
+    """KernelShap for d = 1 on a second feature f ignores, equal to the baseline.
+
+    captum's KernelShap cannot run one feature: its size law (d - 1) / (k (d - k)) is 0/0
+    and ``Categorical`` refuses the NaN (kernel_shap.py, ``attribute``). The padded game
+    has the same value for the first feature and a null second player.
+    """
+    from verify.attribution import Background
+
+    pad = np.zeros((rows.shape[0], 1))
+    ref = Background(np.hstack([rows, pad]), weights)
+    return _call(config, _Padded(f), np.append(x, 0.0), ref, n, seed)[:1]
 
 
 def _method(config: _Config, attr: Any, model: Any, rows: np.ndarray) -> Any:
@@ -177,7 +217,7 @@ def captum_shapley_value_sampling(
 
 
 def captum_shapley_values(*, library_defaults: bool = False, name: str | None = None) -> Explainer:
-    """captum's ``ShapleyValues`` (kind ``shapley``): all d! permutations, exact, d <= 8.
+    """captum's ``ShapleyValues`` (kind ``shapley``): all d! permutations, exact, d <= 7.
 
     ``library_defaults=True``: the zero baseline. ``n`` is unused.
     """
@@ -198,8 +238,9 @@ def captum_kernel_shap(
 ) -> Explainer:
     """captum's ``KernelShap`` (kind ``shapley``), float32 fit.
 
-    Default (``penalty=None``): ``attribute(x, baselines=<reference rows>, n_samples=n)``
-    with ``inf_weight = 1e6 * n``: the Shapley-kernel regression with the efficiency
+    Default (``penalty=None``): ``attribute(x, baselines=<reference rows>, n_samples=n + 2)``
+    (n draws beside the two anchors, which captum counts in ``n_samples``) with
+    ``inf_weight = 1e6 * n``: the Shapley-kernel regression with the efficiency
     constraint held to float32 rounding at every n, consistent for the Shapley value
     (declared ``efficiency="exact"``). ``penalty=W``: captum's fixed ``inf_weight = W``
     (its own is 1e6), declared ``efficiency="penalty", penalty=W``: the kind's target is

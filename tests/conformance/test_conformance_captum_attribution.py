@@ -25,14 +25,8 @@ import torch
 
 from properties.adapters import captum_attribution as A
 from properties.adapters import captum_attribution_coalition as C
-from properties.conformance.kinds import KINDS
 from verify import attribution as T
 from verify.functions import Network, Polynomial, RBFMixture
-
-COALITION_KINDS = pytest.mark.skipif(
-    not {"shapley", "lime_binary"} <= set(KINDS),
-    reason="the coalition kinds (shapley, lime_binary) are not registered yet",
-)
 
 D = 3
 RNG = np.random.default_rng(20261207)
@@ -92,7 +86,6 @@ def test_input_x_gradient_equals_the_engine_target(family):
     close(out, T.gradient_x_input(f, X).values, 1e-14)
 
 
-@COALITION_KINDS
 @pytest.mark.parametrize("ref", sorted(REFERENCES))
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_exact_shapley_values_equal_the_engine_target(family, ref):
@@ -109,7 +102,6 @@ SAMPLERS = {
 }
 
 
-@COALITION_KINDS
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("method", sorted(SAMPLERS))
 def test_sampling_adapters_recover_additive_games_at_every_seed(method, seed):
@@ -148,7 +140,6 @@ CONVERGING = {
 }
 
 
-@COALITION_KINDS
 @pytest.mark.parametrize("method", sorted(CONVERGING))
 def test_sampling_adapters_are_unbiased_for_the_engine_target(method):
     make, ref, n, target = CONVERGING[method]
@@ -180,7 +171,6 @@ ALL = {
 }
 
 
-@COALITION_KINDS
 @pytest.mark.parametrize("library_defaults", [False, True])
 @pytest.mark.parametrize("method", sorted(ALL))
 def test_adapters_pickle_and_replay(method, library_defaults):
@@ -193,7 +183,6 @@ def test_adapters_pickle_and_replay(method, library_defaults):
     assert np.array_equal(copy(f, X, reference, 8, 3), e(f, X, reference, 8, 3))
 
 
-@COALITION_KINDS
 @pytest.mark.parametrize(
     "method", ["gradient_shap", "kernel_shap", "lime_binary", "shapley_value_sampling"]
 )
@@ -212,7 +201,6 @@ def test_seeds_reproduce_differ_and_leave_the_caller_rng_alone(method):
     assert not np.array_equal(e(f, X, reference, 12, 8), first)
 
 
-@COALITION_KINDS
 @pytest.mark.parametrize(
     "make, reference, why",
     [
@@ -226,7 +214,6 @@ def test_unsupported_references_are_refused_with_the_fix(make, reference, why):
         make()(FAMILIES["polynomial"], X, reference, 8, 0)
 
 
-@COALITION_KINDS
 def test_bad_arguments_are_refused_with_the_fix():
     with pytest.raises(ValueError, match="rule must be one of"):
         A.captum_integrated_gradients(rule="simpson")

@@ -21,14 +21,9 @@ import torch
 from properties.adapters import captum_attribution as A
 from properties.adapters import captum_attribution_coalition as C
 from properties.adapters.captum_attribution import torch_model
-from properties.conformance.kinds import KINDS
 from verify import attribution as T
 from verify.functions import Network, Polynomial, RBFMixture
 
-COALITION_KINDS = pytest.mark.skipif(
-    not {"shapley", "lime_binary"} <= set(KINDS),
-    reason="the coalition kinds (shapley, lime_binary) are not registered yet",
-)
 D = 3
 RNG = np.random.default_rng(7)
 X = RNG.normal(size=D)
@@ -74,7 +69,6 @@ def test_library_defaults_explain_against_zero_not_the_reference(method):
     assert relative(out, target(RBF, T.Baseline(B))) > 0.05  # ... not at the declared one
 
 
-@COALITION_KINDS
 @pytest.mark.parametrize(
     "make", [C.captum_shapley_values, C.captum_shapley_value_sampling, C.captum_kernel_shap]
 )
@@ -164,7 +158,6 @@ GAME = Polynomial(
 )
 
 
-@COALITION_KINDS
 def test_kernel_shap_fixed_penalty_loses_efficiency_as_n_grows():
     x, ref = np.linspace(0.5, 1.5, 5), T.Baseline(-np.ones(5))
     exact = T.shapley_values(GAME, x, ref)
