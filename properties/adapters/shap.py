@@ -187,7 +187,9 @@ def _declare(explainer: Explainer, deviations: list[tuple[bool, str, dict[str, s
 
 
 def _label(name: str, settings: dict[str, Any], textbook: dict[str, Any]) -> str:
-    parts = [f"{k}={settings[k]!r}" for k in textbook if settings[k] != textbook[k]]
+    shown = {**settings, "seeded": None} if "seeded" in settings else settings
+    keys = {"seeded": "seed"}
+    parts = [f"{keys.get(k, k)}={shown[k]!r}" for k in textbook if settings[k] != textbook[k]]
     return name + "".join(f"[{p}]" for p in parts)
 
 

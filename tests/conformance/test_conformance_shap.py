@@ -8,7 +8,6 @@ whose Shapley values the engine computes exactly (verify.attribution.shapley_val
 
 from __future__ import annotations
 
-import functools
 import inspect
 import pickle
 
@@ -20,7 +19,6 @@ pytest.importorskip("shap", reason="shap is not installed: pip install 'xai-veri
 import shap
 
 from properties.adapters import shap as S
-from properties.adapters._shap_calls import exact_call, kernel_call, permutation_call
 from verify.attribution import (
     Background,
     Baseline,
@@ -30,18 +28,17 @@ from verify.attribution import (
 from verify.functions import Network, Polynomial, RBFMixture, Translated
 
 
-# -- the explainers under test ----------------------------------------------------------
-def kernel(library_defaults: bool = False, **given):
-    return functools.partial(kernel_call, **S._kernel_settings(library_defaults, given))
+# -- the explainers under test (their explain callables) ---------------------------------------
+def kernel(**kwargs):
+    return S.shap_kernel_explainer(**kwargs).explain
 
 
-def exact(library_defaults: bool = False, **given):
-    return functools.partial(exact_call, **S._exact_settings(library_defaults, given))
+def exact(**kwargs):
+    return S.shap_exact_explainer(**kwargs).explain
 
 
-def permutation(library_defaults: bool = False, seed=S._UNSET, **given):
-    settings = S._permutation_settings(library_defaults, given, seed)
-    return functools.partial(permutation_call, **settings)
+def permutation(**kwargs):
+    return S.shap_permutation_explainer(**kwargs).explain
 
 
 # -- functions with exact Shapley values ----------------------------------------------------
@@ -392,10 +389,18 @@ def test_exact_refuses_17_varying_features_under_max_evals_100000():
         exact()(f, x, reference, 1, 0)
 
 
-def test_the_calls_pickle():
+@pytest.mark.parametrize("library_defaults", [False, True])
+def test_the_explainers_pickle_and_replay(library_defaults):
     d = 4
     f = rbf(d, 12)
     x, reference = problem(d, 12, rows=2)
-    for explain in (kernel(), exact(), permutation()):
-        again = pickle.loads(pickle.dumps(explain))
-        assert np.array_equal(again(f, x, reference, 30, 1), explain(f, x, reference, 30, 1))
+    for make in (S.shap_kernel_explainer, S.shap_exact_explainer, S.shap_permutation_explainer):
+        e = make(library_defaults=library_defaults)
+        again = pickle.loads(pickle.dumps(e))
+        assert (again.name, again.kind, again.expected_failed_checks) == (
+            e.name,
+            "shapley",
+            e.expected_failed_checks,
+        )
+        if not (library_defaults and make is S.shap_permutation_explainer):  # seed=None
+            assert np.array_equal(again(f, x, reference, 30, 1), e(f, x, reference, 30, 1))
