@@ -63,6 +63,13 @@ def _kind_tags() -> dict[str, str]:
     return out
 
 
+def _example_call(kind: Kind | None) -> str:
+    """A complete declaration of ``kind`` (the gradient kind's when none is known)."""
+    kind = kind or KINDS["gradient"]
+    required = "".join(f", {t}={spec.example!r}" for t, spec in kind.tags.items() if spec.required)
+    return f"Explainer(explain, kind={kind.name!r}{required}, stochastic=True)"
+
+
 def tag_help(tag: str) -> str:
     """What the tag ``tag`` declares and the values it takes."""
     return _COMMON_HELP.get(tag) or _kind_tags()[tag]
@@ -169,7 +176,7 @@ class Explainer:
                 + ", ".join(missing)
                 + ": declare "
                 + "; ".join(f"{t}= {tag_help(t)}" for t in missing)
-                + ", e.g. Explainer(explain, kind='gradient', covariance='full', stochastic=True)"
+                + f", e.g. {_example_call(known)}"
             )
         spec = get_kind(kind)
         self.explain = explain
