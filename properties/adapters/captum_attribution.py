@@ -15,11 +15,14 @@ installed source (``captum/attr/_core/...``):
   (1 + x_k)/2, weights w_k/2; ``riemann_builders``: nodes from ``torch.linspace``, float32,
   and n > 1 asserted). ``_attribute`` multiplies the gradients by
   ``torch.tensor(step_sizes).float()``: the weights are rounded to float32 whatever the
-  input dtype.
+  input dtype. ``riemann_trapezoid`` puts n nodes ``linspace(0, 1, n)`` (n - 1 intervals)
+  but step sizes 1/n with halved ends, which sum to (n - 1)/n: it returns (1 - 1/n) times
+  the trapezoid rule (measured; declared in ``expected_failed_checks``).
 * ``InputXGradient`` (``input_x_gradient.py``): ``inputs * gradient``; no baseline, no n.
 * ``Occlusion`` (``occlusion.py``): ``sliding_window_shapes`` required (here ``(1,)``),
   ``strides=1``, ``baselines=None`` (zero); attribution f(x) - f(occluded), averaged over
-  the windows covering a feature (one window per feature here).
+  the windows covering a feature (one window per feature here), the average taken in
+  float32 (``feature_ablation.py``, ``format_result``: ``single_attrib.float() / weight``).
 * ``FeatureAblation`` (``feature_ablation.py``): one feature at a time against
   ``baselines=None`` (zero).
 * ``GradientShap`` (``gradient_shap.py``): ``baselines`` required (rows to draw from),

@@ -9,7 +9,8 @@ the installed source (``captum/attr/_core/...``):
   each permutation's marginal contributions sum to f(x) - f(b) (exactly efficient), no
   antithetic pairing. ``ShapleyValues``: every one of the d! permutations
   (``_all_perm_generator``), d * d! evaluations; the docstring advises fewer than 7
-  features.
+  features. Both sum the contributions in a ``dtype=torch.float`` tensor: float32
+  results for float64 inputs (declared ``precision="float32"``).
 * ``KernelShap`` (``kernel_shap.py``) is a ``Lime`` with ``SkLearnLinearRegression``
   (intercept free), the masks all-ones and all-zeros yielded first
   (``kernel_shap_perturb_generator``) with similarity ``self.inf_weight = 1000000.0``
@@ -19,14 +20,17 @@ the installed source (``captum/attr/_core/...``):
   (zero): baseline Shapley. The efficiency constraint is a penalty of fixed weight 1e6,
   so its violation grows in proportion to n: the estimator tends to the *unconstrained*
   Shapley-kernel regression (Shapley + a common shift) as n grows. Here
-  ``inf_weight = 1e6 * n`` keeps the penalty ahead of the n unit weights (the violation
-  stays at float32 rounding).
+  ``n_samples = n + 2`` (n draws beside the anchors) and ``inf_weight = 1e6 * n`` keeps
+  the penalty ahead of the n unit weights (the violation stays at float32 rounding). With
+  one feature the size law is 0/0 and ``Categorical`` raises: the adapter explains d = 1
+  with a second, ignored feature at its baseline (a null player).
 * ``Lime`` (``lime.py``): ``interpretable_model=SkLearnLasso(alpha=0.01)``,
   ``similarity_func=get_exp_kernel_similarity_function()`` = exp(-d^2 / (2 * 1^2)) with d
   the *cosine* distance between x and the perturbed input (not a product kernel),
   ``perturb_func=default_perturb_func`` (Bernoulli(1/2) masks), ``n_samples=25`` (the
   docstring says 50), ``baselines=None`` (zero). ``LimeBase._attribute`` fits in float32
-  (``.float()`` on masks, outputs and weights).
+  (``.float()`` on masks, outputs and weights). sklearn's Lasso (``random_state=None``)
+  draws from numpy's global generator at every fit.
 
 For the textbook binary LIME, :func:`captum_lime_binary` uses ``SkLearnLinearRegression``
 (least squares with intercept) and ``get_exp_kernel_similarity_function("euclidean",

@@ -216,3 +216,15 @@ def test_gradient_shap_defaults_draw_from_numpy_not_torch():
     assert np.array_equal(defaults(f, X, ref, 5, 0), third)
     conforming = A.captum_gradient_shap()
     assert np.array_equal(conforming(f, X, ref, 5, 0), conforming(f, X, ref, 5, 0))
+
+
+def test_kernel_shap_cannot_run_one_feature_so_the_adapter_pads_a_null_one():
+    import captum.attr
+
+    f = RBFMixture([1.0], [[0.2]], [[[1.0]]])
+    kernel_shap = captum.attr.KernelShap(torch_model(torch, f))
+    with pytest.raises(ValueError, match="Categorical"):  # (d - 1) / (k (d - k)) is 0/0
+        kernel_shap.attribute(torch.tensor([[0.7]], dtype=torch.float64), n_samples=10)
+    for reference in (T.Baseline([-0.4]), T.Background([[-0.4], [1.1]], [0.3, 0.7])):
+        out = C.captum_kernel_shap()(f, np.array([0.7]), reference, 10, 0)
+        assert relative(out, T.shapley_values(f, [0.7], reference).values) <= 1e-6
