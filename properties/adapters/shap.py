@@ -15,9 +15,10 @@ What they compute, read in the installed source of shap 0.51:
   shap#1835). ``solve``: ``l1_reg`` (default ``"num_features(10)"`` since 0.47, in
   ``__call__``, ``shap_values`` and ``explain``) runs ``lars_path(..., max_iter=10)``
   whenever ``l1_reg not in ["auto", False, 0]``, even under full enumeration: with more
-  than 10 varying features at most 10 are non-zero (shap#5, #996, PR #3858); the
-  efficiency constraint eliminates one variable exactly (phi_last = f(x) - fnull - sum w),
-  so the values still sum to f(x) - E f; last, every |phi_i| < 1e-10 is set to 0, an
+  than 10 varying features at most 10 are non-zero (shap#5, #996, PR #3858; measured at
+  d = 12: exactly 10); the efficiency constraint eliminates one variable exactly
+  (phi_last = f(x) - fnull - sum w), so the values still sum to f(x) - E f (the sums of
+  shap#996 are not reproduced in 0.51); last, every |phi_i| < 1e-10 is set to 0, an
   *absolute* threshold (scale f by 1e-12 and every phi vanishes).
 * ``ExactExplainer(model, masker)`` (``shap/explainers/_exact.py``, ``explain_row``):
   gray-code enumeration of the 2^M coalitions of the varying inputs
@@ -29,7 +30,9 @@ What they compute, read in the installed source of shap 0.51:
   the value is then the mean over 100 of the rows. ``Tabular.invariants`` marks
   ``np.isclose(x, data)`` entries: a row whose value is within 1e-5 relative of x_i is not
   re-evaluated when feature i flips (``MaskedModel._delta_masking_call``), and a feature
-  close in every row is not a player at all (phi = 0). shap's maskers weigh the rows
+  close in every row is not a player at all (phi = 0) and stays at the background in every
+  coalition, so the values sum to f(x with x_i := b_i) - v(empty): not efficient
+  (measured; the Kernel explainer stays efficient there). shap's maskers weigh the rows
   equally (``_build_fixed_output`` averages them), so row weights cannot be passed.
 * ``PermutationExplainer(model, masker, seed=None)`` (``shap/explainers/_permutation.py``):
   ``__init__`` calls ``np.random.seed(seed)`` on numpy's *global* generator (seed=None
@@ -99,7 +102,8 @@ __all__ = [
     "shap_permutation_explainer",
 ]
 
-#: ``KernelExplainer.shap_values``'s defaults (``standardize=False``: f in its own units).
+#: ``KernelExplainer.shap_values``'s defaults since shap 0.47 (``l1_reg`` was ``"auto"``
+#: before); ``standardize=False``: f in its own units.
 KERNEL_DEFAULTS: dict[str, Any] = {
     "l1_reg": "num_features(10)",
     "nsamples": "auto",
