@@ -98,19 +98,6 @@ class CoalitionCase:
             f"{self.f!r}, explainer seed {self.seed}{extras}"
         )
 
-    def with_f(self, f: Function, **extras: Any) -> CoalitionCase:
-        return CoalitionCase(
-            f,
-            self.x,
-            self.reference,
-            self.n,
-            self.seed,
-            self.family,
-            self.scale,
-            self.offset,
-            {**self.extras, **extras},
-        )
-
 
 def shifted(reference: Baseline | Background, c: np.ndarray) -> Baseline | Background:
     """The reference moved by c."""
