@@ -153,20 +153,28 @@ def test_permutation_is_efficient_and_unbiased(family):
     assert np.all(np.abs(runs.mean(axis=0) - t) <= 5 * se + 1e-12)
 
 
-def test_weighted_rows_in_exact_and_permutation_by_linearity():
-    """shap's maskers weigh the rows equally; the textbook configurations take row weights
-    by linearity (one call per row), library defaults pass the plain array and lose them."""
+@pytest.mark.parametrize("invariants", [False, True], ids=["by position", "by linearity"])
+def test_row_weights_in_exact_and_permutation(invariants):
+    """shap's maskers weigh the rows equally. The textbook configurations take row weights
+    through the model (row r times N w_r, every row evaluated) or, with shap's invariants
+    kept, by linearity (one call per row); the plain array of library defaults loses them:
+    the value and the efficiency sum are those of equal weights."""
     d = 5
     f = rbf(d, 2)
     x, reference = problem(d, 2, rows=4, weighted=True)
     t = target(f, x, reference)
-    assert close(exact()(f, x, reference, 1, 0), t)
+    assert close(exact(invariants=invariants)(f, x, reference, 1, 0), t)
+    q = quadratic(d, 1)  # pairwise: one antithetic pair is exact
+    tq = target(q, x, reference)
+    assert close(permutation(invariants=invariants)(q, x, reference, 2, 4), tq, np.max(np.abs(tq)))
     equal = Background(reference.rows)
     lib = exact(library_defaults=True)(f, x, reference, 1, 0)
     assert close(lib, target(f, x, equal)) and not close(lib, t, rtol=1e-3)
-    # The same seed for every row: the same permutations (a pairwise game: exact anyway).
-    q = quadratic(d, 1)
-    assert close(permutation()(q, x, reference, 2, 4), target(q, x, reference))
+    lib = permutation(max_samples=100)(q, x, reference, 2, 4)
+    assert close(lib, target(q, x, equal), np.max(np.abs(tq)))
+    unweighted_gap = q(x[None])[0] - np.mean(q(reference.rows))
+    assert close(lib.sum(), unweighted_gap, np.max(np.abs(tq)))
+    assert abs(lib.sum() - tq.sum()) > 1e-3
 
 
 # -- the library defaults, measured -------------------------------------------------------------
