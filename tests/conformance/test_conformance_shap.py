@@ -412,3 +412,12 @@ def test_the_explainers_pickle_and_replay(library_defaults):
         )
         if not (library_defaults and make is S.shap_permutation_explainer):  # seed=None
             assert np.array_equal(again(f, x, reference, 30, 1), e(f, x, reference, 30, 1))
+
+
+@pytest.mark.parametrize("name", sorted(S.LIBRARY_DEFAULTS))
+def test_library_defaults_are_the_arguments_of_library_defaults_true(name):
+    make = getattr(S, name)
+    by_flag, by_arguments = make(library_defaults=True), make(**S.LIBRARY_DEFAULTS[name])
+    assert by_flag.name == by_arguments.name != make().name
+    assert by_flag.expected_failed_checks == by_arguments.expected_failed_checks
+    assert by_flag.explain.keywords == by_arguments.explain.keywords
