@@ -193,6 +193,31 @@ def rate_n2(s: Settings) -> int:
     return SB.primes_between(hi // 2, hi)[-1]
 
 
+def _mean_squared_errors(
+    explainer: Explainer, name: str, case: CoalitionCase, counts: dict[int, int], n2: int
+) -> tuple[dict[int, float], dict[int, np.ndarray]]:
+    """MSE (summed over features) and per-feature mean squared errors at each n, over
+    ``counts[n]`` adjacent seeds (disjoint blocks for the two n); the replicates at n2 must
+    all differ."""
+    mse, variances = {}, {}
+    for n, count in counts.items():
+        target, _ = target_of(explainer, case, n=n)
+        seeds = adjacent(case.seed + (0 if n == case.n else 4 * counts[case.n]), count)
+        outs = np.array(
+            [call_explainer(explainer, case.f, case.x, case.reference, n, k, name) for k in seeds]
+        )
+        if n == n2 and len({o.tobytes() for o in outs}) < len(outs):
+            raise Finding(
+                f"at n = {n2} replicates at distinct seeds are identical bit for bit",
+                "one permutation or coalition reused for all n samples (few distinct answers "
+                "then exist), or the seed ignored at large n (a cache or a second generator "
+                "keyed on n)",
+            )
+        mse[n] = float(np.mean(np.sum((outs - target) ** 2, axis=1)))
+        variances[n] = np.mean((outs - target) ** 2, axis=0)
+    return mse, variances
+
+
 def check_coalition_rate(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
@@ -218,25 +243,7 @@ def check_coalition_rate(
 
     def judge(case: CoalitionCase, alpha: float) -> dict[str, Any]:
         counts = {case.n: 4 * s.replicates, n2: max(s.replicates // 2, 8)}
-        mse, variances = {}, {}
-        for n, count in counts.items():
-            target, _ = target_of(explainer, case, n=n)
-            seeds = adjacent(case.seed + (0 if n == case.n else 4 * s.replicates), count)
-            outs = np.array(
-                [
-                    call_explainer(explainer, case.f, case.x, case.reference, n, k, name)
-                    for k in seeds
-                ]
-            )
-            if n == n2 and len({o.tobytes() for o in outs}) < len(outs):
-                raise Finding(
-                    f"at n = {n2} replicates at distinct seeds are identical bit for bit",
-                    "one permutation or coalition reused for all n samples (few distinct answers "
-                    "then exist), or the seed ignored at large n (a cache or a second generator "
-                    "keyed on n)",
-                )
-            mse[n] = float(np.mean(np.sum((outs - target) ** 2, axis=1)))
-            variances[n] = np.mean((outs - target) ** 2, axis=0)
+        mse, variances = _mean_squared_errors(explainer, name, case, counts, n2)
         target, terr = target_of(explainer, case, n=n2)
         floor = coalition_tolerance(explainer, case, value_scale(np.abs(target), case, case.f))
         q = statistics.f_quantile(alpha, counts[n2], counts[case.n])
