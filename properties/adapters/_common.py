@@ -2,28 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from verify.validation import InputError, as_covariance, as_points
+from verify.covariance import Covariance
+from verify.validation import InputError, as_points
 
-__all__ = ["validated"]
+__all__ = ["departures", "validated", "validated_inputs"]
 
 
-def validated(
+def validated_inputs(
     f: Any, x0: Any, cov: Any, n: Any, seed: Any
-) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Check (x0, cov, n, seed) against f and return float64 copies and ints."""
+) -> tuple[np.ndarray, Covariance, int, int]:
+    """Check (x0, cov, n, seed) against f: a float64 x0, the covariance validated and
+    factorised once (a :class:`~verify.covariance.Covariance`: its ``matrix``, ``cholesky``
+    and spectrum are what the adapters use), and ints."""
     dim = getattr(f, "dim", None)
     if dim is None:
         raise InputError("f must be a verify.functions.Function (it has no .dim)")
     X0, single = as_points(x0, dim)
     if not single:
         raise InputError(f"x0 must have shape ({dim},) for one point, got {np.shape(x0)}")
-    cov = as_covariance(cov, dim)
+    covariance = Covariance.of(cov, dim)
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise InputError(f"n (number of perturbations) must be a positive int, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError(f"seed must be a non-negative int, got {seed!r}")
-    return X0[0], cov, int(n), int(seed)
+    return X0[0], covariance, int(n), int(seed)
+
+
+def validated(
+    f: Any, x0: Any, cov: Any, n: Any, seed: Any
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """:func:`validated_inputs` with the covariance as a float64 copy of its matrix."""
+    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
+    return x0, np.array(covariance.matrix), n, seed
+
+
+def departures(
+    rows: Iterable[tuple[bool, Mapping[str, str], str]],
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The name parts and expected failures of a configuration's departures.
+
+    For each ``(given, fails, label)`` with ``given`` true, ``label`` joins the name parts
+    and every ``check -> reason`` of ``fails`` is expected to fail with ``"label: reason"``.
+    """
+    parts: list[str] = []
+    expected: dict[str, list[str]] = {}
+    for given, fails, label in rows:
+        if given:
+            parts.append(label)
+            for check, reason in fails.items():
+                expected.setdefault(check, []).append(f"{label}: {reason}")
+    return parts, expected

@@ -55,7 +55,7 @@ from scipy.linalg import solve_triangular
 from verify.validation import InputError
 
 from ..conformance.explainer import Explainer
-from ._common import validated
+from ._common import validated_inputs
 
 __all__ = ["LIBRARY_DEFAULTS", "captum_lime", "captum_limebase", "captum_smoothgrad"]
 
@@ -256,7 +256,8 @@ def _smoothgrad_call(
 ) -> np.ndarray:
     """One explanation by captum's NoiseTunnel(Saliency) (module level, so it pickles)."""
     torch, _ = _imports()
-    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
+    cov = covariance.matrix
     d = f.dim
 
     def whole(model: Any, sds: Any) -> Any:
@@ -268,7 +269,7 @@ def _smoothgrad_call(
         return run
 
     if config.stdevs == "whiten":
-        chol = np.linalg.cholesky(cov)
+        chol = covariance.cholesky
         u0 = solve_triangular(chol, x0, lower=True)
         sg_u = _pooled(config, u0, n, seed, whole(_torch_model(torch, f, chol), 1.0))
         return solve_triangular(chol.T, sg_u, lower=False)  # T = L^{-T} SG_u
@@ -335,6 +336,26 @@ def captum_smoothgrad(
         the defaults).
     """
     _imports()
+    stdevs, fixed = _smoothgrad_stdevs(nt_type, stdevs)
+    if nt_samples is not None and (isinstance(nt_samples, bool) or int(nt_samples) < 1):
+        raise InputError(f"nt_samples must be a positive int, got {nt_samples!r}")
+    config = _SmoothGradConfig(absolute, nt_type, stdevs, nt_samples, batch_size)
+    explain = functools.partial(_smoothgrad_call, config)
+    parts, expected = _smoothgrad_departures(absolute, nt_type, stdevs, fixed, nt_samples)
+    e = Explainer(
+        explain,
+        kind="gradient",
+        covariance="diagonal" if stdevs == "per_feature" else "full",
+        stochastic=True,
+        precision="float32",
+        name=name or "captum_smoothgrad" + "".join(f"[{p}]" for p in parts),
+    )
+    e.expected_failed_checks = {k: "; ".join(v) for k, v in expected.items()}
+    return e
+
+
+def _smoothgrad_stdevs(nt_type: str, stdevs: Any) -> tuple[Any, bool]:
+    """The validated ``stdevs`` (its default for ``nt_type``) and whether it is a fixed float."""
     if nt_type not in _NT_TYPES:
         raise InputError(f"nt_type must be one of {_NT_TYPES}, got {nt_type!r}")
     if stdevs is None:
@@ -351,11 +372,14 @@ def captum_smoothgrad(
             f"nt_type={nt_type!r} is not linear in the gradient: whitened coordinates cannot be "
             "mapped back; use stdevs='per_feature' (diagonal cov) or a float"
         )
-    if nt_samples is not None and (isinstance(nt_samples, bool) or int(nt_samples) < 1):
-        raise InputError(f"nt_samples must be a positive int, got {nt_samples!r}")
-    config = _SmoothGradConfig(absolute, nt_type, stdevs, nt_samples, batch_size)
-    explain = functools.partial(_smoothgrad_call, config)
+    return stdevs, fixed
 
+
+def _smoothgrad_departures(
+    absolute: bool | None, nt_type: str, stdevs: Any, fixed: bool, nt_samples: int | None
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The name parts of the arguments that depart from the conforming configuration, and
+    the checks each departure is expected to fail (check -> reasons)."""
     expected: dict[str, list[str]] = {}
     parts = []
     if absolute is not False:
@@ -375,16 +399,7 @@ def captum_smoothgrad(
         if given:
             for check, reason in fails.items():
                 expected.setdefault(check, []).append(f"{label}: {reason}")
-    e = Explainer(
-        explain,
-        kind="gradient",
-        covariance="diagonal" if stdevs == "per_feature" else "full",
-        stochastic=True,
-        precision="float32",
-        name=name or "captum_smoothgrad" + "".join(f"[{p}]" for p in parts),
-    )
-    e.expected_failed_checks = {k: "; ".join(v) for k, v in expected.items()}
-    return e
+    return parts, expected
 
 
 def _limebase_call(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
@@ -392,10 +407,10 @@ def _limebase_call(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
     torch, attr = _imports()
     from captum._utils.models.linear_model import SkLearnLinearRegression
 
-    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
     if n <= f.dim + 1:
         raise InputError(f"C-LIME needs n >= d + 2 = {f.dim + 2} samples, got n = {n}")
-    chol_t = torch.tensor(np.linalg.cholesky(cov).T, dtype=torch.float32)
+    chol_t = torch.tensor(covariance.cholesky.T, dtype=torch.float32)
 
     def perturb(original: Any, **kwargs: Any) -> Any:
         return original + torch.randn_like(original) @ chol_t
@@ -434,7 +449,7 @@ def captum_limebase(*, name: str | None = None) -> Explainer:
 def _lime_call(f: Any, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
     """captum's Lime with its defaults (module level, so it pickles)."""
     torch, attr = _imports()
-    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    x0, _, n, seed = validated_inputs(f, x0, cov, n, seed)
     torch.manual_seed(seed)
     lime = attr.Lime(_torch_model(torch, f))
     coef = lime.attribute(torch.tensor(x0[None, :], dtype=torch.float32), n_samples=n)

@@ -71,7 +71,7 @@ import numpy as np
 from properties.conformance.explainer import Explainer
 from verify.validation import InputError
 
-from ._common import validated
+from ._common import departures, validated_inputs
 from .lime import FAILS_AROUND_MEAN, FAILS_DISCRETIZE, FAILS_STANDARDISED
 
 __all__ = ["LIBRARY_DEFAULTS", "interpret_lime_tabular"]
@@ -153,7 +153,8 @@ def _interpret_call(
 ) -> np.ndarray:
     """One explanation by InterpretML's LimeTabular (module level, so it pickles)."""
     lime_tabular_class = _import()
-    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
+    cov = covariance.matrix
     d = f.dim
     if np.any(cov != np.diag(np.diag(cov))):
         raise InputError(
@@ -251,31 +252,16 @@ def interpret_lime_tabular(
         lime_kwargs=dict(lime_kwargs),
     )
 
-    expected: dict[str, list[str]] = {}
-    parts = []
-    own_seed = isinstance(random_state, str) and random_state == _SEED
-    truncating = feature_selection != "none" and num_features is not None
-    for given, fails, label in (
-        (discretize_continuous, FAILS_DISCRETIZE, "discretized"),
-        (not sample_around_instance, FAILS_AROUND_MEAN, "around_mean"),
-        (not own_seed, _FAILS_GLOBAL_RNG, f"random_state={random_state!r}"),
-        (num_samples is not None, _FAILS_NUM_SAMPLES, f"num_samples={num_samples}"),
-        (not to_raw_units, FAILS_STANDARDISED, "standardized_scores"),
-        (truncating, _FAILS_TRUNCATION, f"{feature_selection}/num_features={num_features}"),
-    ):
-        if given:
-            parts.append(label)
-            for check, reason in fails.items():
-                if fails is _FAILS_TRUNCATION:
-                    reason += f" (when d > num_features = {num_features})"
-                expected.setdefault(check, []).append(f"{label}: {reason}")
-    if kernel_width != 1e6:
-        parts.insert(0, f"kw={'default' if kernel_width is None else f'{kernel_width:g}'}")
-    if random_state is not None and not own_seed:
-        # A fixed generator: same answer for every seed, and the same stream reused.
-        expected.setdefault("check_seed_sensitivity", []).append(
-            f"random_state={random_state!r}: lime's generator is fixed, the seed is ignored"
-        )
+    parts, expected = _departures(
+        kernel_width,
+        discretize_continuous,
+        sample_around_instance,
+        feature_selection,
+        random_state,
+        num_features,
+        num_samples,
+        to_raw_units,
+    )
     # lime's default width 0.75 sqrt(d) depends on d; declare it for the battery's d = 3.
     width = 0.75 * np.sqrt(3) if kernel_width is None else float(kernel_width)
     e = Explainer(
@@ -290,3 +276,41 @@ def interpret_lime_tabular(
     )
     e.expected_failed_checks = {k: "; ".join(v) for k, v in expected.items()}
     return e
+
+
+def _departures(
+    kernel_width: float | None,
+    discretize_continuous: bool,
+    sample_around_instance: bool,
+    feature_selection: str,
+    random_state: Any,
+    num_features: int | None,
+    num_samples: int | None,
+    to_raw_units: bool,
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The name parts of a configuration's departures from the conforming one, and the
+    checks each is expected to fail (check -> reasons)."""
+    own_seed = isinstance(random_state, str) and random_state == _SEED
+    truncating = feature_selection != "none" and num_features is not None
+    truncation = {
+        check: f"{reason} (when d > num_features = {num_features})"
+        for check, reason in _FAILS_TRUNCATION.items()
+    }
+    parts, expected = departures(
+        (
+            (discretize_continuous, FAILS_DISCRETIZE, "discretized"),
+            (not sample_around_instance, FAILS_AROUND_MEAN, "around_mean"),
+            (not own_seed, _FAILS_GLOBAL_RNG, f"random_state={random_state!r}"),
+            (num_samples is not None, _FAILS_NUM_SAMPLES, f"num_samples={num_samples}"),
+            (not to_raw_units, FAILS_STANDARDISED, "standardized_scores"),
+            (truncating, truncation, f"{feature_selection}/num_features={num_features}"),
+        )
+    )
+    if kernel_width != 1e6:
+        parts.insert(0, f"kw={'default' if kernel_width is None else f'{kernel_width:g}'}")
+    if random_state is not None and not own_seed:
+        # A fixed generator: same answer for every seed, and the same stream reused.
+        expected.setdefault("check_seed_sensitivity", []).append(
+            f"random_state={random_state!r}: lime's generator is fixed, the seed is ignored"
+        )
+    return parts, expected

@@ -35,7 +35,7 @@ import numpy as np
 from verify.validation import InputError
 
 from ..conformance.explainer import Explainer
-from ._common import validated
+from ._common import validated_inputs
 
 __all__ = [
     "FAILS_AROUND_MEAN",
@@ -125,7 +125,8 @@ def _lime_call(
 ) -> np.ndarray:
     """One explanation by lime's LimeTabularExplainer (module level, so it pickles)."""
     explainer_class = _import()
-    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
+    cov = covariance.matrix
     d = f.dim
     if np.any(cov != np.diag(np.diag(cov))):
         raise InputError(
@@ -199,27 +200,12 @@ def lime_tabular(
         to_raw_units=to_raw_units,
     )
 
-    def declared_width(d: int) -> float:
-        return 0.75 * np.sqrt(d) if kernel_width is None else float(kernel_width)
-
-    parts = []
-    if kernel_width != 1e6:
-        parts.append(f"kw={'default' if kernel_width is None else f'{kernel_width:g}'}")
-    if discretize_continuous:
-        parts.append("discretized")
-    if not sample_around_instance:
-        parts.append("around_mean")
-    if feature_selection != "none":
-        parts.append(f"selection={feature_selection}")
-    if not to_raw_units:
-        parts.append("standardized_coefficients")
-    label = name or "lime_tabular" + "".join(f"[{p}]" for p in parts)
-    if kernel_width is None:
-        # lime's default width depends on d: one Explainer per dimension would be
-        # needed to declare it exactly; declare the width of the battery's d = 3.
-        width = declared_width(3)
-    else:
-        width = declared_width(0)
+    # lime's default width 0.75 sqrt(d) depends on d: one Explainer per dimension would be
+    # needed to declare it exactly; declare the width of the battery's d = 3.
+    width = 0.75 * np.sqrt(3) if kernel_width is None else float(kernel_width)
+    parts = _name_parts(
+        kernel_width, discretize_continuous, sample_around_instance, feature_selection, to_raw_units
+    )
     e = Explainer(
         explain,
         kind="perturbation",
@@ -228,7 +214,7 @@ def lime_tabular(
         ridge_alpha=1.0,
         kernel_width=width,
         units="standardized",
-        name=label,
+        name=name or "lime_tabular" + "".join(f"[{p}]" for p in parts),
     )
     expected: dict[str, list[str]] = {}
     for given, fails in (
@@ -240,3 +226,25 @@ def lime_tabular(
             expected.setdefault(check, []).append(reason)
     e.expected_failed_checks = {k: "; ".join(v) for k, v in expected.items()}
     return e
+
+
+def _name_parts(
+    kernel_width: float | None,
+    discretize_continuous: bool,
+    sample_around_instance: bool,
+    feature_selection: str,
+    to_raw_units: bool,
+) -> list[str]:
+    """What departs from the conforming configuration, for the explainer's name."""
+    parts = []
+    if kernel_width != 1e6:
+        parts.append(f"kw={'default' if kernel_width is None else f'{kernel_width:g}'}")
+    if discretize_continuous:
+        parts.append("discretized")
+    if not sample_around_instance:
+        parts.append("around_mean")
+    if feature_selection != "none":
+        parts.append(f"selection={feature_selection}")
+    if not to_raw_units:
+        parts.append("standardized_coefficients")
+    return parts

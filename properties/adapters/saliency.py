@@ -66,7 +66,7 @@ from scipy.linalg import solve_triangular
 from properties.conformance.explainer import Explainer
 from verify.validation import InputError
 
-from ._common import validated
+from ._common import validated_inputs
 
 __all__ = ["LIBRARY_DEFAULTS", "saliency_smoothgrad"]
 
@@ -148,10 +148,10 @@ def _saliency_call(
 ) -> np.ndarray:
     """One explanation by saliency's GetSmoothedMask (module level, so it pickles)."""
     base, gradients = _import()
-    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
     d = f.dim
     if stdev_spread is None:
-        chol = np.linalg.cholesky(cov)
+        chol = covariance.cholesky
         x_value = np.zeros(d + 1)
         x_value[d] = 1.0  # the dummy feature: range 1, so stdev_spread 1.0 is unit noise
         spread = 1.0

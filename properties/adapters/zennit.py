@@ -92,7 +92,7 @@ from scipy.linalg import solve_triangular
 from properties.conformance.explainer import Explainer
 from verify.validation import InputError
 
-from ._common import validated
+from ._common import departures, validated_inputs
 
 __all__ = ["LIBRARY_DEFAULTS", "zennit_smoothgrad"]
 
@@ -223,10 +223,10 @@ def _zennit_call(
     import torch
 
     output_fn = torch.ones_like if isinstance(attr_output, str) else attr_output
-    x0, cov, n, seed = validated(f, x0, cov, n, seed)
+    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
     d = f.dim
     if noise_level is None:
-        chol = np.linalg.cholesky(cov)
+        chol = covariance.cholesky
         start = np.zeros(d + 1)
         start[d] = 1.0  # the dummy feature: range 1, so noise_level 1.0 is unit noise
         level = 1.0
@@ -262,6 +262,18 @@ def _zennit_call(
     if chol is not None:
         out = solve_triangular(chol.T, out[:d], lower=False)  # T = L^{-T} SG_v
     return out
+
+
+def _check_arguments(noise_level: Any, n_iter: Any, attr_output: Any, copies: Any) -> None:
+    """Refuse the arguments of :func:`zennit_smoothgrad` zennit cannot take."""
+    if isinstance(attr_output, str) and attr_output != "ones":
+        raise InputError(f"attr_output must be 'ones', None or a callable, got {attr_output!r}")
+    if noise_level is not None and not (np.isfinite(noise_level) and noise_level >= 0):
+        raise InputError(f"noise_level must be a finite number >= 0, got {noise_level!r}")
+    if n_iter is not None and (isinstance(n_iter, bool) or int(n_iter) < 1):
+        raise InputError(f"n_iter must be a positive int, got {n_iter!r}")
+    if copies is not None and (isinstance(copies, bool) or int(copies) < 1):
+        raise InputError(f"copies must be a positive int, got {copies!r}")
 
 
 def zennit_smoothgrad(
@@ -311,15 +323,7 @@ def zennit_smoothgrad(
         fail to the reason (empty for the defaults).
     """
     _load_attribution()
-    if isinstance(attr_output, str) and attr_output != "ones":
-        raise InputError(f"attr_output must be 'ones', None or a callable, got {attr_output!r}")
-    if noise_level is not None and not (np.isfinite(noise_level) and noise_level >= 0):
-        raise InputError(f"noise_level must be a finite number >= 0, got {noise_level!r}")
-    if n_iter is not None and (isinstance(n_iter, bool) or int(n_iter) < 1):
-        raise InputError(f"n_iter must be a positive int, got {n_iter!r}")
-    if copies is not None and (isinstance(copies, bool) or int(copies) < 1):
-        raise InputError(f"copies must be a positive int, got {copies!r}")
-
+    _check_arguments(noise_level, n_iter, attr_output, copies)
     explain = functools.partial(
         _zennit_call,
         noise_level=noise_level,
@@ -330,17 +334,13 @@ def zennit_smoothgrad(
         zennit_kwargs=dict(zennit_kwargs),
     )
 
-    expected: dict[str, list[str]] = {}
-    parts = []
-    for given, fails, label in (
-        (noise_level is not None, _FAILS_NOISE_LEVEL, f"noise_level={noise_level}"),
-        (n_iter is not None, _FAILS_N_ITER, f"n_iter={n_iter}"),
-        (attr_output is None, _FAILS_ATTR_OUTPUT, "attr_output=None"),
-    ):
-        if given:
-            parts.append(label)
-            for check, reason in fails.items():
-                expected.setdefault(check, []).append(f"{label}: {reason}")
+    parts, expected = departures(
+        (
+            (noise_level is not None, _FAILS_NOISE_LEVEL, f"noise_level={noise_level}"),
+            (n_iter is not None, _FAILS_N_ITER, f"n_iter={n_iter}"),
+            (attr_output is None, _FAILS_ATTR_OUTPUT, "attr_output=None"),
+        )
+    )
     if not debias:
         parts.append("debias=False")
     e = Explainer(

@@ -340,7 +340,7 @@ def _machine_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     """A problem and the pools the machine draws its calls from."""
     case = draw(SB.cases(**{**options, "families": ("rbf",)}))
     rng = derived_rng(draw(st.integers(0, 2**32 - 1)), 0xCA11)
-    d, scale = case.d, float(np.sqrt(np.linalg.eigvalsh(case.cov)[-1]))
+    d, scale = case.d, case.covariance.largest_std
 
     def around(g: Any) -> Any:
         return Translated(g, -case.x0) if case.distance else g
@@ -359,7 +359,7 @@ def _machine_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
         "rotated_cov": (rotated + rotated.T) / 2,  # "rotated" where the structure allows
         "larger_n": int(SB.primes_between(4 * case.n, 4 * case.n + 200)[0]),
     }
-    return SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, case.distance, extras)
+    return case.replace(extras=extras)
 
 
 def _other_covariance(cov: np.ndarray, structure: str, rng: np.random.Generator) -> np.ndarray:

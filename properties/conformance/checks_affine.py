@@ -129,11 +129,11 @@ def _look_in_expectation(
 def _affine_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     case = draw(SB.cases(**{**options, "families": ("sine",)}))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    scale = float(np.sqrt(np.linalg.eigvalsh(case.cov)[-1]))
+    scale = case.covariance.largest_std
     w = P.mixed_signs(rng, case.d) / scale
     b = float(rng.uniform(1.0, 2.0)) - float(w @ case.x0)
     f = P.affine(w, b)
-    return SB.Case(f, case.x0, case.cov, case.n, case.seed, "affine", case.distance, {"w": w})
+    return case.replace(f=f, family="affine", extras={"w": w})
 
 
 def check_proportionality_affine(
@@ -159,7 +159,7 @@ def check_proportionality_affine(
         stds = np.sqrt(np.diag(case.cov))
         if explainer.has_ridge:
             n2 = _second_look_n(case.n)
-            target, terr = expected_explanation(explainer, f, case.x0, case.cov, n2)
+            target, terr = expected_explanation(explainer, f, case.x0, case.covariance, n2)
             floor = tolerance(explainer, case, 1.0) * np.abs(target) + terr
             res = _look_in_expectation(
                 explainer, name, case, f, case.cov, n2, target, floor, alpha, s
@@ -245,16 +245,30 @@ def _small_sigma_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     case = draw(SB.cases(**{**options, "families": ("rbf",)}))
     epsilon = 10.0 ** draw(st.floats(-6.0, -3.0))
     f_local = case.f.f if case.distance else case.f
-    return SB.Case(
-        case.f,
-        case.x0,
-        case.cov,
-        case.n,
-        case.seed,
-        case.family,
-        case.distance,
-        {"epsilon": epsilon, "local": f_local},
+    return case.replace(
+        extras={"epsilon": epsilon, "local": f_local},
     )
+
+
+def _small_sigma_bound(
+    explainer: Explainer, case: SB.Case, alpha: float
+) -> tuple[float, np.ndarray, np.ndarray, float, float]:
+    """The small-sigma problem and its bound: eps (raised to what x0 + z resolves), the
+    covariance eps^2 cov, grad f(x0), the rounding allowance and the tolerance."""
+    eps = case.extras["epsilon"]
+    # Noise far above the rounding of x0 in the declared precision: smaller noise is
+    # below what x0 + z can resolve, and an explainer may rightly refuse it.
+    resolvable = resolvable_noise(explainer.eps, case.x0)
+    eps = max(eps, resolvable / case.covariance.smallest_std)
+    cov = eps**2 * case.cov
+    grad = case.f.gradient(case.x0)
+    hess = P.hessian_bound(case.extras["local"])
+    lam = eps**2 * float(case.covariance.eigenvalues[-1])  # of cov = eps^2 case.cov
+    ns = sizes(case.n)
+    radius = np.sqrt(lam) * (np.sqrt(case.d) + np.sqrt(2 * np.log(sum(ns) / alpha)))
+    rounding = rounding_allowance(hess, explainer.eps, np.linalg.norm(case.x0) + radius)
+    tol = hess * radius + rounding + explainer.exact_rtol * np.linalg.norm(grad)
+    return eps, cov, grad, rounding, tol
 
 
 def check_small_sigma_limit(
@@ -279,19 +293,8 @@ def check_small_sigma_limit(
     strategy = _small_sigma_cases(case_options(explainer, s))
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
-        eps = case.extras["epsilon"]
-        # Noise far above the rounding of x0 in the declared precision: smaller noise is
-        # below what x0 + z can resolve, and an explainer may rightly refuse it.
-        resolvable = resolvable_noise(explainer.eps, case.x0)
-        eps = max(eps, resolvable / float(np.sqrt(np.linalg.eigvalsh(case.cov)[0])))
-        cov = eps**2 * case.cov
-        grad = case.f.gradient(case.x0)
-        hess = P.hessian_bound(case.extras["local"])
-        lam = float(np.linalg.eigvalsh(cov)[-1])
+        eps, cov, grad, rounding, tol = _small_sigma_bound(explainer, case, alpha)
         ns, seeds = sizes(case.n), adjacent(case.seed, 3)
-        radius = np.sqrt(lam) * (np.sqrt(case.d) + np.sqrt(2 * np.log(sum(ns) / alpha)))
-        rounding = rounding_allowance(hess, explainer.eps, np.linalg.norm(case.x0) + radius)
-        tol = hess * radius + rounding + explainer.exact_rtol * np.linalg.norm(grad)
         worst = 0.0
         for n, k in zip(ns, seeds, strict=True):
             out = call_explainer(explainer, case.f, case.x0, cov, n, k, name)

@@ -89,7 +89,7 @@ def scale_equivariance_not_applicable(explainer: Explainer) -> str | None:
 
 
 def _scale(case: SB.Case) -> float:
-    return float(np.sqrt(np.linalg.eigvalsh(case.cov)[-1]))
+    return case.covariance.largest_std
 
 
 @st.composite
@@ -102,7 +102,7 @@ def _single_index_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     signs = np.where(np.arange(d) < max(2, min(d - 1, (d + 2) // 2)), -1.0, 1.0)
     w = rng.permutation(signs) * rng.uniform(0.4, 1.0, size=d) / _scale(case)
     f = RidgeFunction(w, float(0.3 - w @ case.x0), "sin")  # kappa = cos(0.3) e^{-v/2} > 0
-    return SB.Case(f, case.x0, case.cov, case.n, case.seed, "sine", case.distance, {"w": w})
+    return case.replace(f=f, family="sine", extras={"w": w})
 
 
 def check_proportionality_single_index(
@@ -126,7 +126,7 @@ def check_proportionality_single_index(
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
         w, f, d = case.extras["w"], case.f, case.d
-        target, terr = expected_explanation(explainer, f, case.x0, case.cov, case.n)
+        target, terr = expected_explanation(explainer, f, case.x0, case.covariance, case.n)
         unit = w / np.linalg.norm(w)
         if gradient:
 
@@ -204,7 +204,7 @@ def _pair_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     g = Translated(g, -case.x0) if case.distance else g
     a, b = (draw(st.sampled_from((-1.0, 1.0))) * 10 ** draw(st.floats(-1.0, 1.0)) for _ in range(2))
     extras = {"g": g, "a": a, "b": b}
-    return SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, case.distance, extras)
+    return case.replace(extras=extras)
 
 
 def check_linearity(
@@ -252,7 +252,7 @@ def _shift_cases(draw: st.DrawFn, options: dict[str, Any], far: float) -> SB.Cas
     if not np.any(t):
         t = _scale(case) * np.eye(case.d)[0]
     extras = {"t": t}
-    return SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, case.distance, extras)
+    return case.replace(extras=extras)
 
 
 def check_translation_equivariance(
@@ -279,7 +279,7 @@ def check_translation_equivariance(
         def pair(n: int, k: int, i: int) -> Trial:
             t = shifts[i]
             distance = float(np.linalg.norm(case.x0 + t)) / _scale(case) + case.distance
-            probe = SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, distance)
+            probe = case.replace(distance=distance, extras={})
             base = call_explainer(explainer, case.f, case.x0, case.cov, n, k, name)
             out = call_explainer(
                 explainer, Translated(case.f, -t), case.x0 + t, case.cov, n, k, name
@@ -316,7 +316,7 @@ def _factor_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     case = draw(SB.cases(**options))
     log_c = draw(st.floats(-3.0, 3.0))
     extras = {"c": float(10.0**log_c) if log_c else 3.0}
-    return SB.Case(case.f, case.x0, case.cov, case.n, case.seed, case.family, case.distance, extras)
+    return case.replace(extras=extras)
 
 
 def check_scale_equivariance(

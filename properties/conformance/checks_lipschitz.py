@@ -34,7 +34,7 @@ __all__ = ["check_lipschitz_bound"]
 def _target(explainer: Explainer, case: Any, x: np.ndarray, n: int) -> np.ndarray:
     """The closed form at x for n draws (it depends on n only through a declared sklearn
     alpha, whose mean-loss ridge is alpha / (n E[pi]))."""
-    return expected_explanation(explainer, case.f, x, case.cov, n)[0]
+    return expected_explanation(explainer, case.f, x, case.covariance, n)[0]
 
 
 @st.composite
@@ -51,7 +51,59 @@ def _kink_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     side = rng.normal(size=d) * sigma
     x = case.x0 + side - (side @ u + r / 2) * u
     extras = {"y": x + r * u, "r": r, "G": G}
-    return SB.Case(f, x, case.cov, case.n, case.seed, "abs", case.distance, extras)
+    return case.replace(f=f, x0=x, family="abs", extras=extras)
+
+
+def _replicated(
+    explainer: Explainer,
+    case: SB.Case,
+    s: Settings,
+    target: np.ndarray,
+    floor: np.ndarray,
+    alpha: float,
+) -> tuple[np.ndarray, bool, np.ndarray, dict[str, Any] | None]:
+    """A stochastic explainer's mean difference E(y) - E(x) over R replicates against the
+    closed form (t test per component): mean, ok, tolerance, power."""
+    name = "check_lipschitz_bound"
+    x, y = case.x0, case.extras["y"]
+    # Replicate i at seed s + i *and* n + i: the kink makes grad f a step, so a
+    # stratified or quasi-random rule in d = 1 counts the draws between two
+    # thresholds, a lattice value that can repeat at every seed (a zero spread); at
+    # n + i the lattice moves, and its rounding shows in the spread as it should.
+    seeds = adjacent(case.seed, s.replicates)
+    ns = [case.n + i for i in range(s.replicates)]
+    diffs = np.array(
+        [
+            call_explainer(explainer, case.f, y, case.cov, m, k, name)
+            - call_explainer(explainer, case.f, x, case.cov, m, k, name)
+            - (_target(explainer, case, y, m) - _target(explainer, case, x, m))
+            for k, m in zip(seeds, ns, strict=True)
+        ]
+    )
+    res = mean_error_test(diffs + target, target, floor, alpha)
+    power = {"relative_bias": bias_power(res), "n": case.n, "replicates": len(seeds)}
+    return res["mean"], res["ok"], res["tolerance"], power
+
+
+def _hoeffding(
+    explainer: Explainer,
+    case: SB.Case,
+    s: Settings,
+    target: np.ndarray,
+    floor: np.ndarray,
+    alpha: float,
+) -> tuple[np.ndarray, bool, np.ndarray, dict[str, Any] | None]:
+    """A deterministic explainer's difference E(y) - E(x) against the closed form within
+    the Hoeffding slack 2G sqrt(2 ln(2 / alpha) / n) per point: mean, ok, tolerance, None."""
+    name = "check_lipschitz_bound"
+    x, y, G = case.x0, case.extras["y"], case.extras["G"]
+    mean = call_explainer(explainer, case.f, y, case.cov, case.n, case.seed, name) - (
+        call_explainer(explainer, case.f, x, case.cov, case.n, case.seed, name)
+    )
+    slack = 4 * G * np.sqrt(2 * np.log(2 / alpha) / case.n)
+    tol = np.full(case.d, slack) + floor
+    ok = float(np.linalg.norm(mean - target)) <= slack + float(np.linalg.norm(floor))
+    return mean, ok, tol, None
 
 
 def check_lipschitz_bound(
@@ -83,37 +135,13 @@ def check_lipschitz_bound(
 
     def judge(case: SB.Case, alpha: float) -> dict[str, Any]:
         x, y, r, G = case.x0, case.extras["y"], case.extras["r"], case.extras["G"]
-        tx, ex = expected_explanation(explainer, case.f, x, case.cov, case.n)
-        ty, ey = expected_explanation(explainer, case.f, y, case.cov, case.n)
+        tx, ex = expected_explanation(explainer, case.f, x, case.covariance, case.n)
+        ty, ey = expected_explanation(explainer, case.f, y, case.covariance, case.n)
         target = ty - tx
         bound = lipschitz_sharp(G, effective_covariance(explainer, case.cov))
         floor = ex + ey + precision_floor(explainer, case, target, 0 * ex)
-        if explainer.stochastic:
-            # Replicate i at seed s + i *and* n + i: the kink makes grad f a step, so a
-            # stratified or quasi-random rule in d = 1 counts the draws between two
-            # thresholds, a lattice value that can repeat at every seed (a zero spread); at
-            # n + i the lattice moves, and its rounding shows in the spread as it should.
-            seeds = adjacent(case.seed, s.replicates)
-            ns = [case.n + i for i in range(s.replicates)]
-            diffs = np.array(
-                [
-                    call_explainer(explainer, case.f, y, case.cov, m, k, name)
-                    - call_explainer(explainer, case.f, x, case.cov, m, k, name)
-                    - (_target(explainer, case, y, m) - _target(explainer, case, x, m))
-                    for k, m in zip(seeds, ns, strict=True)
-                ]
-            )
-            res = mean_error_test(diffs + target, target, floor, alpha)
-            mean, ok, tol = res["mean"], res["ok"], res["tolerance"]
-            power = {"relative_bias": bias_power(res), "n": case.n, "replicates": len(seeds)}
-        else:
-            mean = call_explainer(explainer, case.f, y, case.cov, case.n, case.seed, name) - (
-                call_explainer(explainer, case.f, x, case.cov, case.n, case.seed, name)
-            )
-            slack = 4 * G * np.sqrt(2 * np.log(2 / alpha) / case.n)
-            tol = np.full(case.d, slack) + floor
-            ok = float(np.linalg.norm(mean - target)) <= slack + float(np.linalg.norm(floor))
-            power = None
+        judged = _replicated if explainer.stochastic else _hoeffding
+        mean, ok, tol, power = judged(explainer, case, s, target, floor, alpha)
         observed, expected = float(np.linalg.norm(mean)) / r, float(np.linalg.norm(target)) / r
         figures = {
             "observed_slope": observed,

@@ -84,13 +84,13 @@ def check_rate(
         mse, variances = {}, {}
         for n, count in counts.items():
             seeds = adjacent(case.seed + (0 if n == lo else count), count)
-            target, _ = expected_explanation(explainer, case.f, case.x0, case.cov, n)
+            target, _ = expected_explanation(explainer, case.f, case.x0, case.covariance, n)
             outs = replicates(explainer, case.f, case.x0, case.cov, n, seeds, name)
             if n == n2:
                 _replicates_differ(outs, n)
             mse[n] = float(np.mean(np.sum((outs - target) ** 2, axis=1)))
             variances[n] = np.mean((outs - target) ** 2, axis=0)
-        target, terr = expected_explanation(explainer, case.f, case.x0, case.cov, n2)
+        target, terr = expected_explanation(explainer, case.f, case.x0, case.covariance, n2)
         floor2 = float(np.sum(precision_floor(explainer, case, target, terr) ** 2)) * case.d
         q = statistics.f_quantile(alpha, counts[n2], counts[lo])
         bound = q * mse[lo] * lo / n2 + floor2

@@ -96,7 +96,7 @@ def _bias_test(
     outs, targets, floors = [], [], []
     for f in functions:
         outs.append(replicates(explainer, f, case.x0, case.cov, case.n, seeds, name))
-        target, terr = expected_explanation(explainer, f, case.x0, case.cov, case.n)
+        target, terr = expected_explanation(explainer, f, case.x0, case.covariance, case.n)
         targets.append(target)
         floors.append(precision_floor(explainer, case, target, terr))
     res = mean_error_test(
@@ -121,7 +121,7 @@ def _bias_test(
 
 
 def _with(case: SB.Case, f: Any) -> SB.Case:
-    return SB.Case(f, case.x0, case.cov, case.n, case.seed, case.family, case.distance)
+    return case.replace(f=f, extras={})
 
 
 def _is_sine_ridge(f: Any) -> bool:
@@ -147,7 +147,7 @@ def _deterministic_convergence(
     errs = {}
     for n in (*ladder, n2):
         out = call_explainer(explainer, case.f, case.x0, case.cov, n, case.seed, name)
-        target, terr = expected_explanation(explainer, case.f, case.x0, case.cov, n)
+        target, terr = expected_explanation(explainer, case.f, case.x0, case.covariance, n)
         floor = float(
             np.linalg.norm(precision_floor(explainer, case, target, terr) * np.ones_like(target))
         )
@@ -187,9 +187,7 @@ def _law_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     w *= rng.uniform(1.5, 2.0) / (sigma * np.linalg.norm(w))
     ridge = RidgeFunction(w, float(rng.uniform(-0.8, 0.8) - w @ case.x0), "sin")
     axes = axis_sines(rng, case.x0, sigma, 2.5)
-    return SB.Case(
-        case.f, case.x0, case.cov, case.n, case.seed, "rbf", case.distance, {"also": (ridge, axes)}
-    )
+    return case.replace(family="rbf", extras={"also": (ridge, axes)})
 
 
 def axis_sines(rng: np.random.Generator, x0: np.ndarray, sigma: float, size: float) -> Any:
@@ -255,7 +253,7 @@ def _probe_cases(draw: st.DrawFn, options: dict[str, Any]) -> SB.Case:
     u = rng.normal(size=case.d)
     w = (vec / np.sqrt(eig)) @ (vec.T @ u) * rng.uniform(1.0, 1.5) / np.linalg.norm(u)
     f = RidgeFunction(w, float(rng.uniform(-0.8, 0.8) - w @ case.x0), "sin")
-    return SB.Case(f, case.x0, case.cov, case.n, case.seed, "sine", case.distance)
+    return case.replace(f=f, family="sine", extras={})
 
 
 def _structure_check(

@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 
 from verify import estimators
+from verify.covariance import Covariance
 from verify.functions import Function
 from verify.quadrature import sobol_normals
-from verify.validation import InputError, as_covariance, as_points
+from verify.validation import InputError, as_points
 
 from .explainer import Explainer
 
@@ -44,13 +45,14 @@ __all__ = [
 ]
 
 
-def _validated(f: Function, x0: Any, cov: Any, n: Any) -> tuple[np.ndarray, np.ndarray, int]:
+def _validated(f: Function, x0: Any, cov: Any, n: Any) -> tuple[np.ndarray, Covariance, int]:
+    """x0 as floats, the covariance validated and factorised once, n as an int."""
     X0, single = as_points(x0, f.dim)
     if not single:
         raise InputError(f"x0 must have shape ({f.dim},) for one point, got {np.shape(x0)}")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise InputError(f"n must be a positive int, got {n!r}")
-    return X0[0], as_covariance(cov, f.dim), int(n)
+    return X0[0], Covariance.of(cov, f.dim), int(n)
 
 
 def _smoothgrad(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.ndarray:
@@ -77,12 +79,12 @@ def _clime(
     units: str,
 ) -> np.ndarray:
     x0, cov, n = _validated(f, x0, cov, n)
-    if units == "standardized" and np.any(cov != np.diag(np.diag(cov))):
+    if units == "standardized" and np.any(cov.matrix != np.diag(np.diag(cov.matrix))):
         raise InputError("units='standardized' needs a diagonal cov (lime scales per feature)")
     if ridge_alpha is None and kernel_width is None and units == "raw":
         return estimators.clime(f, x0, cov, n, seed, ridge=ridge_lambda or 0.0)
     z = estimators.draw_noise(cov, n, seed)
-    scale = np.sqrt(np.diag(cov)) if units == "standardized" else np.ones(f.dim)
+    scale = np.sqrt(np.diag(cov.matrix)) if units == "standardized" else np.ones(f.dim)
     u = z / scale  # the surrogate's coordinates
     if kernel_width is None:
         log_pi = np.zeros(n)
@@ -149,7 +151,7 @@ def _rqmc_smoothgrad(
 ) -> np.ndarray:
     x0, cov, n = _validated(f, x0, cov, n)
     scramble = seed if fixed_scramble is None else fixed_scramble
-    z = sobol_normals(f.dim, n, scramble) @ np.linalg.cholesky(cov).T
+    z = cov.colorize(sobol_normals(f.dim, n, scramble))
     return f.mean_gradient_near(x0[None], z[None])[0]
 
 
@@ -191,7 +193,7 @@ def _importance_smoothgrad(
 ) -> np.ndarray:
     x0, cov, n = _validated(f, x0, cov, n)
     u = np.random.default_rng(seed).standard_normal((n, f.dim)) * spread
-    z = u @ np.linalg.cholesky(cov).T
+    z = cov.colorize(u)
     log_w = f.dim * np.log(spread) - 0.5 * np.sum(u * u, axis=1) * (1 - 1 / spread**2)
     grads = f.gradient(x0 + z)
     return np.exp(log_w) @ grads / n
@@ -220,7 +222,7 @@ def _covariance_clime(f: Function, x0: Any, cov: Any, n: int, seed: int) -> np.n
     z = estimators.draw_noise(cov, n, seed)
     y = f(x0 + z)
     s_xy = (z - z.mean(axis=0)).T @ (y - y.mean()) / (n - 1)
-    return np.linalg.solve(cov, s_xy)
+    return cov.solve(s_xy)
 
 
 def covariance_clime() -> Explainer:

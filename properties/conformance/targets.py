@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from verify import closed_form
+from verify.covariance import Covariance
 from verify.functions import Function
 
 if TYPE_CHECKING:
@@ -95,23 +96,31 @@ def expected_explanation(
 def smoothgrad_target(
     explainer: Explainer, f: Function, x0: Any, cov: Any, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``kind="gradient"``: E[grad f(x)], x ~ N(x0, cov), with its quadrature error."""
-    moments = f.gaussian_moments(np.asarray(x0, dtype=float), np.asarray(cov, dtype=float))
+    """``kind="gradient"``: E[grad f(x)], x ~ N(x0, cov), with its quadrature error.
+
+    ``cov`` is an array or a :class:`~verify.covariance.Covariance` (a problem's
+    ``case.covariance``: validated and factorised once for all its targets)."""
+    covariance = Covariance.of(cov, f.dim)
+    moments = f.gaussian_moments(np.asarray(x0, dtype=float), covariance)
     return moments.smoothgrad[0], np.asarray(moments.smoothgrad_error)[0] + 0.0
 
 
 def clime_target(
     explainer: Explainer, f: Function, x0: Any, cov: Any, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``kind="perturbation"``: expected (ridge, kernel) C-LIME with its quadrature error."""
+    """``kind="perturbation"``: expected (ridge, kernel) C-LIME with its quadrature error.
+
+    ``cov`` is an array or a :class:`~verify.covariance.Covariance` (a problem's
+    ``case.covariance``: validated and factorised once for all its targets)."""
     x0 = np.asarray(x0, dtype=float)
-    cov = np.asarray(cov, dtype=float)
+    covariance = Covariance.of(cov, f.dim)
+    matrix = covariance.matrix
     truth = closed_form.ground_truth(
         f,
         x0,
-        cov,
-        ridge=effective_ridge(explainer, cov, n),
+        covariance,
+        ridge=effective_ridge(explainer, matrix, n),
         kernel_width=explainer.kernel_width,
-        metric=penalty_metric(explainer, cov),
+        metric=penalty_metric(explainer, matrix),
     )
     return truth.clime[0], truth.clime_error[0] + 0.0

@@ -17,16 +17,19 @@ Import this module directly (it is not re-exported by :mod:`properties.strategie
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
+from verify.covariance import Covariance
 from verify.functions import Function, Polynomial, RBFMixture, RidgeFunction, Translated
 from verify.validation import InputError
 
@@ -101,10 +104,27 @@ class Case:
     def d(self) -> int:
         return int(self.x0.shape[0])
 
+    @cached_property
+    def covariance(self) -> Covariance:
+        """``cov`` validated and factorised once for the whole problem (its spectrum, factor
+        and condition number); the explainer is still called with the array ``cov``."""
+        return Covariance(self.cov)
+
     @property
     def condition(self) -> float:
-        eig = np.linalg.eigvalsh(self.cov)
-        return float(eig[-1] / eig[0])
+        return self.covariance.condition_number
+
+    def replace(self, **changes: Any) -> Case:
+        """A copy with ``changes`` (fields); the validated covariance carries over when
+        ``cov`` is not among them (the factorisation is not repeated)."""
+        out = dataclasses.replace(self, **changes)
+        held = "cov" not in changes and "covariance" in self.__dict__
+        return out.holding(self.covariance) if held else out
+
+    def holding(self, covariance: Covariance) -> Case:
+        """This case, holding ``covariance`` (built from its ``cov``) as its own."""
+        self.__dict__["covariance"] = covariance
+        return self
 
     @property
     def structure(self) -> str:
@@ -121,7 +141,7 @@ class Case:
 
     def describe(self) -> str:
         """A short account: d, n, the covariance, the distance, f, the seeds."""
-        eig = np.linalg.eigvalsh(self.cov)
+        eig = self.covariance.eigenvalues
         cov = (
             f"{self.structure} cov, condition {eig[-1] / eig[0]:.3g}, "
             f"eigenvalues {eig[0]:.3g}..{eig[-1]:.3g}"
@@ -428,7 +448,8 @@ def cases(
     bounds = _condition_bounds(d, structure, precision, min_condition, max_eigenvalue)
     mix = _mixing(d) if mixed and structure == "full" else None
     cov = _draw_covariance(draw, d, structure, bounds, mix, rng)
-    scale = float(np.sqrt(np.linalg.eigvalsh(cov)[-1]))
+    covariance = Covariance(cov)
+    scale = covariance.largest_std
     distance = draw_distance(draw, FAR[precision]) if far else 0.0
     family = families[detail % len(families)]
     x0 = distance * scale * _direction(rng, d) if distance else np.zeros(d)
@@ -436,7 +457,7 @@ def cases(
     if distance:
         f = Translated(f, -x0)
     seed = draw(explainer_seeds())
-    return Case(f, x0, cov, n, seed, family, distance)
+    return Case(f, x0, cov, n, seed, family, distance).holding(covariance)
 
 
 @st.composite
@@ -468,10 +489,12 @@ def integer_cases(
         cov = low @ low.T
     magnitude = 10 ** draw(_ints(0, 4))
     x0 = np.array([draw(_ints(-magnitude, magnitude)) for _ in range(d)], dtype=float)
-    scale = float(np.sqrt(np.linalg.eigvalsh(cov)[-1]))
+    covariance = Covariance(cov)
+    scale = covariance.largest_std
     detail = draw(_SEEDS32)
     family = ("rbf", "sine")[detail % 2]
     rng = np.random.default_rng(detail)
     f = Translated(local_function(rng, d, scale, family), -x0)
     distance = float(np.linalg.norm(x0)) / scale
-    return Case(f, x0, cov, n, draw(explainer_seeds()), family, distance)
+    case = Case(f, x0, cov, n, draw(explainer_seeds()), family, distance)
+    return case.holding(covariance)
