@@ -138,6 +138,27 @@ def search(
         "second_looks": 0,
     }
     covered: dict[str, set] = {"dims": set(), "n": set()}
+    verdict = _verdicts(judge, alpha, shrink_budget, state, covered)
+    for problems, count, salt in runs:
+        state["limit"] = state["judged"] + count
+        _probe(name + salt, seed, problems, count, verdict, state)()
+        if state["failure"] is not None:
+            break
+    if state["failure"] is not None:
+        raise _failure(name, seed, state, *state["failure"])
+    return _figures(state, covered, alpha)
+
+
+def _verdicts(
+    judge: Callable[[Any, float], dict[str, Any] | None],
+    alpha: float,
+    shrink_budget: int,
+    state: dict[str, Any],
+    covered: dict[str, set],
+) -> Callable[[Any], BaseException | None]:
+    """The memoised verdict on a problem: None (passed, or beyond the budgets: every later
+    candidate passes at once) or the failure; counts judged problems and shrinking steps
+    in ``state``, and only a failure of the first failure's kind counts while shrinking."""
     memo: dict[Any, BaseException | None] = {}
 
     def verdict(problem: Any) -> BaseException | None:
@@ -168,13 +189,11 @@ def search(
         memo[key] = outcome
         return outcome
 
-    for problems, count, salt in runs:
-        state["limit"] = state["judged"] + count
-        _probe(name + salt, seed, problems, count, verdict, state)()
-        if state["failure"] is not None:
-            break
-    if state["failure"] is not None:
-        raise _failure(name, seed, state, *state["failure"])
+    return verdict
+
+
+def _figures(state: dict[str, Any], covered: dict[str, set], alpha: float) -> dict[str, Any]:
+    """What a passed search reports (see :func:`search`)."""
     return {
         "examples": state["judged"],
         "dims": sorted(covered["dims"]),

@@ -69,6 +69,24 @@ def _givens_product(d: int, angles: Sequence[float]) -> np.ndarray:
     return q
 
 
+def _from_spectrum(draw: st.DrawFn, d: int, kind: str, base: float, c: float) -> np.ndarray:
+    """sigma^2 I = 10**base I, or eigenvalues 10**(base + c t) (t drawn, from 0 to 1) on the
+    axes ("diagonal") or rotated by drawn Givens angles ("full"), symmetrised."""
+    if kind == "isotropic":
+        return np.eye(d) * 10.0**base
+    k = max(d - 2, 0)
+    inner = draw(st.lists(bounded_floats(0.0, 1.0), min_size=k, max_size=k))
+    spreads = [0.0, *inner, 1.0][:d] if d > 1 else [0.0]
+    eig = 10.0 ** (base + c * np.array(spreads))
+    if kind == "diagonal" or d == 1:
+        return np.diag(eig)
+    n_angles = d * (d - 1) // 2
+    angles = draw(st.lists(bounded_floats(-math.pi, math.pi), min_size=n_angles, max_size=n_angles))
+    q = _givens_product(d, angles)
+    cov = (q * eig) @ q.T
+    return (cov + cov.T) / 2
+
+
 @st.composite
 def covariances(
     draw: st.DrawFn,
@@ -134,23 +152,7 @@ def covariances(
     # The base exponent e0 shrinks to 0 (lambda = 1) when 1 is admissible; the extreme
     # eigenvalues are 10**e0 and 10**(e0 + c), the others spread in between.
     base = draw(bounded_floats(lo, hi - c))
-    if kind == "isotropic":
-        cov = np.eye(d) * 10.0**base
-    else:
-        k = max(d - 2, 0)
-        inner = draw(st.lists(bounded_floats(0.0, 1.0), min_size=k, max_size=k))
-        spreads = [0.0, *inner, 1.0][:d] if d > 1 else [0.0]
-        eig = 10.0 ** (base + c * np.array(spreads))
-        if kind == "diagonal" or d == 1:
-            cov = np.diag(eig)
-        else:
-            n_angles = d * (d - 1) // 2
-            angles = draw(
-                st.lists(bounded_floats(-math.pi, math.pi), min_size=n_angles, max_size=n_angles)
-            )
-            q = _givens_product(d, angles)
-            cov = (q * eig) @ q.T
-            cov = (cov + cov.T) / 2
+    cov = _from_spectrum(draw, d, kind, base, c)
     if label:
         event(f"d={d}")
         event(condition_bucket(cov))

@@ -92,6 +92,16 @@ def single_index_slope(link: str, m: float, v: float) -> float:
     )
 
 
+def _merged_polynomial(f: Polynomial, g: Polynomial, alpha: float, beta: float) -> Polynomial:
+    """alpha f + beta g as one polynomial (its coefficients merged monomial by monomial)."""
+    merged = dict.fromkeys(set(f.coefficients) | set(g.coefficients), 0.0)
+    for key, c in f.coefficients.items():
+        merged[key] += alpha * c
+    for key, c in g.coefficients.items():
+        merged[key] += beta * c
+    return Polynomial(merged)
+
+
 def check_proposition2(
     f: Any,
     g: Any,
@@ -147,17 +157,28 @@ def check_proposition2(
         compare(name, closed(h, x0, cov), closed(f, x0, cov), closed(g, x0, cov))
         if isinstance(f, Polynomial) and isinstance(g, Polynomial):
             # An independent route: one merged polynomial, not a LinearCombination.
-            merged = dict.fromkeys(set(f.coefficients) | set(g.coefficients), 0.0)
-            for key, c in f.coefficients.items():
-                merged[key] += alpha * c
-            for key, c in g.coefficients.items():
-                merged[key] += beta * c
+            merged = _merged_polynomial(f, g, alpha, beta)
             compare(
                 f"{name}_merged_polynomial",
-                closed(Polynomial(merged), x0, cov),
+                closed(merged, x0, cov),
                 closed(f, x0, cov),
                 closed(g, x0, cov),
             )
+    return _proposition2_result(f, g, x0, cov, (alpha, beta, n, seed), gaps, tolerances)
+
+
+def _proposition2_result(
+    f: Function,
+    g: Function,
+    x0: np.ndarray,
+    cov: np.ndarray,
+    settings: tuple[float, float, int, int],
+    gaps: dict[str, float],
+    tolerances: dict[str, float],
+) -> CheckResult:
+    """Proposition 2's record from its gaps and tolerances (``settings``: alpha, beta, n,
+    seed); the problem is the counterexample when a gap exceeds its tolerance."""
+    alpha, beta, n, seed = settings
     failures = [k for k in gaps if not gaps[k] <= tolerances[k]]
     return CheckResult(
         "proposition2",
@@ -196,6 +217,37 @@ def _as_single_index(f: Function) -> tuple[np.ndarray, float, str] | None:
         )
         return theta, f.coefficients.get((0,) * f.dim, 0.0), "identity"
     return None
+
+
+def _identity_link_rows(
+    f: Function,
+    x0: np.ndarray,
+    cov: np.ndarray,
+    z: np.ndarray,
+    theta: np.ndarray,
+    estimators: tuple[Estimator, Estimator],
+    sizes: tuple[float, float, float],
+    gaps: dict[str, float],
+    tols: dict[str, float],
+) -> None:
+    """Proposition 3's exact rows for the identity link (into ``gaps``, ``tols``): SG_n =
+    theta for n = 1 and len(z), C-LIME_n = theta for n = d + 1 and len(z); ``sizes`` are
+    the scale, sqrt(cond(cov)) and 1 + |b| + |m| the round-off tolerances grow with."""
+    smoothgrad_estimator, clime_estimator = estimators
+    scale, cond, offset = sizes
+    n, d = z.shape
+    for size in sorted({1, n}):
+        sg = smoothgrad_estimator(f, x0, cov, None, None, noise=z[:size])
+        gaps[f"smoothgrad_n={size}"] = float(np.max(np.abs(np.asarray(sg) - theta)))
+        tols[f"smoothgrad_n={size}"] = _RTOL * scale
+    for size in sorted({d + 1, n}):
+        zs = z[:size]
+        cl = clime_estimator(f, x0, cov, None, None, noise=zs)
+        # n = d + 1 fits exactly: round-off grows with the design's condition number.
+        centred = np.linalg.solve(np.linalg.cholesky(cov), (zs - zs.mean(0)).T)
+        design = float(np.linalg.cond(centred)) if size > 1 else 1.0
+        gaps[f"clime_n={size}"] = float(np.max(np.abs(np.asarray(cl) - theta)))
+        tols[f"clime_n={size}"] = 1e-10 * scale * cond * design**2 * offset
 
 
 def check_proposition3(
@@ -259,18 +311,9 @@ def check_proposition3(
     gaps["smoothgrad_n_orthogonal_part"] = float(np.max(np.abs(sg_n - (sg_n @ unit) * unit)))
     tols["smoothgrad_n_orthogonal_part"] = _RTOL * exact_scale(sg_n, theta)
     if link == "identity":
-        for size in sorted({1, n}):
-            sg = smoothgrad_estimator(f, x0, cov, None, None, noise=z[:size])
-            gaps[f"smoothgrad_n={size}"] = float(np.max(np.abs(np.asarray(sg) - theta)))
-            tols[f"smoothgrad_n={size}"] = _RTOL * scale
-        for size in sorted({d + 1, n}):
-            zs = z[:size]
-            cl = clime_estimator(f, x0, cov, None, None, noise=zs)
-            # n = d + 1 fits exactly: round-off grows with the design's condition number.
-            centred = np.linalg.solve(np.linalg.cholesky(cov), (zs - zs.mean(0)).T)
-            design = float(np.linalg.cond(centred)) if size > 1 else 1.0
-            gaps[f"clime_n={size}"] = float(np.max(np.abs(np.asarray(cl) - theta)))
-            tols[f"clime_n={size}"] = 1e-10 * scale * cond * design**2 * (1 + abs(b) + abs(m))
+        estimators = (smoothgrad_estimator, clime_estimator)
+        sizes = (scale, cond, 1 + abs(b) + abs(m))
+        _identity_link_rows(f, x0, cov, z, theta, estimators, sizes, gaps, tols)
     failures = [key for key in gaps if not gaps[key] <= tols[key]]
     return CheckResult(
         "proposition3",

@@ -120,6 +120,14 @@ def box_distance(k: float, R: float, points: int = 401) -> float:
     return float(res.x[2]) ** 2
 
 
+def _box_assertion(seed: int) -> tuple[float, float, bool]:
+    """d(f, G) on the box for f = k x^2 on [-R, R] (k and R from the seed), the claimed
+    k^2 R^4 / 4, and whether they agree (deterministic, to 1e-8 relative)."""
+    k, R = 0.5 + np.random.default_rng(seed).uniform(0, 2, 2)
+    box, claimed = box_distance(k, R), k**2 * R**4 / 4
+    return box, claimed, bool(abs(box - claimed) <= 1e-8 * claimed)
+
+
 def check_nfl_quantitative(
     f: Function,
     x0: Any,
@@ -172,9 +180,7 @@ def check_nfl_quantitative(
     result = (
         band(estimate[keep], expected[keep], se[keep], alpha, n_pilot - 1) if keep.size else None
     )
-    k, R = 0.5 + np.random.default_rng(seed).uniform(0, 2, 2)
-    box, claimed = box_distance(k, R), k**2 * R**4 / 4
-    box_ok = abs(box - claimed) <= 1e-8 * claimed
+    box, claimed, box_ok = _box_assertion(seed)
     failures = (
         [] if result is None or result.ok else ["excess loss outside its Monte Carlo band"]
     ) + ([] if box_ok else ["d(f, G) on the box differs from k^2 R^4 / 4"])

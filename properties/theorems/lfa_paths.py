@@ -75,6 +75,39 @@ def _case(f: Function, **points) -> dict:
     return {"f": f.to_spec(), **{k: np.asarray(v, float) for k, v in points.items()}}
 
 
+def _gxi_rows(
+    f: Function,
+    x: np.ndarray,
+    scale: float,
+    integrated_gradients: Target,
+    gradient_x_input: Target,
+    gaps: dict[str, float],
+    tols: dict[str, float],
+) -> np.ndarray:
+    """The GxI row's gaps and tolerances (into ``gaps``, ``tols``): the mean of
+    x (.) grad f(alpha x) over alpha ~ U(a, 1) against IG(x; a x) / (1 - a) for a = 1/2,
+    9/10, and the a -> 1 limit against Gradient x Input; returns the engine's GxI."""
+    d = f.dim
+    ray = path_kinks(f, x, np.zeros(d))
+    for a in (0.5, 0.9):
+        m, er = path_integral(lambda t: x * f.gradient(t * x), ray, d, lo=a, hi=1.0)
+        m, er = m / (1 - a), er / (1 - a)
+        target = integrated_gradients(f, x, a * x)
+        name = f"GxI row, a={a}: E_alpha[LFA gradient] vs IG(x; a x)/(1 - a)"
+        gaps[name] = float(np.max(np.abs(target.values / (1 - a) - m)))
+        tols[name] = float(np.max(10 * er + target.error / (1 - a))) + _RTOL * scale
+    h = 1e-6
+    grid = 1 - h * np.linspace(0, 1, 9)
+    values = np.array([x * f.gradient(t * x) for t in grid])
+    gxi = gradient_x_input(f, x).values
+    near = integrated_gradients(f, x, (1 - h) * x)
+    name = "GxI row: a -> 1 limit vs engine Gradient x Input"
+    gaps[name] = float(np.max(np.abs(near.values / h - gxi)))
+    spread = float(np.max(np.abs(values - values[0])))
+    tols[name] = spread + float(np.max(near.error)) / h + 1e-6 * scale
+    return gxi
+
+
 def check_lfa_gradient_matching(
     f: Function,
     x: Any,
@@ -132,24 +165,7 @@ def check_lfa_gradient_matching(
     (q0, e0), (q1, e1) = loss(ig.values), loss(ig.values + e)
     gaps["IG row: Q(IG + e) - Q(IG) - ||e||^2"] = abs(q1 - q0 - float(e @ e))
     tols["IG row: Q(IG + e) - Q(IG) - ||e||^2"] = 10 * (e0 + e1) + _RTOL * scale**2 * 10
-    zero = np.zeros(d)
-    ray = path_kinks(f, x, zero)
-    for a in (0.5, 0.9):
-        m, er = path_integral(lambda t: x * f.gradient(t * x), ray, d, lo=a, hi=1.0)
-        m, er = m / (1 - a), er / (1 - a)
-        target = integrated_gradients(f, x, a * x)
-        name = f"GxI row, a={a}: E_alpha[LFA gradient] vs IG(x; a x)/(1 - a)"
-        gaps[name] = float(np.max(np.abs(target.values / (1 - a) - m)))
-        tols[name] = float(np.max(10 * er + target.error / (1 - a))) + _RTOL * scale
-    h = 1e-6
-    grid = 1 - h * np.linspace(0, 1, 9)
-    values = np.array([x * f.gradient(t * x) for t in grid])
-    gxi = gradient_x_input(f, x).values
-    near = integrated_gradients(f, x, (1 - h) * x)
-    name = "GxI row: a -> 1 limit vs engine Gradient x Input"
-    gaps[name] = float(np.max(np.abs(near.values / h - gxi)))
-    spread = float(np.max(np.abs(values - values[0])))
-    tols[name] = spread + float(np.max(near.error)) / h + 1e-6 * scale
+    gxi = _gxi_rows(f, x, scale, integrated_gradients, gradient_x_input, gaps, tols)
     return _result(
         "lfa_gradient_matching",
         gaps,

@@ -396,6 +396,21 @@ def search_theorem2_counterexample(
         "supremum_case": best.to_dict(),
         "sharp_ceiling": ceiling,
     }
+    return _search_result(case, ascent, best, suprema, observed, max_examples, seed)
+
+
+def _search_result(
+    case: Any,
+    ascent: Any,
+    best: Any,
+    suprema: dict[str, Any],
+    observed: dict[str, Any],
+    max_examples: int,
+    seed: int,
+) -> CheckResult:
+    """The search's record: Hypothesis' shrunk case, else the ascent's best case, judged by
+    :func:`check_theorem2_published`; with neither, the largest ratio reached."""
+    max_ratio, ceiling = observed["max_ratio_seen"], observed["sharp_ceiling"]
     sweep_note = (
         f"deterministic ascent: the largest ratio reached is {best.ratio:.6f} ({best.family}), "
         f"against the sharp ceiling 2 sqrt(2/pi) = {ceiling:.6f}; per link: "
