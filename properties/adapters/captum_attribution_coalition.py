@@ -33,15 +33,18 @@ the installed source (``captum/attr/_core/...``):
   draws from numpy's global generator at every fit.
 
 For the textbook binary LIME, :func:`captum_lime_binary` uses ``SkLearnLinearRegression``
-(least squares with intercept) and ``get_exp_kernel_similarity_function("euclidean",
-kernel_width)``: exp(-||x - h(z)||^2 / (2 kw^2)), h(z) = x on z, b elsewhere, a product
-kernel whose target is the weighted Banzhaf value
-(``verify.attribution.ExponentialKernel(kw, space="input", convention="captum")``).
+(least squares with intercept) and captum's kernel convention exp(-D^2 / (2 kw^2)), a
+product kernel whose target is the weighted Banzhaf value
+(``verify.attribution.ExponentialKernel(kw, space, convention="captum")``): D^2 the
+number of absent features (``space="binary"``, a ``similarity_func`` on captum's
+interpretable sample) or ||x - h(z)||^2, h(z) = x on z and b elsewhere (``space="input"``,
+captum's ``get_exp_kernel_similarity_function("euclidean", kw)``).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +88,7 @@ class _Config:
     library_defaults: bool
     kernel_width: float = 1.0
     penalty: float | None = None  # KernelShap's inf_weight; None: 1e6 * n
+    space: str = "binary"  # where Lime's kernel measures the distance
 
 
 def _call(config: _Config, f: Any, x: Any, reference: Any, n: int, seed: int) -> np.ndarray:
@@ -115,8 +119,24 @@ def _call(config: _Config, f: Any, x: Any, reference: Any, n: int, seed: int) ->
     else:
         kwargs["perturbations_per_eval"] = min(n, _PER_EVAL)
     with seeded(torch, seed):
-        out = method.attribute(inputs, **kwargs)
+        try:
+            out = method.attribute(inputs, **kwargs)
+        except ValueError as exc:
+            if "Sample weights must contain at least one non-zero" not in str(exc):
+                raise
+            raise InputError(
+                "every kernel weight exp(-||x - h(z)||^2 / (2 kw^2)) of the drawn masks is 0 in "
+                f"float32 (||x - b|| = {np.linalg.norm(x - rows[0]):.3g}, kernel_width = "
+                f"{config.kernel_width:g}): pass a kernel_width of the scale of x - b, or "
+                "space='binary'"
+            ) from exc
     return averaged(out, weights)
+
+
+def _binary_similarity(width: float, original: Any, perturbed: Any, mask: Any, **kw: Any) -> float:
+    """exp(-(number of absent features) / (2 w^2)): captum's kernel on the binary mask."""
+    absent = float(mask.numel() - mask.sum())
+    return math.exp(-absent / (2.0 * width * width))
 
 
 class _Padded:
@@ -161,18 +181,21 @@ def _method(config: _Config, attr: Any, model: Any, rows: np.ndarray) -> Any:
         return getattr(attr, config.method)(model)
     if config.library_defaults:
         return attr.Lime(model)
-    if rows.shape[0] != 1:
-        raise InputError(
-            "captum's Lime measures the input-space distance from x to x_S with b elsewhere: "
-            "it needs one baseline point; pass Baseline(b), not Background rows"
-        )
     from captum._utils.models.linear_model import SkLearnLinearRegression
     from captum.attr._core.lime import get_exp_kernel_similarity_function
 
+    if config.space == "binary":
+        similarity: Any = functools.partial(_binary_similarity, config.kernel_width)
+    elif rows.shape[0] != 1:
+        raise InputError(
+            "captum's Lime with space='input' measures the distance from x to x_S with b "
+            "elsewhere: it needs one baseline point; pass Baseline(b), not Background rows "
+            "(or use space='binary')"
+        )
+    else:
+        similarity = get_exp_kernel_similarity_function("euclidean", config.kernel_width)
     return attr.Lime(
-        model,
-        interpretable_model=SkLearnLinearRegression(),
-        similarity_func=get_exp_kernel_similarity_function("euclidean", config.kernel_width),
+        model, interpretable_model=SkLearnLinearRegression(), similarity_func=similarity
     )
 
 
@@ -183,12 +206,15 @@ def _make(
     label: str,
     width: float = 1.0,
     inf_weight: float | None = None,
+    space: str = "binary",
     **tags: Any,
 ) -> Explainer:
     imports()
     from . import captum_attribution_fails as fails
 
-    config = _Config(method, bool(library_defaults), width, inf_weight)
+    config = _Config(method, bool(library_defaults), width, inf_weight, space)
+    if "space_tag" in tags:
+        tags["space"] = tags.pop("space_tag")
     e = Explainer(
         functools.partial(_call, config),
         stochastic=method != "ShapleyValues",
@@ -282,20 +308,33 @@ def captum_kernel_shap(
 
 
 def captum_lime_binary(
-    *, kernel_width: float = 1.0, library_defaults: bool = False, name: str | None = None
+    *,
+    kernel_width: float = 1.0,
+    space: str = "binary",
+    library_defaults: bool = False,
+    name: str | None = None,
 ) -> Explainer:
     """captum's ``Lime`` on binary masks (kind ``lime_binary``), float32 fit.
 
     Default: ``Lime(model, interpretable_model=SkLearnLinearRegression(),
-    similarity_func=get_exp_kernel_similarity_function("euclidean", kernel_width))`` and
-    ``attribute(x, baselines=b, n_samples=n)``: least squares with intercept on uniform
-    masks weighted by exp(-||x - h(z)||^2 / (2 kw^2)); target the weighted Banzhaf value
-    of that product kernel. ``library_defaults=True``: ``Lime(model).attribute(x)``:
-    Lasso(alpha=0.01), the cosine kernel (declared, not a product kernel), zero baseline,
-    25 samples. (The Gaussian-noise negative control is :func:`.captum.captum_lime`.)
+    similarity_func=<kernel>)`` and ``attribute(x, baselines=<reference rows>,
+    n_samples=n)``: least squares with intercept on uniform Bernoulli(1/2) masks weighted
+    by exp(-D^2 / (2 kw^2)) (captum's convention); target the weighted Banzhaf value of that
+    product kernel (``verify.attribution.ExponentialKernel(kw, space, "captum")``).
+    ``space="binary"`` (default): D^2 = the number of absent features, a similarity on
+    captum's interpretable sample; scale-free, and background rows are averaged (value
+    ``"interventional"``). ``space="input"``: captum's
+    ``get_exp_kernel_similarity_function("euclidean", kernel_width)``, D = ||x - h(z)||, one
+    baseline point only; captum casts the weights to float32, so they vanish (an InputError
+    naming the fix) once ||x - b|| is some 14 kernel widths. ``library_defaults=True``:
+    ``Lime(model).attribute(x)``: Lasso(alpha=0.01), the cosine kernel (declared; not a
+    product kernel), zero baseline, 25 samples. (The Gaussian-noise negative control is
+    :func:`.captum.captum_lime`.)
     """
+    if space not in ("binary", "input"):
+        raise InputError(f"space must be 'binary' or 'input', got {space!r}")
     if library_defaults:
-        width = 1.0  # get_exp_kernel_similarity_function()'s kernel_width
+        width, space = 1.0, "input"  # get_exp_kernel_similarity_function()'s cosine kernel
     else:
         try:
             width = float(kernel_width)
@@ -309,12 +348,13 @@ def captum_lime_binary(
         "Lime",
         library_defaults,
         name,
-        "captum_lime_binary",
+        "captum_lime_binary" + ("" if library_defaults or space == "binary" else "[input]"),
         width=width,
+        space=space,
         kind="lime_binary",
-        value="baseline",
+        value="interventional" if space == "binary" else "baseline",
         kernel="cosine" if library_defaults else "captum",
         kernel_width=width,
-        space="input",
+        space_tag=space,
         precision="float32",
     )

@@ -98,7 +98,8 @@ def test_exact_shapley_values_equal_the_engine_target(family, ref):
 SAMPLERS = {
     "shapley_value_sampling": (C.captum_shapley_value_sampling, "rows", 1e-6),
     "kernel_shap": (C.captum_kernel_shap, "rows", 2e-5),
-    "lime_binary": (C.captum_lime_binary, "baseline", 2e-5),
+    "lime_binary": (C.captum_lime_binary, "rows", 2e-5),
+    "lime_binary_input": (lambda: C.captum_lime_binary(space="input"), "baseline", 2e-5),
 }
 
 
@@ -133,6 +134,12 @@ CONVERGING = {
     "kernel_shap": (C.captum_kernel_shap, "baseline", 160, T.shapley_values),
     "lime_binary": (
         C.captum_lime_binary,
+        "rows",
+        160,
+        lambda f, x, r: T.lime_binary(f, x, r, T.ExponentialKernel(1.0, "binary", "captum")),
+    ),
+    "lime_binary_input": (
+        lambda: C.captum_lime_binary(space="input"),
         "baseline",
         160,
         lambda f, x, r: T.lime_binary(f, x, r, T.ExponentialKernel(1.0, "input", "captum")),
@@ -204,7 +211,7 @@ def test_seeds_reproduce_differ_and_leave_the_caller_rng_alone(method):
 @pytest.mark.parametrize(
     "make, reference, why",
     [
-        (C.captum_lime_binary, REFERENCES["rows"], "one baseline point"),
+        (lambda: C.captum_lime_binary(space="input"), REFERENCES["rows"], "one baseline point"),
         (A.captum_gradient_shap, REFERENCES["rows"], "equal weights"),
         (C.captum_shapley_values, T.GaussianBackground(np.zeros(D), np.eye(D)), "baseline points"),
     ],
@@ -219,5 +226,10 @@ def test_bad_arguments_are_refused_with_the_fix():
         A.captum_integrated_gradients(rule="simpson")
     with pytest.raises(ValueError, match="n >= 2"):
         A.captum_integrated_gradients(rule="riemann_left")(ADDITIVE, X, B, 1, 0)
+    # ||x - b|| = 200 kernel widths: every weight but the all-ones mask's (drawn with
+    # probability 2^-12 per sample) is 0 in float32.
+    wide = Polynomial({tuple(int(i == j) for i in range(12)): 1.0 for j in range(12)})
+    with pytest.raises(ValueError, match="kernel_width of the scale"):
+        C.captum_lime_binary(space="input")(wide, np.full(12, 100.0), -np.full(12, 100.0), 4, 0)
     with pytest.raises(ValueError, match="more than"):
         C.captum_shapley_values()(Polynomial({(1,) * 9: 1.0}), np.ones(9), np.zeros(9), 1, 0)

@@ -63,6 +63,7 @@ COALITIONS = {
     "kernel_shap_penalty_1e6": lambda: C.captum_kernel_shap(penalty=1e6),
     "kernel_shap_defaults": lambda: C.captum_kernel_shap(library_defaults=True),
     "lime_binary": lambda: C.captum_lime_binary(),
+    "lime_binary_input": lambda: C.captum_lime_binary(space="input"),
     "lime_binary_defaults": lambda: C.captum_lime_binary(library_defaults=True),
 }
 
