@@ -9,6 +9,7 @@ the false-alarm rate of each check does not depend on the sizes, only its power 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import pytest
@@ -109,6 +110,12 @@ def test_more_path_configurations_fail_exactly_their_declared_checks(name):
 @pytest.mark.parametrize("name", sorted(COALITIONS))
 def test_coalition_adapters_fail_exactly_their_declared_checks(name):
     e = COALITIONS[name]()
-    if not name.endswith("defaults"):
+    settings = CLIENT
+    if name.endswith("defaults"):
+        # captum's defaults ignore n (25 draws), so the default Settings' large n costs
+        # nothing; at CLIENT's n = 1000 the rate check has too little power to see an
+        # error that does not shrink (its verdict sat at the threshold, measured).
+        settings = dataclasses.replace(CLIENT, n_rate=Settings().n_rate, n_large=None)
+    else:
         assert not e.expected_failed_checks  # the conforming ones pass every check
-    assert_fails_exactly_what_it_declares(e, CLIENT)
+    assert_fails_exactly_what_it_declares(e, settings)

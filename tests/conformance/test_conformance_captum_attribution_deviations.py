@@ -228,3 +228,16 @@ def test_kernel_shap_cannot_run_one_feature_so_the_adapter_pads_a_null_one():
     for reference in (T.Baseline([-0.4]), T.Background([[-0.4], [1.1]], [0.3, 0.7])):
         out = C.captum_kernel_shap()(f, np.array([0.7]), reference, 10, 0)
         assert relative(out, T.shapley_values(f, [0.7], reference).values) <= 1e-6
+
+
+@pytest.mark.parametrize(
+    "make", [C.captum_shapley_value_sampling, C.captum_kernel_shap, C.captum_lime_binary]
+)
+def test_sampling_defaults_ignore_n(make):
+    # 25 draws whatever n: the same seed gives the same answer at n = 10 and n = 10**4.
+    e = make(library_defaults=True)
+    assert np.array_equal(e(POLY, X, T.Baseline(B), 10, 3), e(POLY, X, T.Baseline(B), 10**4, 3))
+    conforming = make()
+    assert not np.array_equal(
+        conforming(POLY, X, T.Baseline(B), 10, 3), conforming(POLY, X, T.Baseline(B), 40, 3)
+    )
