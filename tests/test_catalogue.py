@@ -264,7 +264,6 @@ LONG_FUNCTIONS_ALLOWED = {
     "properties/theorems/ridge_kernel.py:check_lemma6": 115,
     "properties/theorems/ridge_kernel.py:check_kernel_lime": 113,
     "properties/theorems/equivalence.py:check_stein_step_function": 109,
-    "properties/adapters/interpret.py:interpret_lime_tabular": 86,
 }
 
 

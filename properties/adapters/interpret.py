@@ -64,6 +64,7 @@ in the returned explainer's ``expected_failed_checks`` (measured on the battery)
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -252,16 +253,7 @@ def interpret_lime_tabular(
         lime_kwargs=dict(lime_kwargs),
     )
 
-    parts, expected = _departures(
-        kernel_width,
-        discretize_continuous,
-        sample_around_instance,
-        feature_selection,
-        random_state,
-        num_features,
-        num_samples,
-        to_raw_units,
-    )
+    parts, expected = _departures(explain.keywords)
     # lime's default width 0.75 sqrt(d) depends on d; declare it for the battery's d = 3.
     width = 0.75 * np.sqrt(3) if kernel_width is None else float(kernel_width)
     e = Explainer(
@@ -278,18 +270,14 @@ def interpret_lime_tabular(
     return e
 
 
-def _departures(
-    kernel_width: float | None,
-    discretize_continuous: bool,
-    sample_around_instance: bool,
-    feature_selection: str,
-    random_state: Any,
-    num_features: int | None,
-    num_samples: int | None,
-    to_raw_units: bool,
-) -> tuple[list[str], dict[str, list[str]]]:
+def _departures(options: Mapping[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
     """The name parts of a configuration's departures from the conforming one, and the
-    checks each is expected to fail (check -> reasons)."""
+    checks each is expected to fail (check -> reasons); ``options`` are the keywords of
+    :func:`_interpret_call` the factory bound."""
+    kernel_width, random_state = options["kernel_width"], options["random_state"]
+    feature_selection, num_features = options["feature_selection"], options["num_features"]
+    discretize_continuous, to_raw_units = options["discretize_continuous"], options["to_raw_units"]
+    sample_around_instance, num_samples = options["sample_around_instance"], options["num_samples"]
     own_seed = isinstance(random_state, str) and random_state == _SEED
     truncating = feature_selection != "none" and num_features is not None
     truncation = {
