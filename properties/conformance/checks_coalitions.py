@@ -46,6 +46,7 @@ __all__ = [
     "check_offset_and_scale",
     "coalition_cases",
     "coalition_tolerance",
+    "exact_at_n",
     "exact_judge",
     "shifted",
     "target_of",
@@ -198,6 +199,15 @@ def target_of(
     """The engine's target for the explainer's kind and tags."""
     f = case.f if f is None else f
     return explainer.target(f, case.x, case.reference, case.n if n is None else n)
+
+
+def exact_at_n(explainer: Explainer, case: CoalitionCase, out: np.ndarray, n: int) -> bool:
+    """Whether ``out`` is the target at ``n`` to rounding: a sampler that enumerates every
+    coalition once its budget allows (shap's KernelExplainer at n >= 2^d - 2) is exact there,
+    and the same answer at every seed is then correct, not a seed ignored."""
+    target, err = target_of(explainer, case, n=n)
+    tol = coalition_tolerance(explainer, case, value_scale(np.abs(target), case, case.f))
+    return bool(np.all(np.abs(np.asarray(out, float) - target) <= tol + 6 * err))
 
 
 def value_scale(target: np.ndarray, case: CoalitionCase, f: Function) -> float:

@@ -79,10 +79,9 @@ def assert_as_declared(explainer, statuses, complete=True, strict=True):
 
 
 def test_textbook_declarations():
-    assert set(S.shap_kernel_explainer().expected_failed_checks) == {
-        "check_random_streams",
-        "check_coalition_rate",
-    }
+    # KernelExplainer enumerates every coalition at the battery's n (exact, the same answer
+    # for every seed), which the seed and rate checks accept as the target itself
+    assert S.shap_kernel_explainer().expected_failed_checks == {}
     assert S.shap_exact_explainer().expected_failed_checks == {}
     assert S.shap_permutation_explainer().expected_failed_checks == {}
 

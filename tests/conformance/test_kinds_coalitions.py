@@ -230,3 +230,35 @@ def test_false_alarms_of_each_design_over_40_seeds(explainer):
                 failures.append((seed, r.message[:300]))
     assert not failures, failures
     assert runs >= 40 * 8
+
+
+def _enumerating_sampler(f, x, reference, n, seed):
+    """Permutation sampling that enumerates the 2^d coalitions once n allows, as shap's
+    KernelExplainer does: at n >= 2^d (every n the seed and rate checks draw, d <= 6) every
+    seed gives the exact value."""
+    d = np.asarray(x).size
+    if n >= 2**d:
+        return R.exact_shapley(f, x, reference, n, seed)
+    return R.permutation_shapley(f, x, reference, n, seed)
+
+
+def _exact_but_biased(f, x, reference, n, seed):
+    """The same answer at every seed that is *not* the target: the escape hatch must not
+    take it (a fixed sample reused for every seed, shifted off the target)."""
+    out = R.exact_shapley(f, x, reference, n, seed)
+    return out + 1e-3 * np.abs(out).max()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_exact_at_n_escape_hatch_takes_exactly_the_exact_answers(seed):
+    """The seed and rate checks accept one answer for every seed only when it is the target
+    (measured: taken at 5 of 5 seeds for an enumerating sampler, at 0 of 5 for a fixed
+    answer off the target)."""
+    checks = ["check_random_streams", "check_coalition_rate"]
+    tags = {"value": "interventional", "efficiency": "exact", "stochastic": True}
+    good = Explainer(_enumerating_sampler, kind="shapley", name="enumerating", **tags)
+    for r in check_explainer(good, checks=checks, on_fail=None, seed=seed):
+        assert r.status == "passed", r.message
+    bad = Explainer(_exact_but_biased, kind="shapley", name="fixed_off_target", **tags)
+    (r,) = check_explainer(bad, checks=checks[:1], on_fail=None, seed=seed)
+    assert r.status == "failed" and "reused for every seed" in r.message
