@@ -7,7 +7,7 @@
 * :func:`check_efficiency` (``shapley``): ``efficiency="exact"``: sum phi = f(x) - v(empty)
   at every call; ``"penalty"``: the mean violation over R seeds is the declared penalty's,
   gap(n) = gap_inf / (1 + (W / n) d^2 / (2 Var_P |S|)), growing with n / W
-  (:func:`properties.conformance.kinds.shapley.penalty_share`).
+  (:func:`verify.attribution.kernel_shap_penalised`).
 * :func:`check_null_and_symmetric_players`: f = g + g o swap on d - 1 features, x and the
   reference equal on the swapped pair: the unused feature and the difference of the pair
   are judged against the target (0 for every method but the cosine kernel's null player).

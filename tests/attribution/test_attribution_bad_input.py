@@ -153,3 +153,13 @@ def test_overflowing_models_are_refused_not_returned():
                 target(f, [1.0, 0.0], [0.0, 0.0])
     with pytest.raises(InputError, match="tol must be a positive number"):
         integrated_gradients(F, X, np.zeros(3), tol=0.0)
+
+
+@pytest.mark.parametrize("weight", [-1.0, float("nan"), float("inf")])
+def test_a_penalty_weight_must_be_finite_and_non_negative(weight):
+    from verify.attribution import Baseline, kernel_shap_penalised
+    from verify.functions import Polynomial
+
+    f = Polynomial({(1, 1, 1): 1.0})
+    with pytest.raises(InputError, match="weight"):
+        kernel_shap_penalised(f, [1.0, 2.0, 3.0], Baseline([0.0, 0.0, 0.0]), weight)

@@ -19,7 +19,6 @@ from properties.conformance import Settings
 from properties.conformance import coalition_references as R
 from properties.conformance.checks_coalitions_seeds import global_streams
 from properties.conformance.kinds import KINDS
-from properties.conformance.kinds.shapley import penalty_share
 from properties.strategies.battery import local_function
 from verify import attribution as A
 from verify.validation import InputError
@@ -161,7 +160,18 @@ def test_penalty_target_is_the_weighted_fit_over_all_coalitions(d):
         e = _shapley(R.kernel_shap_penalty(W), "k", efficiency="penalty", penalty=W)
         target, _ = e.target(f, x, ref, n)
         np.testing.assert_allclose(target, beta, rtol=1e-9, atol=1e-12)
-    assert penalty_share(4, 0.0) == 1.0 and penalty_share(4, 1e9) < 1e-8
+    # the engine's two ends: weight 0 is the unconstrained limit (d >= 3), a huge one the
+    # Shapley value
+    if d >= 3:
+        limit = A.kernel_shap_limit(f, x, ref, constrained=False).values
+        got = A.kernel_shap_penalised(f, x, ref, 0.0).values
+        np.testing.assert_allclose(got, limit, rtol=1e-12)
+    np.testing.assert_allclose(
+        A.kernel_shap_penalised(f, x, ref, 1e12).values,
+        A.shapley_values(f, x, ref).values,
+        rtol=1e-9,
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("explainer", DESIGNS, ids=IDS)

@@ -11,7 +11,7 @@ approximation: exact targets".
 :mod:`.references`     :class:`Baseline`, :class:`Background`, :class:`GaussianBackground`
 :mod:`.gradients`      :func:`integrated_gradients`, :func:`gradient_x_input`
 :mod:`.coalition_methods`  :func:`shapley_values`, :func:`banzhaf_values`, :func:`lime_binary`,
-                       :func:`kernel_shap_limit`, :func:`occlusion`
+                       :func:`kernel_shap_limit`, :func:`kernel_shap_penalised`, :func:`occlusion`
 :mod:`.kernels`        binary-LIME kernel conventions (:class:`ExponentialKernel`, ...)
 :mod:`.restrict`       :func:`restrict`: partial evaluation that stays in the family
 :mod:`.result`         :class:`Attribution`
@@ -24,6 +24,7 @@ internals              :mod:`.coalitions` (values v(S)), :mod:`.games`, :mod:`.p
 from .coalition_methods import (
     banzhaf_values,
     kernel_shap_limit,
+    kernel_shap_penalised,
     lime_binary,
     occlusion,
     shapley_values,
@@ -50,6 +51,7 @@ __all__ = [
     "gradient_x_input",
     "integrated_gradients",
     "kernel_shap_limit",
+    "kernel_shap_penalised",
     "lime_binary",
     "occlusion",
     "restrict",

@@ -37,7 +37,14 @@ from .tables import (
     weighted_least_squares,
 )
 
-__all__ = ["banzhaf_values", "kernel_shap_limit", "lime_binary", "occlusion", "shapley_values"]
+__all__ = [
+    "banzhaf_values",
+    "kernel_shap_limit",
+    "kernel_shap_penalised",
+    "lime_binary",
+    "occlusion",
+    "shapley_values",
+]
 
 _POINTS_PER_CHUNK = 16
 
@@ -124,6 +131,41 @@ def kernel_shap_limit(f: Any, x: Any, reference: Any, constrained: bool = True) 
         return 2.0 + law @ np.abs(np.arange(d + 1) - d / 2) / var_s + 2.0 / d
 
     return _solve(f, x, reference, "the KernelSHAP limit", part_target, l1)
+
+
+def kernel_shap_penalised(f: Any, x: Any, reference: Any, weight: float) -> Attribution:
+    """The population fit of KernelSHAP whose ∅ and N carry a finite weight.
+
+    ``weight`` = W / n: the weight W given to each of ∅ and N beside n coalitions drawn
+    from the Shapley-kernel law P (captum's ``KernelShap``: W = 1e6). The fit stays on the
+    line φ + t 1 through the Shapley value and the unconstrained limit β∞
+    (:func:`kernel_shap_limit`, ``constrained=False``):
+
+        β = φ + ρ (β∞ − φ),   ρ = 1 / (1 + weight d² / (2 Var_P |S|)),
+
+    so the efficiency gap is gap∞ ρ: 0 as weight → ∞ (the constrained fit), growing with
+    n / W (docs/math.md, "KernelSHAP's limits"). For d <= 2 every proper coalition has one
+    size and the fit is the Shapley value whatever the weight.
+    """
+    weight = float(weight)
+    if not np.isfinite(weight) or weight < 0:
+        raise InputError(f"weight = W / n must be finite and >= 0, got {weight!r}")
+    exact = shapley_values(f, x, reference)
+    d = np.shape(exact.values)[-1]
+    if d < 3:
+        return exact
+    _, _, var_s = _shapley_kernel_law(d)
+    rho = 1.0 / (1.0 + weight * d * d / (2.0 * var_s))
+    limit = kernel_shap_limit(f, x, reference, constrained=False)
+    values = exact.values + rho * (limit.values - exact.values)
+    error = np.asarray(exact.error) + rho * np.asarray(limit.error)
+    return Attribution(
+        values,
+        f"KernelSHAP, penalty weight W/n = {weight:.3g}",
+        error,
+        exact.value,
+        exact.reference_value,
+    )
 
 
 def _shapley_kernel_law(d: int) -> tuple[np.ndarray, np.ndarray, float]:

@@ -3,17 +3,11 @@
 Target (:mod:`verify.attribution`): :func:`~verify.attribution.shapley_values` (a Baseline:
 baseline Shapley; Background rows: the interventional value). With
 ``efficiency="penalty"`` (a KernelSHAP whose empty and full coalitions enter its regression
-once each with weight W beside n unit-weight draws from the Shapley-kernel law P, captum's
-``KernelShap`` with W = 1e6), the population fit lies between the Shapley value and the
-unconstrained limit :func:`~verify.attribution.kernel_shap_limit` (``constrained=False``):
-
-    beta(n) = phi + rho (beta_inf - phi),   rho = 1 / (1 + (W / n) d^2 / (2 Var_P |S|)),
-
-so its efficiency violation is rho times the unconstrained one and grows with n / W.
-Derivation: with beta = phi + t 1 (the optimum stays on that line, P and the two anchors
-being exchangeable), the normal equations in (beta_0, t) give
-t (Var_P |S| + lambda d^2 / 2) = Cov_P(|S|, v(S) - v(empty) - phi'z), lambda = W / n,
-and lambda = 0 is the unconstrained limit's t (docs/math.md, "KernelSHAP's limits").
+once each with weight W beside n unit-weight draws from the Shapley-kernel law, captum's
+``KernelShap`` with W = 1e6), the population fit at n,
+:func:`~verify.attribution.kernel_shap_penalised` with weight W / n: between the Shapley
+value and the unconstrained limit, its efficiency violation growing with n / W
+(docs/math.md, "KernelSHAP's limits").
 """
 
 from __future__ import annotations
@@ -29,7 +23,7 @@ from verify.validation import InputError
 from ..checks_coalitions_kinds import SHAPLEY_OWN, SIGNATURE, VALUE_TAG, coalition_checks, register
 from .base import Kind, Tag, choice, flag, optional_number
 
-__all__ = ["KIND", "penalty_share", "shapley_target"]
+__all__ = ["KIND", "shapley_target"]
 
 _HELP = {
     "efficiency": "whether sum phi = f(x) - v(empty): 'exact' (at every call: permutation "
@@ -63,31 +57,16 @@ def _validate(tags: Mapping[str, Any]) -> None:
         )
 
 
-def penalty_share(d: int, ratio: float) -> float:
-    """rho = 1 / (1 + ratio d^2 / (2 Var_P |S|)) for ratio = W / n (1 for d <= 2: then every
-    proper coalition has one size and the penalty fit is the Shapley value whatever W)."""
-    if d < 3:
-        return 0.0
-    s = np.arange(1, d)
-    law = 1.0 / (s * (d - s))
-    law /= law.sum()
-    var = float(law @ s**2 - (law @ s) ** 2)
-    return 1.0 / (1.0 + ratio * d * d / (2.0 * var))
-
-
 def shapley_target(
     explainer: Any, f: Any, x: Any, reference: Any, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The Shapley value, or for a penalty KernelSHAP its finite-n population fit."""
-    exact = A.shapley_values(f, x, reference)
-    value, error = np.asarray(exact.values), np.asarray(exact.error)
-    d = value.size
-    if explainer.efficiency == "penalty" and d >= 3:
-        rho = penalty_share(d, explainer.penalty / n)
-        limit = A.kernel_shap_limit(f, x, reference, constrained=False)
-        value = value + rho * (np.asarray(limit.values) - value)
-        error = error + rho * np.asarray(limit.error)
-    return value, error
+    """The Shapley value, or for a penalty KernelSHAP its finite-n population fit
+    (:func:`verify.attribution.kernel_shap_penalised` with weight W / n)."""
+    if explainer.efficiency == "penalty":
+        out = A.kernel_shap_penalised(f, x, reference, explainer.penalty / n)
+    else:
+        out = A.shapley_values(f, x, reference)
+    return np.asarray(out.values), np.asarray(out.error)
 
 
 register("shapley")
