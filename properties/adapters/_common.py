@@ -13,6 +13,29 @@ from verify.validation import InputError, as_points
 __all__ = ["departures", "validated", "validated_inputs"]
 
 
+#: Battery sizes (:meth:`properties.conformance.Settings.capped`) of the clients that call
+#: f once per sample in a Python loop (captum's Shapley samplers, KernelShap and Lime;
+#: shap's PermutationExplainer): d <= 5 and n up to 1000 keep each battery at 6 to 35 s
+#: (measured) where the default sizes take 100 to 300 s. Sizes set a check's power, never
+#: its false-alarm rate.
+LOOPED_SAMPLER_SIZES: dict[str, Any] = {
+    "max_dim": 5,
+    "replicates": 12,
+    "n_convergence": 400,
+    "n_rate": (40, 1000),
+    "n_exact": 64,
+    "examples": 3,
+    "statistical_examples": 2,
+    "shrink_calls": 8,
+}
+#: The same for a library's defaults that ignore n (a fixed sample count): the rate
+#: check's large n then costs nothing, and at n = 1000 it has too little power to see an
+#: error that does not shrink, so its n is left at the battery's.
+FIXED_SAMPLER_SIZES: dict[str, Any] = {
+    k: v for k, v in LOOPED_SAMPLER_SIZES.items() if k != "n_rate"
+}
+
+
 def validated_inputs(
     f: Any, x0: Any, cov: Any, n: Any, seed: Any
 ) -> tuple[np.ndarray, Covariance, int, int]:

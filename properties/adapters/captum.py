@@ -125,9 +125,13 @@ _FAILS_FIXED_STDEVS = {
     "check_sign_and_scale": "stdevs is a fixed float: the noise std ignores cov",
     "check_scale_equivariance": "stdevs is a fixed float: it does not scale with the inputs",
     "check_lipschitz_bound": "stdevs is a fixed float: not the declared smoothing",
+    "check_repeated_calls": "stdevs is a fixed float: cov is ignored, so a call with c^2 cov "
+    "returns the earlier call's answer bit for bit",
 }
 _FAILS_NT_SAMPLES = {
     "check_rate": "nt_samples is fixed: n is ignored, so the error does not shrink with n",
+    "check_seed_sensitivity": "nt_samples is fixed: n is ignored, so n and n + 1 give the same "
+    "draws and the same answer",
 }
 
 

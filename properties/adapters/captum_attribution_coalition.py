@@ -53,6 +53,7 @@ import numpy as np
 from verify.validation import InputError
 
 from ..conformance.explainer import Explainer
+from ._common import FIXED_SAMPLER_SIZES, LOOPED_SAMPLER_SIZES
 from .captum_attribution import averaged, batch, declare, imports, seeded, torch_model, validated
 
 __all__ = [
@@ -221,6 +222,7 @@ def _make(
         name=name or label + ("[defaults]" if library_defaults else ""),
         **tags,
     )
+    e.battery_sizes = FIXED_SAMPLER_SIZES if library_defaults else LOOPED_SAMPLER_SIZES
     return declare(e, [(library_defaults, "library defaults", fails.COALITION_DEFAULTS[method])])
 
 

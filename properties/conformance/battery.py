@@ -138,8 +138,10 @@ class BoundCheck:
         if self.skip_reason:
             raise CheckSkipped(f"{self.name}: {self.skip_reason}")
         try:
-            with call_time_limit(self.settings.time_limit):
-                return self.check(explainer, seed=self.seed, settings=self.settings)
+            # an adapter whose calls are slow declares smaller sizes (power, not false alarms)
+            settings = self.settings.capped(getattr(explainer, "battery_sizes", None))
+            with call_time_limit(settings.time_limit):
+                return self.check(explainer, seed=self.seed, settings=settings)
         except CheckFailure as exc:
             if "[seed=" not in str(exc):  # failures raised by the guarded call: add the seed
                 raise type(exc)(f"{exc} [seed={self.seed}]", exc.figures) from exc

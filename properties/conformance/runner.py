@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import unittest
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,6 +40,22 @@ __all__ = [
     "checked_output",
     "guarded",
 ]
+
+
+#: The Settings fields an adapter may cap (:meth:`Settings.capped`).
+_SIZE_FIELDS = frozenset(
+    {
+        "max_dim",
+        "replicates",
+        "n_convergence",
+        "n_rate",
+        "n_exact",
+        "examples",
+        "statistical_examples",
+        "shrink_calls",
+        "n_large",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +156,32 @@ class Settings:
         """Judged calls a statistical check spends shrinking: a quarter of ``shrink_calls``
         (each of its judgements costs R explainer calls or more, not one)."""
         return self.shrink_calls // 4
+
+    def capped(self, caps: Mapping[str, Any] | None) -> Settings:
+        """These settings with no size above ``caps`` (an adapter's ``battery_sizes``).
+
+        Sizes only set a check's power, never its false-alarm rate, so a client whose
+        every call loops in Python per sample (captum's Shapley samplers) declares
+        smaller sizes to keep its battery within its budget. Numbers take the smaller
+        of the two, pairs the smaller of each end; a capped ``n_rate`` re-derives
+        ``n_large`` from it.
+        """
+        if not caps:
+            return self
+        unknown = sorted(set(caps) - _SIZE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown battery size(s) {unknown}; sizes: {sorted(_SIZE_FIELDS)}")
+        changes: dict[str, Any] = {}
+        for key, cap in caps.items():
+            now = getattr(self, key)
+            changes[key] = (
+                tuple(min(a, b) for a, b in zip(now, cap, strict=True))
+                if isinstance(now, tuple)
+                else min(now, cap)
+            )
+        if "n_rate" in changes and "n_large" not in changes:
+            changes["n_large"] = None
+        return replace(self, **changes)
 
     @classmethod
     def for_profile(cls, profile: str, **overrides: Any) -> Settings:

@@ -189,3 +189,40 @@ def test_a_missing_tag_on_the_command_line_is_explained_with_the_flag(tmp_path, 
         load_explainer("cli_explainers:explain", {}, cli_hint="--explainer-tag")
     with pytest.raises(InputError, match=r"Explainer\(explain"):  # from Python: Python
         load_explainer("cli_explainers:explain", {"kind": "gradient"})
+
+
+def test_an_adapter_caps_the_battery_sizes_and_nothing_else():
+    """``battery_sizes`` (declared by adapters whose calls loop in Python) lowers sizes only:
+    numbers to the smaller, pairs end by end, n_large re-derived; the false-alarm rate and
+    the time limit are untouched, and an unknown size is refused."""
+    from properties.adapters._common import LOOPED_SAMPLER_SIZES
+    from properties.conformance import Settings
+
+    base = Settings()
+    capped = base.capped(LOOPED_SAMPLER_SIZES)
+    assert capped.max_dim == 5 and capped.n_rate == (40, 1000) and capped.n_large == (500, 1000)
+    assert capped.false_alarm == base.false_alarm and capped.time_limit == base.time_limit
+    small = Settings(max_dim=3, n_rate=(16, 512))
+    assert small.capped(LOOPED_SAMPLER_SIZES).max_dim == 3  # never raised
+    assert small.capped(LOOPED_SAMPLER_SIZES).n_rate == (16, 512)
+    assert base.capped(None) is base
+    with pytest.raises(ValueError, match="unknown battery size"):
+        base.capped({"false_alarm": 0.1})
+
+
+def test_check_explainer_runs_a_capped_battery_with_the_capped_sizes():
+    import numpy as np
+
+    from properties import Explainer, check_explainer
+    from verify import estimators
+
+    dims = []
+
+    def explain(f, x0, cov, n, seed):
+        dims.append(np.size(x0))
+        return estimators.smoothgrad(f, x0, cov, n, seed)
+
+    e = Explainer(explain, kind="gradient", covariance="full", stochastic=True)
+    e.battery_sizes = {"max_dim": 2}
+    (r,) = check_explainer(e, checks=["check_linearity"], on_fail=None)
+    assert r.status == "passed" and dims and max(dims) <= 2

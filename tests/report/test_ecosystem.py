@@ -24,7 +24,7 @@ from verify.app.report.ecosystem import ecosystem, ecosystem_text
 from verify.app.tasks import build_tasks
 
 ROOT = Path(verify.__file__).resolve().parents[1]
-FIVE = {"captum", "lime", "zennit", "saliency", "interpret"}
+SIX = {"captum", "lime", "zennit", "saliency", "interpret", "shap"}
 SALIENCY_HINT = "saliency is not installed: pip install 'xai-verify[saliency]'"
 
 
@@ -40,17 +40,27 @@ def _hide(monkeypatch, *modules: str) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
 
 
-def test_registry_covers_the_five_libraries_in_both_configurations():
+def test_registry_covers_the_six_libraries_in_both_configurations():
     from properties import adapters
 
-    assert {lib.name for lib in eco.LIBRARIES} == FIVE
+    assert {lib.name for lib in eco.LIBRARIES} == SIX
     for lib in eco.LIBRARIES:
         kinds = [c.kind for c in lib.configurations]
-        assert kinds.count(eco.LIBRARY_DEFAULTS) == 1 and eco.CLOSED_FORM in kinds
+        assert eco.LIBRARY_DEFAULTS in kinds and eco.CLOSED_FORM in kinds
         for c in lib.configurations:
             assert c.factory in adapters.__all__, c
             assert eco.configuration(c.key) is c
+        # every adapter with library defaults is also there in its closed form
+        closed = {c.factory for c in lib.configurations if c.kind == eco.CLOSED_FORM}
+        assert {c.factory for c in lib.configurations} == closed
         assert lib.defaults_compute and lib.name in lib.install_hint
+    # the LFA family: each captum and shap adapter, textbook and as users call it
+    captum = eco.library("captum")
+    assert eco.configuration("captum:captum_kernel_shap:defaults").arguments() == {
+        "library_defaults": True
+    }
+    assert len(captum.configurations) == 3 + 2 * 9
+    assert len(eco.library("shap").configurations) == 2 * 3
     # A bare adapter name is its closed form (the task names of earlier runs still resolve).
     assert eco.configuration("lime_tabular").kind == eco.CLOSED_FORM
     with pytest.raises(ValueError, match="the registry has captum:captum_smoothgrad"):
@@ -58,13 +68,19 @@ def test_registry_covers_the_five_libraries_in_both_configurations():
 
 
 def test_library_defaults_are_the_adapter_modules_own():
-    """The registry copies no defaults: it reads each adapter module's LIBRARY_DEFAULTS."""
+    """The registry copies no defaults: it reads each adapter module's LIBRARY_DEFAULTS (or,
+    for the LFA family's adapters, asks the adapter for them: library_defaults=True)."""
     import importlib
 
     for lib in eco.LIBRARIES:
         module = importlib.import_module(f"properties.adapters.{lib.name}")
-        config = next(c for c in lib.configurations if c.kind == eco.LIBRARY_DEFAULTS)
-        assert config.arguments() == module.LIBRARY_DEFAULTS
+        for config in lib.configurations:
+            if config.kind != eco.LIBRARY_DEFAULTS:
+                continue
+            if config.defaults_from is not None:
+                assert config.arguments() == module.LIBRARY_DEFAULTS
+            else:
+                assert config.arguments() == {"library_defaults": True}
 
 
 def test_each_defaults_line_names_parameters_the_adapter_documents():
@@ -73,6 +89,8 @@ def test_each_defaults_line_names_parameters_the_adapter_documents():
         source = (ROOT / "properties" / "adapters" / f"{lib.name}.py").read_text()
         if lib.name == "interpret":  # interpret's line restates lime's defaults too
             source += (ROOT / "properties" / "adapters" / "lime.py").read_text()
+        if lib.name == "shap":  # three adapters: the calls live in a module of their own
+            source += (ROOT / "properties" / "adapters" / "_shap_calls.py").read_text()
         settings = re.findall(r"\b\w+=[\w.]+", lib.defaults_compute)
         assert settings, lib.name
         for setting in settings:
@@ -101,7 +119,7 @@ def test_missing_library_is_listed_with_its_hint_and_no_task(monkeypatch):
 def test_run_clients_with_none_installed_is_a_usage_error_naming_the_hints(
     monkeypatch, capsys, tmp_path
 ):
-    _hide(monkeypatch, "captum", "lime", "zennit", "saliency", "interpret")
+    _hide(monkeypatch, "captum", "lime", "zennit", "saliency", "interpret", "shap")
     out = tmp_path / "unused"
     code = main(["run", "--clients", "--only", "conformance", "--output", str(out), "--quiet"])
     err = capsys.readouterr().err
@@ -230,7 +248,7 @@ def test_verify_clients_exits_1_on_an_undeclared_failure(monkeypatch, capsys):
 
 def test_verify_clients_usage_errors(monkeypatch, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["clients", "--only-library", "shap"])
+        main(["clients", "--only-library", "alibi"])
     assert exc.value.code == 2
     _hide(monkeypatch, "saliency")
     assert main(["clients", "--only-library", "saliency"]) == 2
@@ -268,3 +286,35 @@ def test_verify_clients_names_the_closed_form_call_for_each_library():
     }
     text = ecosystem_text(results)
     assert "the closed form with: properties.adapters.captum_smoothgrad(absolute=False" in text
+
+
+def test_configurations_of_different_kinds_render_with_empty_cells():
+    """A library with SmoothGrad and attribution adapters: each kind's battery has its own
+    checks, so a configuration has no record in another kind's columns (the HTML report
+    crashed on that, found by `verify clients --only-library captum`)."""
+    from verify.app.report import html as H
+    from verify.app.report import markdown as M
+
+    def record(check, status, explainer):
+        return {
+            "source": "conformance",
+            "explainer": explainer,
+            "title": check,
+            "status": status,
+            "message": f"{check} failed\nmore",
+            "figures": {"library": "captum", "library_version": "9", "configuration": "x"},
+            "elapsed_seconds": 0.1,
+        }
+
+    results = {
+        "profile": "dev",
+        "seed": 0,
+        "figures": {},
+        "records": [
+            record("check_linearity", "failed", "captum_smoothgrad"),
+            record("check_rule_rate", "failed", "captum_integrated_gradients"),
+        ],
+    }
+    html = "".join(H._ecosystem(results))
+    assert html.count("<td></td>") == 2 and "check_rule_rate failed" in html
+    assert "## Ecosystem" in "\n".join(M._ecosystem(results))

@@ -117,11 +117,19 @@ def test_the_tag_table_lists_every_tag_an_explainer_takes():
     import inspect
 
     from properties.conformance import Explainer
+    from properties.conformance.kinds import KINDS
 
     params = inspect.signature(Explainer).parameters
-    tags = [p for p in params if p not in ("explain", "unknown")]
+    common = [p for p in params if p not in ("explain", "tags")]
     table = re.findall(r"^\| `(\w+)` \|", README, re.M)
-    assert [t for t in table if t in tags] == tags and set(tags) <= set(table)
+    assert [t for t in table if t in common] == common
+    noise = list(KINDS["gradient"].tags)
+    assert [t for t in table if t in noise] == noise
+    for name, kind in KINDS.items():  # the family's kinds: a row each, naming its own tags
+        assert f"| `{name}` |" in README or name in ("gradient", "perturbation")
+        if name not in ("gradient", "perturbation"):
+            (row,) = (line for line in README.splitlines() if line.startswith(f"| `{name}` |"))
+            assert all(f"`{t}`" in row for t in kind.tags), (name, list(kind.tags))
 
 
 def test_the_stated_time_limits_are_the_defaults():

@@ -99,18 +99,19 @@ def _library(
     defaults_compute: str,
     *,
     extra_closed_forms: tuple[str, ...] = (),
+    family: tuple[str, ...] = (),
     torch: bool = False,
+    main_defaults: bool = True,
 ) -> Library:
-    configs = [
-        Configuration(name, CLOSED_FORM, factory),
-        Configuration(
-            name,
-            LIBRARY_DEFAULTS,
-            factory,
-            defaults_from=name,
-        ),
-    ]
+    configs = [Configuration(name, CLOSED_FORM, factory)]
+    if main_defaults:
+        configs.append(Configuration(name, LIBRARY_DEFAULTS, factory, defaults_from=name))
     configs += [Configuration(name, CLOSED_FORM, f) for f in extra_closed_forms]
+    # the LFA family's adapters take library_defaults=True for the library as users call it
+    for f in family:
+        if f != factory:
+            configs.append(Configuration(name, CLOSED_FORM, f))
+        configs.append(Configuration(name, LIBRARY_DEFAULTS, f, {"library_defaults": True}))
     hint = f"pip install 'xai-verify[{name}]'"
     if torch:  # any other torch spec pulls a CUDA build
         hint = f"pip install torch==2.13.0 && {hint}"
@@ -128,6 +129,17 @@ LIBRARIES: tuple[Library, ...] = (
         "E|grad f| by default (Saliency's abs=True), noise std stdevs = 1.0 in input units "
         "whatever cov is, nt_samples = 5 whatever n is",
         extra_closed_forms=("captum_limebase",),
+        family=(
+            "captum_integrated_gradients",
+            "captum_input_x_gradient",
+            "captum_occlusion",
+            "captum_feature_ablation",
+            "captum_gradient_shap",
+            "captum_shapley_value_sampling",
+            "captum_shapley_values",
+            "captum_kernel_shap",
+            "captum_lime_binary",
+        ),
         torch=True,
     ),
     _library(
@@ -164,6 +176,18 @@ LIBRARIES: tuple[Library, ...] = (
         "lime's defaults (quartile bins, samples around the training mean, kernel width "
         "0.75 sqrt(d)) with scores left in standardised units, numpy's global generator "
         "(random_state=None) and num_samples = 5000 whatever n is",
+    ),
+    _library(
+        "shap",
+        "shap",
+        ("shap",),
+        "shap_kernel_explainer",
+        "KernelExplainer: at most 10 non-zero values (l1_reg='num_features(10)'), features "
+        "within np.allclose of the background dropped, |phi| < 1e-10 zeroed, numpy's global "
+        "generator; Exact/Permutation: 100 background rows kept and weighed equally, "
+        "np.isclose invariants, Permutation max_evals=500 whatever n is",
+        family=("shap_kernel_explainer", "shap_exact_explainer", "shap_permutation_explainer"),
+        main_defaults=False,
     ),
 )
 _BY_NAME = {lib.name: lib for lib in LIBRARIES}
@@ -231,6 +255,8 @@ def closed_form_arguments(lib: Library) -> dict[str, Any]:
     """
     factory = lib.configurations[0].factory
     module = importlib.import_module(f"properties.adapters.{lib.name}")
+    if factory in module.LIBRARY_DEFAULTS:  # keyed by adapter: factory() is the closed form
+        return {}
     params = inspect.signature(getattr(module, factory)).parameters
     return {
         k: params[k].default
@@ -254,6 +280,7 @@ def make_client(key: str) -> tuple[Any, dict[str, str], dict[str, Any]]:
         "library": config.library,
         "library_version": library_version(_BY_NAME[config.library]),
         "configuration": config.kind,
+        "factory": config.factory,
     }
     return explainer, expected, meta
 

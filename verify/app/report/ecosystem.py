@@ -31,6 +31,7 @@ class ConfigurationView:
     configuration: str
     explainer: str
     cells: dict[str, dict] = field(default_factory=dict)
+    factory: str = ""
 
     @property
     def seconds(self) -> float:
@@ -71,6 +72,14 @@ class LibraryView:
         args = ", ".join(f"{k}={v!r}" for k, v in self.closed_form.get("arguments", {}).items())
         return f"properties.adapters.{self.closed_form['factory']}({args})"
 
+    def closed_form_call_for(self, cfg: ConfigurationView) -> str:
+        """The call that computes the closed form for one configuration: the library's
+        (with its arguments) for its main adapter, the adapter's defaults for the others
+        (each LFA-family adapter computes its textbook target by default)."""
+        if not cfg.factory or cfg.factory == self.closed_form.get("factory"):
+            return self.closed_form_call
+        return f"properties.adapters.{cfg.factory}()"
+
 
 def reason(record: dict) -> str:
     """Why a cell is not a pass: the declared reason of an xfail, else the first message line."""
@@ -104,7 +113,9 @@ def ecosystem(results: dict) -> list[LibraryView]:
         view.version = view.version or figures.get("library_version")
         key = (name, r["explainer"] or "?")
         if key not in configs:
-            configs[key] = ConfigurationView(figures.get("configuration", "?"), key[1])
+            configs[key] = ConfigurationView(
+                figures.get("configuration", "?"), key[1], factory=figures.get("factory", "")
+            )
             view.configurations.append(configs[key])
         configs[key].cells[r["title"]] = r
     return list(libraries.values())
@@ -161,7 +172,7 @@ def ecosystem_text(results: dict) -> str:
             lines.append(
                 f"  {cfg.configuration:<17} {cfg.seconds:6.1f} s  {outcome:<30}  {cfg.explainer}"
             )
-            lines += _cell_lines(cfg, v.closed_form_call)
+            lines += _cell_lines(cfg, v.closed_form_call_for(cfg))
     return "\n".join(lines)
 
 

@@ -307,8 +307,9 @@ def _ecosystem_rows(views: list[E.LibraryView], names: list[str]) -> list[str]:
                 f"<td colspan='{len(names) + 1}'><code>{_e(v.install_hint)}</code></td></tr>"
             )
         for cfg in v.configurations:
+            # a kind's battery has its own checks: another kind's columns stay empty
             cells = [
-                _cell(r, E.reason(r) if r["status"] != PASSED else None)
+                _cell(r, E.reason(r) if r is not None and r["status"] != PASSED else None)
                 for r in (cfg.cells.get(c) for c in names)
             ]
             body.append(
