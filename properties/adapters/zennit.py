@@ -126,6 +126,8 @@ _FAILS_NOISE_LEVEL = {
     "check_correlated_covariance": "isotropic noise set by range(x0): no correlation",
     "check_lipschitz_bound": "noise smaller than declared: less smoothing than the bound allows",
     "check_sign_and_scale": "at x0 = 0 the range is 0: no noise at all",
+    "check_repeated_calls": "cov is ignored: a call with c^2 cov returns the earlier call's "
+    "answer bit for bit",
 }
 _FAILS_N_ITER = {
     "check_rate": "n_iter is fixed: n is ignored, so the error does not shrink with n",
