@@ -21,6 +21,7 @@ releases) there is nothing to pin and they do nothing.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,22 +62,41 @@ def local_constants_pinned() -> bool:
     return providers is None or bool(getattr(providers, "_xai_verify_pinned", False))
 
 
+_POOL_LOCK = threading.Lock()
+_POOL_STATE: dict[str, Any] = {"depth": 0, "original": None}
+
+
 @contextmanager
 def no_local_constants() -> Iterator[None]:
-    """An empty pool of local constants inside the block, the previous one restored after."""
+    """An empty pool of local constants inside the block, the previous one restored after.
+
+    Re-entrant and thread-safe: blocks may nest or run at once in several threads (the
+    checks of ``verify check --dask`` share a process); the pool is swapped when the first
+    block opens and restored when the last one closes. Swapping it per block in each thread
+    lost the original when two blocks interleaved, and cleared Hypothesis' cache of it at
+    every exit, so every draw rescanned the loaded modules (a dask battery ran minutes
+    instead of seconds).
+    """
     providers = _providers()
     if providers is None:
         yield
         return
-    original = providers._get_local_constants
-    empty = providers.Constants()
-    providers.CONSTANTS_CACHE.cache.clear()
-    providers._get_local_constants = lambda: empty
+    with _POOL_LOCK:
+        if _POOL_STATE["depth"] == 0:
+            _POOL_STATE["original"] = providers._get_local_constants
+            empty = providers.Constants()
+            providers.CONSTANTS_CACHE.cache.clear()
+            providers._get_local_constants = lambda: empty
+        _POOL_STATE["depth"] += 1
     try:
         yield
     finally:
-        providers._get_local_constants = original
-        providers.CONSTANTS_CACHE.cache.clear()
+        with _POOL_LOCK:
+            _POOL_STATE["depth"] -= 1
+            if _POOL_STATE["depth"] == 0:
+                providers._get_local_constants = _POOL_STATE["original"]
+                _POOL_STATE["original"] = None
+                providers.CONSTANTS_CACHE.cache.clear()
 
 
 def search_seed(name: str, seed: int) -> int:

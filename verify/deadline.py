@@ -71,6 +71,10 @@ class _Deadline:
     thread: int
     released: bool = False
     fired: int = field(default=0)
+    # the thread itself: its ident is reused by the next thread once it ends, and an
+    # exception injected by ident would then kill a stranger (a thread still starting up,
+    # whose starter then waits forever)
+    owner: threading.Thread | None = None
 
     def expired(self) -> bool:
         return time.monotonic() >= self.end
@@ -188,6 +192,8 @@ def _watchdog(d: _Deadline) -> threading.Thread:
             if left > 0:
                 time.sleep(min(left, 1.0))
                 continue
+            if d.owner is not None and not d.owner.is_alive():
+                return  # the owner ended without releasing: its ident may be another's now
             _inject(d.thread, d.error)
             d.fired += 1
             time.sleep(REPEAT)
@@ -223,7 +229,13 @@ def deadline(seconds: float | None) -> Iterator[None]:
     if not seconds > 0:
         raise error(f"timed out (budget {seconds:g} s)")
     stack = _stack()
-    d = _Deadline(seconds, time.monotonic() + seconds, error, threading.get_ident())
+    d = _Deadline(
+        seconds,
+        time.monotonic() + seconds,
+        error,
+        threading.get_ident(),
+        owner=threading.current_thread(),
+    )
     use_signal = _can_signal()
     stack.append(d)
     if use_signal:

@@ -217,3 +217,21 @@ def test_a_timed_out_proof_is_never_proved_inside_hypothesis_with_gc_forced(k):
         gc.set_threshold(*threshold)
     assert rec.status == "undecided"
     assert "timed out" in rec.reason
+
+
+def test_a_watchdog_never_injects_into_a_thread_that_ended():
+    """Thread idents are reused: a watchdog whose owner ended must not inject its error by
+    ident (it would kill a stranger, e.g. a thread still starting up, whose starter then
+    waits forever: seen as a hung `verify check --dask`)."""
+    import threading
+    import time
+
+    from verify import deadline as D
+
+    owner = threading.Thread(target=lambda: None)
+    owner.start()
+    owner.join()
+    d = D._Deadline(1.0, time.monotonic() - 1.0, D.DeadlineExceeded, owner.ident or 0, owner=owner)
+    watchdog = D._watchdog(d)
+    watchdog.join(5.0)
+    assert not watchdog.is_alive() and d.fired == 0
