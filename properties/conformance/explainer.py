@@ -77,7 +77,8 @@ def tag_help(tag: str) -> str:
 
 def missing_tags(declared: Mapping[str, Any]) -> list[str]:
     """The required tags absent from ``declared`` (the noise kinds' when no kind is given)."""
-    kind = KINDS.get(declared.get("kind", "gradient"), KINDS["gradient"])
+    name = declared.get("kind", "gradient")
+    kind = KINDS.get(name, KINDS["gradient"]) if isinstance(name, str) else KINDS["gradient"]
     required = ["kind", *(t for t, spec in kind.tags.items() if spec.required), "stochastic"]
     return [t for t in required if t not in declared]
 
@@ -88,10 +89,17 @@ class Explainer:
     Parameters
     ----------
     explain : callable
-        ``explain(f, x0, cov, n, seed) -> ndarray (d,)`` in raw input units;
-        ``f`` is a :class:`verify.functions.Function` (numpy values, ``f.gradient``).
-    kind : {"gradient", "perturbation"}
-        Averages gradients (SmoothGrad) or fits a linear surrogate (C-LIME, LIME).
+        ``explain(f, x0, cov, n, seed) -> ndarray (d,)`` in raw input units for the
+        noise kinds, ``explain(f, x, reference, n, seed)`` for the kinds that take a
+        baseline or background; ``f`` is a :class:`verify.functions.Function` (numpy
+        values, ``f.gradient``).
+    kind : str
+        A registered kind (:data:`properties.conformance.kinds.KINDS`): ``"gradient"``
+        averages gradients (SmoothGrad), ``"perturbation"`` fits a linear surrogate
+        (C-LIME, LIME); the attribution family's kinds (``"integrated_gradients"``,
+        ``"gradient_x_input"``, ``"occlusion"``, ``"shapley"``, ``"banzhaf"``,
+        ``"lime_binary"``) declare their own tags in their modules. The tags below
+        from ``covariance`` to ``exact`` are the two noise kinds'.
     covariance : {"isotropic", "diagonal", "full"}
         The noise covariances it supports. It must *refuse* (raise ValueError)
         the ones it does not support rather than silently ignore them.
@@ -165,6 +173,8 @@ class Explainer:
         unknown = [t for t in tags if t not in (known.tags if known else _kind_tags())]
         if unknown:
             raise InputError(self._unknown_tags(unknown, known))
+        if kind is not _MISSING:
+            get_kind(kind)  # an unknown kind is named before the tags it would need
         declared = {
             **tags,
             **{t: v for t, v in (("kind", kind), ("stochastic", stochastic)) if v is not _MISSING},

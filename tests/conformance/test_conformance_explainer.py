@@ -108,3 +108,11 @@ def test_gradient_target_is_expected_smoothgrad(rng):
     x0, cov = rng.normal(size=2), np.array([[0.5, 0.2], [0.2, 0.4]])
     value, _ = expected_explanation(smoothgrad(), f, x0, cov, 10)
     np.testing.assert_allclose(value, closed_form.smoothgrad(f, x0, cov), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["gradiant", ["gradient"], "shapely"])
+def test_an_unknown_kind_is_named_before_the_tags_it_would_need(kind):
+    from verify import estimators
+
+    with pytest.raises(InputError, match=r"unknown kind=.*declare one of 'gradient'"):
+        Explainer(estimators.smoothgrad, kind=kind, stochastic=True)
