@@ -17,39 +17,12 @@ import warnings
 from typing import Any
 
 import numpy as np
+from battery_recorder import Recorder
 
 from properties.conformance import Explainer, check_explainer
 from properties.conformance import coalition_references as R
 from properties.strategies.battery import local_function
 from verify.attribution import Background, Baseline
-
-
-class Recorder:
-    """Wraps an explainer: records every call's arguments and the seconds spent inside."""
-
-    def __init__(self, explainer: Explainer):
-        self.inner = explainer
-        self.calls: list[tuple[Any, ...]] = []
-        self.seconds = 0.0
-        self.explainer = Explainer(self, **explainer.tags)
-
-    def __call__(self, *args: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return self.inner(*args)
-        finally:
-            self.seconds += time.perf_counter() - start
-            self.calls.append(args)
-
-    def replay(self) -> float:
-        """The naive route: the same calls, made directly; seconds."""
-        start = time.perf_counter()
-        for args in self.calls:
-            try:
-                self.inner(*args)
-            except (ValueError, TypeError):
-                pass  # the bad inputs of the input-validation check
-        return time.perf_counter() - start
 
 
 def _measure(benchmark: Any, explainer: Explainer, rounds: int) -> None:

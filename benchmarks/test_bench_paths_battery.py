@@ -15,40 +15,13 @@ import time
 from typing import Any
 
 import pytest
+from battery_recorder import Recorder
 
-from properties.conformance import Explainer, check_explainer
+from properties.conformance import check_explainer
 from properties.conformance.attribution_references import reference_explainers
 from properties.conformance.kinds.integrated_gradients import EXPECTED_FAILURES
 
 _DESIGNS = {e.name: e for e in reference_explainers()}
-
-
-class Recorder:
-    """Wraps an explainer: records every call's arguments and the seconds spent inside."""
-
-    def __init__(self, explainer: Explainer):
-        self.inner = explainer
-        self.calls: list[tuple[Any, ...]] = []
-        self.seconds = 0.0
-        self.explainer = Explainer(self, **explainer.tags)
-
-    def __call__(self, *args: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return self.inner(*args)
-        finally:
-            self.seconds += time.perf_counter() - start
-            self.calls.append(args)
-
-    def replay(self) -> float:
-        """The naive route: the same calls, made directly; seconds."""
-        start = time.perf_counter()
-        for args in self.calls:
-            try:
-                self.inner(*args)
-            except (ValueError, TypeError):
-                pass  # the bad inputs of check_attribution_input_validation
-        return time.perf_counter() - start
 
 
 @pytest.mark.parametrize(
