@@ -72,8 +72,8 @@ import numpy as np
 from properties.conformance.explainer import Explainer
 from verify.validation import InputError
 
-from ._common import departures, validated_inputs
-from .lime import FAILS_AROUND_MEAN, FAILS_DISCRETIZE, FAILS_STANDARDISED
+from ._common import departures
+from .lime import FAILS_AROUND_MEAN, FAILS_DISCRETIZE, FAILS_STANDARDISED, lime_inputs
 
 __all__ = ["LIBRARY_DEFAULTS", "interpret_lime_tabular"]
 
@@ -156,17 +156,8 @@ def _interpret_call(
 ) -> np.ndarray:
     """One explanation by InterpretML's LimeTabular (module level, so it pickles)."""
     lime_tabular_class = _import()
-    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
-    cov = covariance.matrix
+    x0, n, seed, s = lime_inputs(f, x0, cov, n, seed)
     d = f.dim
-    if np.any(cov != np.diag(np.diag(cov))):
-        raise InputError(
-            "lime scales each feature by its own standard deviation and cannot draw "
-            "correlated noise: pass a diagonal cov"
-        )
-    if n <= d + 1:
-        raise InputError(f"lime's surrogate needs n >= d + 2 = {d + 2} samples, got {n}")
-    s = np.sqrt(np.diag(cov))
     mu = np.zeros(d) if training_mean is None else np.asarray(training_mean, dtype=float)
     state = seed if isinstance(random_state, str) and random_state == _SEED else random_state
     explainer = lime_tabular_class(

@@ -42,6 +42,7 @@ __all__ = [
     "FAILS_DISCRETIZE",
     "FAILS_STANDARDISED",
     "LIBRARY_DEFAULTS",
+    "lime_inputs",
     "lime_tabular",
 ]
 
@@ -109,6 +110,25 @@ def _import() -> Any:
     return LimeTabularExplainer
 
 
+def lime_inputs(f: Any, x0: Any, cov: Any, n: Any, seed: Any) -> tuple[Any, int, int, Any]:
+    """What lime (and InterpretML's wrapper of it) can take: (x0, n, seed, per-feature std).
+
+    lime scales each feature by its own standard deviation, so a correlated cov is refused,
+    and its surrogate needs n >= d + 2 samples.
+    """
+    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
+    cov = covariance.matrix
+    d = f.dim
+    if np.any(cov != np.diag(np.diag(cov))):
+        raise InputError(
+            "lime scales each feature by its own standard deviation and cannot draw "
+            "correlated noise: pass a diagonal cov"
+        )
+    if n <= d + 1:
+        raise InputError(f"lime's surrogate needs n >= d + 2 = {d + 2} samples, got {n}")
+    return x0, n, seed, np.sqrt(np.diag(cov))
+
+
 def _lime_call(
     f: Any,
     x0: Any,
@@ -125,17 +145,8 @@ def _lime_call(
 ) -> np.ndarray:
     """One explanation by lime's LimeTabularExplainer (module level, so it pickles)."""
     explainer_class = _import()
-    x0, covariance, n, seed = validated_inputs(f, x0, cov, n, seed)
-    cov = covariance.matrix
+    x0, n, seed, s = lime_inputs(f, x0, cov, n, seed)
     d = f.dim
-    if np.any(cov != np.diag(np.diag(cov))):
-        raise InputError(
-            "lime scales each feature by its own standard deviation and cannot draw "
-            "correlated noise: pass a diagonal cov"
-        )
-    if n <= d + 1:
-        raise InputError(f"lime's surrogate needs n >= d + 2 = {d + 2} samples, got {n}")
-    s = np.sqrt(np.diag(cov))
     if training_mean is not None:
         mu = np.asarray(training_mean, dtype=float)
     else:
