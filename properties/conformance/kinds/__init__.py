@@ -14,6 +14,7 @@ from verify.validation import InputError
 
 from . import (
     banzhaf,
+    expected_gradients,
     gradient,
     gradient_x_input,
     integrated_gradients,
@@ -38,6 +39,7 @@ KINDS: dict[str, Kind] = {
         shapley.KIND,
         banzhaf.KIND,
         lime_binary.KIND,
+        expected_gradients.KIND,
     )
 }
 
