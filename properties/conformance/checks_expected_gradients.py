@@ -23,7 +23,7 @@ scales, feature scales 10^-3 to 10^3, families, baselines and background rows):
 * :func:`check_expected_gradients_rate` (statistical; false alarm <= ``false_alarm``):
   MSE(n2) n2 <= F MSE(n1) n1 between n1 near ``n_rate[0]`` and the prime n2 of the
   coalition rate check (:func:`.checks_coalitions_stats.rate_n2`), the replicates at n2
-  all distinct.
+  all distinct; one problem with 2 to 4 rows at every seed.
 
 The statistical judges are those of the coalition kinds: :func:`.tolerances.mean_error_test`
 (Student t over R replicates, Bonferroni over the d components, the check's budget split
@@ -303,14 +303,16 @@ def check_expected_gradients_rate(
     name = "check_expected_gradients_rate"
     s = resolve(settings)
     n1, n2 = s.n_rate[0], rate_n2(s)
-    strategy = _problems(
-        explainer,
-        s,
-        families=("sine",),
-        n_range=(n1, 2 * n1 - 1),
-        max_dim=max(min(3, s.max_dim), s.min_dim),
-        far=False,
-    )
+    options = {
+        "families": ("sine",),
+        "n_range": (n1, 2 * n1 - 1),
+        "max_dim": max(min(3, s.max_dim), s.min_dim),
+        "far": False,
+    }
+    strategy = _problems(explainer, s, **options)
+    # One problem with 2 to 4 rows at every seed: a row drawn once per call and reused for
+    # every sample accumulates nothing of the rows' spread.
+    extreme = _problems(explainer, s, **options, references=("background",), min_rows=2)
 
     def judge(p: AttributionProblem, alpha: float) -> dict[str, Any]:
         counts = {p.n: 4 * s.replicates, n2: max(s.replicates // 2, 8)}
@@ -353,4 +355,5 @@ def check_expected_gradients_rate(
         judge,
         examples=max(1, s.statistical_examples - 1),
         shrink_calls=s.shrink_calls // 4,
+        extreme=extreme,
     )
