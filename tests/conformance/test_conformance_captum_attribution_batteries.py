@@ -43,6 +43,7 @@ PATHS_DEFAULT_RUN = {
     "occlusion_defaults": lambda: A.captum_occlusion(library_defaults=True),
     "feature_ablation": lambda: A.captum_feature_ablation(),
     "feature_ablation_defaults": lambda: A.captum_feature_ablation(library_defaults=True),
+    "gradient_shap_defaults": lambda: A.captum_gradient_shap(library_defaults=True),
 }
 PATHS_SLOW = {
     "ig_left": lambda: A.captum_integrated_gradients(rule="riemann_left"),
@@ -50,8 +51,6 @@ PATHS_SLOW = {
     "ig_middle": lambda: A.captum_integrated_gradients(rule="riemann_middle"),
     "ig_delta": lambda: A.captum_integrated_gradients(delta=True),
     "ig_float64": lambda: A.captum_integrated_gradients(precision="float64"),
-    "gradient_shap": lambda: A.captum_gradient_shap(),
-    "gradient_shap_defaults": lambda: A.captum_gradient_shap(library_defaults=True),
 }
 COALITIONS = {
     "shapley_values": lambda: C.captum_shapley_values(),
@@ -97,6 +96,27 @@ def test_the_conforming_ig_passes_everything_but_the_step_link():
     assert {r.status for r in results if r.name != "check_step_completeness"} <= {
         "passed",
         "skipped",
+    }
+
+
+def test_the_conforming_gradient_shap_passes_every_expected_gradients_check():
+    # Kind expected_gradients (weighted=False: captum draws rows uniformly), no declared
+    # failure: contract, one-row exactness, the rows' law and the refusal of unequal
+    # weights, unbiasedness, the n^-1/2 rate (about 6 s, measured).
+    e = A.captum_gradient_shap()
+    assert e.kind == "expected_gradients" and e.tags["weighted"] is False
+    assert not e.expected_failed_checks
+    results = assert_fails_exactly_what_it_declares(e)
+    assert {r.status for r in results} == {"passed"}
+    assert len(results) == 9
+
+
+def test_gradient_shap_defaults_fail_on_the_unseeded_generator_and_the_fixed_n():
+    e = A.captum_gradient_shap(library_defaults=True)
+    assert set(e.expected_failed_checks) == {
+        "check_attribution_output",
+        "check_attribution_reproducibility",
+        "check_expected_gradients_rate",
     }
 
 

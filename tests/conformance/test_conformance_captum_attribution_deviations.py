@@ -218,6 +218,18 @@ def test_gradient_shap_defaults_draw_from_numpy_not_torch():
     assert np.array_equal(conforming(f, X, ref, 5, 0), conforming(f, X, ref, 5, 0))
 
 
+def test_gradient_shap_defaults_ignore_n():
+    # n_samples=5 whatever n: with numpy's generator in one state, n = 10 and n = 10**4 agree.
+    f, ref = Network.random(D, (5,), "tanh", seed=1), T.Background(RNG.normal(size=(4, D)))
+    defaults = A.captum_gradient_shap(library_defaults=True)
+    np.random.seed(3)  # noqa: NPY002 (the generator captum draws from)
+    small = defaults(f, X, ref, 10, 0)
+    np.random.seed(3)  # noqa: NPY002
+    assert np.array_equal(defaults(f, X, ref, 10**4, 0), small)
+    conforming = A.captum_gradient_shap()
+    assert not np.array_equal(conforming(f, X, ref, 10**4, 0), conforming(f, X, ref, 10, 0))
+
+
 def test_kernel_shap_cannot_run_one_feature_so_the_adapter_pads_a_null_one():
     import captum.attr
 
