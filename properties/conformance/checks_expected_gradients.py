@@ -23,7 +23,7 @@ scales, feature scales 10^-3 to 10^3, families, baselines and background rows):
 * :func:`check_expected_gradients_rate` (statistical; false alarm <= ``false_alarm``):
   MSE(n2) n2 <= F MSE(n1) n1 between n1 near ``n_rate[0]`` and the prime n2 of the
   coalition rate check (:func:`.checks_coalitions_stats.rate_n2`), the replicates at n2
-  all distinct; one problem with 2 to 4 rows at every seed.
+  all distinct; one problem with 2 to 4 rows (d >= 2, moved with the seed) at every seed.
 
 The statistical judges are those of the coalition kinds: :func:`.tolerances.mean_error_test`
 (Student t over R replicates, Bonferroni over the d components, the check's budget split
@@ -86,6 +86,23 @@ def _problems(explainer: Explainer, s: Settings, **options: Any) -> Any:
         "max_rows": 4,
     }
     return attribution_problems(**{**base, **options}).map(lambda p: _as_drawn(explainer, p))
+
+
+def _several_rows(explainer: Explainer, s: Settings, seed: int, **options: Any) -> Any:
+    """Problems with 2 to 4 rows and d >= 2 whose x and rows move with the check's ``seed``
+    (by up to half a feature scale): judged once at every seed (``extreme``), where
+    Hypothesis draws its simplest problem, they still differ from seed to seed, so no
+    coincidence of the rows' IGs on one fixed problem hides a wrong row law at every seed."""
+
+    def moved(p: AttributionProblem) -> AttributionProblem:
+        rng = np.random.default_rng([seed, p.d, p.n])
+        rows = p.reference.rows + 0.5 * p.scale * rng.uniform(-1, 1, p.reference.rows.shape)
+        x = p.x + 0.5 * p.scale * rng.uniform(-1, 1, p.d)
+        return dataclasses.replace(p, x=x, reference=Background(rows, p.reference.weights))
+
+    options = {**options, "references": ("background",), "min_rows": 2}
+    options["min_dim"] = min(max(2, s.min_dim), s.max_dim)
+    return _problems(explainer, s, **options).map(moved)
 
 
 def _target(explainer: Explainer, p: AttributionProblem) -> tuple[np.ndarray, np.ndarray]:
@@ -245,13 +262,13 @@ def check_expected_gradients_unbiased(
 ) -> dict[str, Any]:
     """No bias: on non-affine f the mean over R adjacent seeds is IG averaged over the rows
     with their weights, within t replicate standard errors (false alarm <= the settings'
-    budget); one problem with 2 to 4 rows is judged at every seed."""
+    budget); one problem with 2 to 4 rows (d >= 2, moved with the seed) at every seed."""
     name = "check_expected_gradients_unbiased"
     s = resolve(settings)
     lo = max(32, s.n_convergence // 8)
     options = {"families": _SMOOTH, "n_range": (lo, 2 * lo)}
     strategy = _problems(explainer, s, **options)
-    extreme = _problems(explainer, s, **options, references=("background",), min_rows=2)
+    extreme = _several_rows(explainer, s, seed, **options)
     hint = (
         "alpha not uniform on (0, 1) (fixed at 1/2: the midpoint rule; a grid), IG from the "
         "mean row instead of the mean of the rows' IG, rows drawn by another law than their "
@@ -312,7 +329,7 @@ def check_expected_gradients_rate(
     strategy = _problems(explainer, s, **options)
     # One problem with 2 to 4 rows at every seed: a row drawn once per call and reused for
     # every sample accumulates nothing of the rows' spread.
-    extreme = _problems(explainer, s, **options, references=("background",), min_rows=2)
+    extreme = _several_rows(explainer, s, seed, **options)
 
     def judge(p: AttributionProblem, alpha: float) -> dict[str, Any]:
         counts = {p.n: 4 * s.replicates, n2: max(s.replicates // 2, 8)}
