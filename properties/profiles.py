@@ -4,6 +4,9 @@ Every number a profile sets in :mod:`properties` is a column of :data:`PROFILES`
 
 * ``property_examples``: Hypothesis examples per statement property
   (:func:`properties.suite.run_property`; a property's ``examples_scale`` multiplies it);
+* ``property_resolution``: the relative bias a sized statement check must catch with
+  probability >= 0.99 on every problem it judges (None: the check's own n;
+  :func:`properties.theorems.check_theorem1` raises n until it does);
 * ``counterexample_search``: the budget of the search for a counterexample to the
   published Theorem 2 constant (:data:`properties.theorems.theorem2_search.THEOREM2_PUBLISHED`;
   with Hypothesis alone 300 examples found one for 17 of seeds 0-19, 1000 for all 20);
@@ -32,10 +35,18 @@ class Profile:
     property_examples: int
     counterexample_search: int
     battery: Mapping[str, Any]
+    property_resolution: float | None = None
 
 
-def _row(name: str, property_examples: int, search: int, /, **battery: Any) -> Profile:
-    return Profile(name, property_examples, search, MappingProxyType(battery))
+def _row(
+    name: str,
+    property_examples: int,
+    search: int,
+    /,
+    resolution: float | None = None,
+    **battery: Any,
+) -> Profile:
+    return Profile(name, property_examples, search, MappingProxyType(battery), resolution)
 
 
 #: The table: one row per profile.
@@ -58,6 +69,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             "thorough",
             200,
             3000,
+            resolution=0.03,
             replicates=40,
             n_convergence=4000,
             n_rate=(48, 2**18),

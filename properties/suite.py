@@ -25,6 +25,7 @@ import warnings
 from collections import Counter
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 
@@ -90,8 +91,43 @@ def _tally(coverage: dict[str, Counter], case: Any) -> None:
     coverage["links"].update(seen["links"])
 
 
-def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[str, Any]:
+#: The relative biases at which a run counts the problems that would catch them.
+REFERENCE_BIASES = (0.01, 0.03, 0.1)
+
+
+def _power_summary(seen: dict[str, list[Any]]) -> dict[str, Any] | None:
+    """What the judged problems could have seen, per estimator (``bound["power"]``).
+
+    ``relative_bias`` is the smallest relative bias caught with probability >= 0.99 on
+    some judged problem (the run then falsifies it with at least that probability);
+    ``caught`` counts, per reference bias, the problems that alone catch it w.p. >= 0.99.
+    """
+    sizes = seen.pop("n", [])
+    seen.pop("resolution", None)
+    if not seen:
+        return None
+    out: dict[str, Any] = {}
+    for name, deltas in seen.items():
+        finite = sorted(float(d) for d in deltas if d is not None)
+        out[name] = {
+            "problems": len(deltas),
+            "relative_bias": finite[0] if finite else None,
+            "median": float(np.median([*finite, *[np.inf] * (len(deltas) - len(finite))]))
+            if finite
+            else None,
+            "caught": {f"{b:g}": sum(d <= b for d in finite) for b in REFERENCE_BIASES},
+        }
+    if sizes:
+        out["n"] = [int(min(sizes)), int(max(sizes))]
+    return out
+
+
+def _run_hypothesis(
+    prop: StatementProperty, seed: int, examples: int, profile: str = "ci"
+) -> dict[str, Any]:
     count, labels, spent = 0, Counter(), [0.0]
+    power: dict[str, list[Any]] = {}
+    row = PROFILES.get(profile, PROFILES["ci"])
     coverage: dict[str, Counter] = {k: Counter() for k in ("dimensions", "families", "links")}
     skipped = [0]
     last: dict[str, Any] = {}
@@ -114,11 +150,16 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
         count += 1
         labels[prop.label(case)] += 1
         _tally(coverage, case)
-        result = prop.check(case, seed)
+        if prop.check_at_profile is not None:
+            result = prop.check_at_profile(case, seed, row)
+        else:
+            result = prop.check(case, seed)
         spent[0] += result.false_alarm
         if result.status == NOT_APPLICABLE:
             skipped[0] += 1
             return
+        for key, value in ((result.bound or {}).get("power") or {}).items():
+            power.setdefault(key, []).append(value)
         # Only a judged example is evidence (and, for a demonstrated failure, the witness).
         last["result"], last["case"] = result, case
         if result.status == FALSIFIED:
@@ -136,6 +177,7 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
             "coverage": {k: dict(v) for k, v in coverage.items()},
             "result": exc.result,
             "false_alarm": spent[0],
+            "power": _power_summary(power),
         }
     return {
         # No judged example at all is no evidence either way.
@@ -148,6 +190,7 @@ def _run_hypothesis(prop: StatementProperty, seed: int, examples: int) -> dict[s
         "result": last.get("result"),
         "case": last.get("case"),
         "false_alarm": spent[0],
+        "power": _power_summary(power),
     }
 
 
@@ -188,7 +231,7 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
             outcome = _run_search(prop, seed, profile)
         else:
             examples = max(2, round(EXAMPLES.get(profile, EXAMPLES["ci"]) * prop.examples_scale))
-            outcome = _run_hypothesis(prop, seed, examples)
+            outcome = _run_hypothesis(prop, seed, examples, profile)
     result = outcome["result"]
     status = outcome["status"]
     if entry.check_confirms_failure:  # the check demonstrates that the claim fails
@@ -221,6 +264,7 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         "observed": data.get("observed", {}),
         "bound": data.get("bound", {}),
         "counterexample": counterexample,
+        "power": outcome.get("power"),
         "elapsed_seconds": time.perf_counter() - start,
     }
 

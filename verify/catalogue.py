@@ -272,7 +272,7 @@ CATALOGUE: tuple[Statement, ...] = (
         expected=(FALSIFIED,),
         check_confirms_failure=True,
         proofs=(f"{_EQ}:stein_step_function_proofs",),
-        property="properties.theorems.equivalence:STEIN_STEP_FUNCTION",
+        property="properties.theorems.stein:STEIN_STEP_FUNCTION",
     ),
     # -- the local-function-approximation family (Han, Srinivas & Lakkaraju 2022) -------
     Statement(

@@ -18,7 +18,9 @@ from scipy.stats import binomtest
 
 __all__ = [
     "DEFAULT_FALSE_ALARM",
+    "POWER_Z",
     "binomial_upper_consistent",
+    "detectable_relative_bias",
     "f_quantile",
     "normal_quantile",
     "split_budget",
@@ -27,6 +29,8 @@ __all__ = [
 ]
 
 DEFAULT_FALSE_ALARM = 1e-6
+#: One-sided 0.99 normal quantile: the power every stated detectable bias is computed at.
+POWER_Z = float(-ndtri(0.01))
 
 
 def normal_quantile(false_alarm: float = DEFAULT_FALSE_ALARM, components: int = 1) -> float:
@@ -44,6 +48,31 @@ def t_quantile(alpha: float, components: int, dof: float) -> float:
 def f_quantile(alpha: float, dfn: float, dfd: float) -> float:
     """Upper ``alpha`` quantile of F(dfn, dfd)."""
     return float(stats.f.isf(alpha, dfn, dfd))
+
+
+def detectable_relative_bias(
+    truth: np.ndarray, standard_error: np.ndarray, quantile: float, floor: np.ndarray | float
+) -> float:
+    """The smallest relative bias a band test catches with probability >= 0.99.
+
+    The test fails when |estimate - truth| > quantile * se + floor in some component.
+    An estimator returning (1 + delta) times a correct estimate has error about
+    N(delta mu_k, ((1 + delta) se_k)^2) in component k, so it fails with probability
+    >= 0.99 once |delta| |mu_k| >= (quantile + z) (1 + delta) se_k + floor_k, z the
+    one-sided 0.99 normal quantile (:data:`POWER_Z`). Solved for delta, upwards
+    (delta > 0) and downwards (delta < 0): the larger of the two, for the best
+    component. ``inf`` when no component can see any bias (a zero truth, or a band
+    wider than the truth).
+    """
+    mu = np.abs(np.asarray(truth, dtype=float))
+    se = np.asarray(standard_error, dtype=float)
+    band = (quantile + POWER_Z) * se
+    need = band + floor
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        up = np.where(mu > band, need / (mu - band), np.inf)
+        down = np.where(mu > 0, need / (mu + band), np.inf)
+    delta = np.maximum(up, down)
+    return float(np.min(delta)) if delta.size else float("inf")
 
 
 def split_budget(false_alarm: float, assertions: int) -> float:

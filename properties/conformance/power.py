@@ -30,10 +30,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from verify.statistics import POWER_Z, detectable_relative_bias
+
 __all__ = ["Z99", "bias_power", "cap_power", "merge_power", "satterthwaite"]
 
-#: One-sided 0.99 normal quantile.
-Z99 = float(stats.norm.ppf(0.99))
+#: One-sided 0.99 normal quantile (the engine's).
+Z99 = POWER_Z
 
 
 def bias_power(res: dict[str, Any], truth: np.ndarray | None = None) -> float:
@@ -41,18 +43,13 @@ def bias_power(res: dict[str, Any], truth: np.ndarray | None = None) -> float:
 
     ``res`` is a :func:`.tolerances.mean_error_test` result; ``truth`` the explanation
     the bias scales (default ``res["truth"]``; for a paired test of differences, the
-    size of the explanation itself). ``inf`` when no component can see any bias.
+    size of the explanation itself). ``inf`` when no component can see any bias
+    (:func:`verify.statistics.detectable_relative_bias`).
     """
-    mu = np.abs(np.asarray(res["truth"] if truth is None else truth, dtype=float))
     se = np.asarray(res["se"], dtype=float)
     floor = np.asarray(res["tolerance"], dtype=float) - res["t"] * se
-    band = (res["t"] + Z99) * se
-    need = band + floor
-    with np.errstate(divide="ignore", invalid="ignore"):
-        up = np.where(mu > band, need / (mu - band), np.inf)
-        down = np.where(mu > 0, need / (mu + band), np.inf)
-    delta = np.maximum(up, down)
-    return float(np.min(delta)) if delta.size else float("inf")
+    mu = res["truth"] if truth is None else truth
+    return detectable_relative_bias(mu, se, res["t"], floor)
 
 
 def satterthwaite(component_variances: np.ndarray, replicates: int) -> float:

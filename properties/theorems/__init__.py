@@ -19,7 +19,7 @@ The empirical explainers and closed forms under test are arguments
 statement id           check                                     module
 =====================  ========================================  =====================
 theorem1               :func:`check_theorem1`                    equivalence
-stein_step_function    :func:`check_stein_step_function`         equivalence
+stein_step_function    :func:`check_stein_step_function`         stein
 theorem2_sharp         :func:`check_theorem2_sharp`              robustness
 theorem2_published     :func:`check_theorem2_published`,         robustness
                        :func:`search_theorem2_counterexample`    theorem2_search
@@ -37,7 +37,7 @@ from __future__ import annotations
 from verify.deprecation import moved_names
 
 from .algebra import check_proposition2, check_proposition3, single_index_slope
-from .equivalence import check_stein_step_function, check_theorem1, step_function_clime
+from .equivalence import check_theorem1
 from .records import (
     FALSIFIED,
     NOT_APPLICABLE,
@@ -51,6 +51,7 @@ from .records import (
 from .ridge_kernel import check_kernel_lime, check_lemma6, gaussian_kernel, sklearn_available
 from .robustness import check_theorem2_published, check_theorem2_sharp, published_ratio
 from .sample_complexity import check_proposition1, check_theorem3
+from .stein import check_stein_step_function, step_function_clime
 from .theorem2_search import (
     ascend_theorem2_case,
     find_theorem2_counterexample,

@@ -127,6 +127,10 @@ class StatementProperty:
         of generated inputs: (budget, seed) -> :class:`CheckResult`.
     search_examples : dict, optional
         The search budget per profile (``"dev"``, ``"ci"``, ``"thorough"``).
+    check_at_profile : callable, optional
+        (case, seed, profile) -> :class:`CheckResult`: the check at a profile's sizes
+        (a :class:`properties.profiles.Profile`), for a check whose n the profile sets;
+        used instead of ``check`` when given.
     """
 
     strategy: Callable[[], Any] | None
@@ -135,6 +139,7 @@ class StatementProperty:
     examples_scale: float = 1.0
     search: Callable[[int, int], CheckResult] | None = None
     search_examples: dict[str, int] | None = None
+    check_at_profile: Callable[[Any, int, Any], CheckResult] | None = None
 
 
 def require(result: CheckResult, status: str = VERIFIED) -> CheckResult:

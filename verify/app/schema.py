@@ -29,7 +29,10 @@ Version 2 differed from version 1 in the statements only:
                 (list), ``method``, ``record`` (the record id)
   ``verified``  each Hypothesis property run: ``inputs``, ``examples``,
                 ``regimes`` (label -> count, or null), ``families`` and
-                ``dimensions`` drawn, ``false_alarm`` (budget spent), ``record``
+                ``dimensions`` drawn, ``false_alarm`` (budget spent), ``record``,
+                ``power`` (what the judged problems could have seen, per
+                estimator: ``relative_bias``, ``median``, ``caught``, ``problems``;
+                null for a check that states none)
   ``falsified`` each counterexample: ``summary`` (readable), ``source``,
                 ``class``, ``record``
   ``undecided`` proofs without a verdict: ``class``, ``reason``, ``record``
@@ -91,6 +94,7 @@ _SCOPE = {
                     "examples": {"type": ["integer", "null"]},
                     "regimes": {"type": ["object", "null"]},
                     "false_alarm": {"type": ["number", "null"]},
+                    "power": {"type": ["object", "null"]},
                 },
             },
         },

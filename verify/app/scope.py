@@ -108,6 +108,7 @@ def _verified_entry(record: dict) -> dict[str, Any]:
         "families": families,
         "dimensions": dims,
         "false_alarm": record.get("false_alarm"),
+        "power": (record.get("figures") or {}).get("power"),
     }
 
 

@@ -111,7 +111,13 @@ def property_check(seed: int, profile: str, statement: str) -> dict[str, Any]:
         status=out["status"],
         message=out["message"],
         # what the generated inputs covered, as data (dimensions, families, links -> count)
-        figures={"observed": out["observed"], "bound": out["bound"], "coverage": out["coverage"]},
+        figures={
+            "observed": out["observed"],
+            "bound": out["bound"],
+            "coverage": out["coverage"],
+            # what the judged problems could have seen (None for a check that states none)
+            "power": out.get("power"),
+        },
         false_alarm=out["false_alarm"],
         seed=seed,
         profile=profile,

@@ -81,10 +81,38 @@ def has_statements(results: dict) -> bool:
     return any(r["statement"] for r in results["records"])
 
 
+_ESTIMATOR_WORDS = {"smoothgrad": "SmoothGrad", "clime": "C-LIME"}
+
+
+def power_phrase(power: dict | None) -> str:
+    """What a verified property run could have seen, in words (its ``power`` figures)."""
+    parts = []
+    for key, p in (power or {}).items():
+        if not isinstance(p, dict):
+            continue  # the range of n
+        name = _ESTIMATOR_WORDS.get(key, key)
+        if p.get("relative_bias") is None:
+            parts.append(f"no relative bias of {name} was visible on any problem")
+            continue
+        caught = p.get("caught", {}).get("0.03")
+        per_problem = (
+            f" (a 3 % bias alone on {caught} of {p['problems']} problems)"
+            if caught is not None
+            else ""
+        )
+        parts.append(
+            f"a {name} off by {100 * p['relative_bias']:.2g} % or more would have been "
+            f"falsified with probability >= 0.99{per_problem}"
+        )
+    return "power: " + "; ".join(parts) if parts else ""
+
+
 def _verified_line(v: dict) -> str:
     parts = [f"{v['inputs']}: {v['examples']} examples"]
     if v.get("false_alarm") is not None:
         parts.append(f"false-alarm budget spent {format_value(v['false_alarm'])}")
+    if power_phrase(v.get("power")):
+        parts.append(power_phrase(v.get("power")))
     if v.get("regimes"):
         regimes = ", ".join(f"{k} ({n})" for k, n in v["regimes"].items())
         parts.append(f"regimes drawn: {regimes}")
