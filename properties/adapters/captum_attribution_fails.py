@@ -63,6 +63,7 @@ _NUMPY = "alpha and the rows come from numpy's global generator, which torch.man
 GRADIENT_SHAP_DEFAULTS = {
     "check_attribution_output": _NUMPY + ": two calls differ whatever the input dtype",
     "check_attribution_reproducibility": _NUMPY + ": the same seed gives other draws",
+    "check_row_weights": _NUMPY + ": the same seed draws other rows",
     "check_expected_gradients_rate": "n_samples=5 whatever n: the error does not shrink",
 }
 _EFFICIENCY_ZERO = _ZERO + ": the sum is f(x) - f(0), not f(x) - v(empty)"

@@ -14,7 +14,8 @@ scales, feature scales 10^-3 to 10^3, families, baselines and background rows):
   call, at every seed and n, is exact;
 * :func:`check_row_weights` (statistical; false alarm <= ``Settings.false_alarm``): affine
   f and 2 to 4 rows with weights 1 : 4 : 16 : 64 (the last row heaviest): the mean over R
-  adjacent seeds is w * (x - sum_r p_r b_r). An explainer declaring ``weighted=False``
+  adjacent seeds is w * (x - sum_r p_r b_r), and the rows' draw follows the seed (the
+  first call repeated is equal). An explainer declaring ``weighted=False``
   (rows drawn uniformly) is judged on equal weights and must refuse unequal ones with
   ValueError or TypeError;
 * :func:`check_expected_gradients_unbiased` (statistical; false alarm <= ``false_alarm``):
@@ -145,7 +146,7 @@ def _mean_judge(
             {**res, "n": p.n, "seeds": [seeds[0], seeds[-1]]},
         )
     power = {"relative_bias": bias_power(res), "n": p.n, "replicates": len(seeds)}
-    return {"worst": res["worst"], "power": power}
+    return {"worst": res["worst"], "power": power, "first": outs[0]}
 
 
 def check_single_row_exactness(
@@ -217,12 +218,32 @@ def _refuses(explainer: Explainer, p: AttributionProblem, name: str) -> None:
     )
 
 
+def _same_rows_again(
+    explainer: Explainer, p: AttributionProblem, name: str, first: np.ndarray
+) -> None:
+    """The call at the first seed, repeated after R - 1 others, gives the same answer
+    (exact: the rows' draw follows the seed, not a global generator; the contract checks
+    see one row only)."""
+    again = call_attribution(explainer, p.f, p.x, p.reference, p.n, p.seed, name)[0]
+    tol = attribution_tolerance(explainer.precision, problem_scale(p, first), p.distance)
+    diff = float(np.max(np.abs(again - first)))
+    if diff > tol:
+        raise Finding(
+            f"with {p.reference.rows.shape[0]} rows, two calls with seed {p.seed} gave "
+            f"{fmt(first)} and {fmt(again)} (max difference {diff:.3g}, tolerance {tol:.3g})",
+            "the rows drawn from a generator the seed does not reach (numpy's global one: "
+            "np.random.choice, captum's GradientShap default) while alpha follows the seed",
+            {"first": first, "again": again, "difference": diff},
+        )
+
+
 def check_row_weights(
     explainer: Explainer, seed: int = 0, settings: Settings | None = None
 ) -> dict[str, Any]:
     """Rows drawn by their weights: on affine f and 2 to 4 rows weighted 1 : 4 : 16 : 64 the
     mean over R adjacent seeds is w * (x - sum_r p_r b_r) (false alarm <= the settings'
-    budget). ``weighted=False``: equal weights judged so, unequal ones refused."""
+    budget), and the first seed's call repeated gives the same answer (exact: no false
+    alarm). ``weighted=False``: equal weights judged so, unequal ones refused."""
     name = "check_row_weights"
     s = resolve(settings)
     lo = max(16, s.n_convergence // 32)
@@ -242,6 +263,7 @@ def check_row_weights(
 
     def judge(p: AttributionProblem, alpha: float) -> dict[str, Any]:
         figures = _mean_judge(explainer, p, name, alpha, s, "rows drawn by another law", hint)
+        _same_rows_again(explainer, p, name, figures.pop("first"))
         if not explainer.weighted:
             _refuses(explainer, p, name)
         return figures
@@ -276,7 +298,9 @@ def check_expected_gradients_unbiased(
     )
 
     def judge(p: AttributionProblem, alpha: float) -> dict[str, Any]:
-        return _mean_judge(explainer, p, name, alpha, s, "biased estimate", hint)
+        figures = _mean_judge(explainer, p, name, alpha, s, "biased estimate", hint)
+        figures.pop("first")
+        return figures
 
     return search(
         name,

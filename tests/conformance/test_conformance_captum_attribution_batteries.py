@@ -116,6 +116,7 @@ def test_gradient_shap_defaults_fail_on_the_unseeded_generator_and_the_fixed_n()
     assert set(e.expected_failed_checks) == {
         "check_attribution_output",
         "check_attribution_reproducibility",
+        "check_row_weights",
         "check_expected_gradients_rate",
     }
 
