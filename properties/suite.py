@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib
 import time
-import warnings
 from collections import Counter
 from typing import Any
 
@@ -30,7 +29,6 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from verify import catalogue
-from verify.deprecation import moved_names
 from verify.functions import Function, RidgeFunction
 from verify.status import FALSIFIED, NOT_APPLICABLE, UNDECIDED, VERIFIED
 
@@ -267,28 +265,3 @@ def run_property(statement: str, *, seed: int = 0, profile: str = "ci") -> dict[
         "power": outcome.get("power"),
         "elapsed_seconds": time.perf_counter() - start,
     }
-
-
-_moved = moved_names(
-    __name__,
-    {
-        **dict.fromkeys(
-            ("sharp_cases", "pair_cases", "single_index_cases", "step_cases"),
-            "properties.strategies",
-        ),
-        "pin_local_constants": "properties.determinism",
-    },
-    stacklevel=3,
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "PROPERTIES":  # the registry is the catalogue now: a computed view
-        warnings.warn(
-            "properties.suite.PROPERTIES is deprecated: the catalogue registers each "
-            "statement's property (properties.suite.statement_property)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return {s.id: statement_property(s.id) for s in catalogue.CATALOGUE if s.property}
-    return _moved(name)

@@ -15,8 +15,6 @@ line with ``pytest --explainer mypkg.mod:explain`` (the plugin in
 
 from __future__ import annotations
 
-from verify.deprecation import moved_names
-
 from .battery import (
     ALL_CHECKS,
     CHECKS,
@@ -101,8 +99,3 @@ __all__ = [
     "run_spec",
 ]
 
-
-# Renamed (properties.theorems.CheckResult is another record): kept for a release.
-__getattr__ = moved_names(
-    __name__, {"CheckResult": "properties.conformance.battery:ConformanceResult"}
-)

@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from verify import status as _status
-from verify.deprecation import moved_names
 from verify.jsonable import to_json
 from verify.status import CONFORMANCE_STATUSES, FAILED, PASSED, SKIPPED, XFAIL
 
@@ -325,8 +324,3 @@ def report(
         }
     )
 
-
-# Renamed (properties.theorems.CheckResult is another record): kept for a release.
-__getattr__ = moved_names(
-    __name__, {"CheckResult": "properties.conformance.battery:ConformanceResult"}
-)

@@ -34,8 +34,6 @@ kernel_lime            :func:`check_kernel_lime`                 ridge_kernel
 
 from __future__ import annotations
 
-from verify.deprecation import moved_names
-
 from .algebra import check_proposition2, check_proposition3, single_index_slope
 from .equivalence import check_theorem1
 from .records import (
@@ -88,8 +86,3 @@ __all__ = [
     "sklearn_available",
     "step_function_clime",
 ]
-
-# Mathematics that moved into the engine: the old names keep working for a release.
-__getattr__ = moved_names(
-    __name__, {"Translated": "verify.functions", "sandwich_variance": "verify.asymptotics"}
-)

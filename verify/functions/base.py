@@ -9,7 +9,6 @@ numerically and says so. ``docs/architecture.md`` walks through an example.
 
 from __future__ import annotations
 
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -34,6 +33,8 @@ __all__ = [
 #: The version of the function spec format (:meth:`Function.to_spec`).
 SPEC_VERSION = 1
 
+#: The underscore hooks of 0.1 and their public names (a family still defining the old
+#: one is refused at class creation with the new name).
 _RENAMED = {
     "_value": "evaluate",
     "_gradient": "evaluate_gradient",
@@ -41,14 +42,6 @@ _RENAMED = {
     "_values_near": "values_near",
     "_mean_gradient_near": "mean_gradient_near",
 }
-
-
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(
-        f"Function.{old} is deprecated: call {new} (the public family protocol)",
-        DeprecationWarning,
-        stacklevel=3,
-    )
 
 
 def exact(value: float) -> sp.Rational:
@@ -96,16 +89,13 @@ class Function(ABC):
         super().__init_subclass__(**kwargs)
         if "family" in cls.__dict__:
             Function.spec_families[cls.family] = cls
-        # Families written for the old protocol (underscore hooks) keep working.
+        # A family written for the old protocol would silently lose its hooks: refuse it.
         for old, new in _RENAMED.items():
             if old in cls.__dict__ and new not in cls.__dict__:
-                warnings.warn(
-                    f"{cls.__name__}.{old} is deprecated: implement {new} instead (the public "
-                    "family protocol of verify.functions.base)",
-                    DeprecationWarning,
-                    stacklevel=2,
+                raise TypeError(
+                    f"{cls.__name__}.{old} is the old name of {new}: rename the method to "
+                    f"{new} (the public family protocol of verify.functions.base)"
                 )
-                setattr(cls, new, cls.__dict__[old])
 
     # -- evaluation ----------------------------------------------------------
     def _check(self, X: Any) -> np.ndarray:
@@ -305,27 +295,6 @@ class Function(ABC):
                 "family and spec_fields and implement spec_values and from_spec_fields"
             )
         return type(self).family
-
-    # -- the old underscore protocol, kept for a release -------------------------
-    def _value(self, X: np.ndarray) -> np.ndarray:
-        _deprecated("_value", "evaluate")
-        return self.evaluate(X)
-
-    def _gradient(self, X: np.ndarray) -> np.ndarray:
-        _deprecated("_gradient", "evaluate_gradient")
-        return self.evaluate_gradient(X)
-
-    def _moments(self, X0: np.ndarray, cov: Covariance) -> GaussianMoments:
-        _deprecated("_moments", "moments")
-        return self.moments(X0, cov)
-
-    def _values_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
-        _deprecated("_values_near", "values_near")
-        return self.values_near(X0, z)
-
-    def _mean_gradient_near(self, X0: np.ndarray, z: np.ndarray) -> np.ndarray:
-        _deprecated("_mean_gradient_near", "mean_gradient_near")
-        return self.mean_gradient_near(X0, z)
 
     # -- algebra ----------------------------------------------------------------
     def _combine(self, terms: list[tuple[float, Function]]) -> Function:
