@@ -98,4 +98,3 @@ __all__ = [
     "run_check",
     "run_spec",
 ]
-

@@ -323,4 +323,3 @@ def report(
             "results": [r.to_dict() for r in results],
         }
     )
-
