@@ -30,7 +30,16 @@ from verify.functions import Function, RBFMixture, RidgeFunction, Translated
 
 from . import problems as P
 from .checks_affine import exact_cause, sizes
-from .common import adjacent, case_options, diagnose_ratios, fmt, replicates, resolve, tolerance
+from .common import (
+    adjacent,
+    case_options,
+    diagnose_ratios,
+    fmt,
+    replicates,
+    resolve,
+    summand_scale,
+    tolerance,
+)
 from .power import bias_power
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
@@ -287,7 +296,7 @@ def check_translation_equivariance(
             return Trial(
                 out,
                 base,
-                max(float(np.max(np.abs(base))), 1e-300),
+                summand_scale(case, base),
                 f"E(f(. - t), x0 + t) at n = {n} with |t| = {np.linalg.norm(t):.3g} "
                 f"({np.linalg.norm(t) / _scale(case):.3g} sigma) and a shared seed, against "
                 "E(f, x0)",
@@ -346,7 +355,7 @@ def check_scale_equivariance(
             return Trial(
                 c * scaled,
                 base,
-                max(float(np.max(np.abs(base))), 1e-300),
+                summand_scale(case, base),
                 f"rescaling the inputs by c = {c:.4g} should divide the explanation by c: "
                 f"c * E(f(./c), c x0, c^2 cov) against E(f, x0, cov) at n = {n}",
                 exact_cause(explainer, case, c * scaled, base, _scale_cause(scaled, base)),

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from verify.covariance import Covariance
 from verify.jsonable import to_json
 
 from .runner import DEFAULT_SETTINGS, CheckFailure, Settings, call_explainer
@@ -22,6 +23,7 @@ __all__ = [
     "fmt",
     "replicates",
     "resolve",
+    "summand_scale",
     "tolerance",
 ]
 
@@ -35,7 +37,11 @@ def fmt(values: Any) -> str:
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 0:
         return f"{float(arr):.4g}"
-    return np.array2string(arr, precision=4, separator=", ", suppress_small=False)
+    if arr.ndim > 1:
+        return "[" + ", ".join(fmt(row) for row in arr) + "]"
+    # A plain list on one line (numpy pads and wraps): up to 12 entries, then how many more.
+    shown = ", ".join(f"{v:.4g}" for v in arr[:12])
+    return f"[{shown}{f', ... ({arr.size - 12} more)' if arr.size > 12 else ''}]"
 
 
 def fail(check: str, what: str, seed: int, hint: str, figures: dict[str, Any]) -> CheckFailure:
@@ -76,6 +82,26 @@ def tolerance(explainer: Explainer, case: Any, scale: float) -> float:
     return exact_tolerance(
         explainer.exact_rtol, explainer.eps, scale, case.distance, case.condition
     )
+
+
+def summand_scale(case: Any, output: np.ndarray) -> float:
+    """The size an exact identity's round-off is relative to: the larger of the output and
+    the terms it averages (max |grad f| on a fixed pilot of 64 noise draws).
+
+    Round-off in a mean is relative to its terms, not to the mean: with cancellation (a
+    sine ridge with sigma |w| = 2.5) the explanation can be 10^5 times smaller than the
+    gradients it averages, and a float32 explainer's translated twin then differs by
+    float32 round-off of the terms (a false alarm of captum's SmoothGrad at 72 sigma).
+    The pilot is the engine's (f is the battery's own), never the explainer's.
+    """
+    size = max(float(np.max(np.abs(output))), 1e-300)
+    if not hasattr(case.f, "gradient"):
+        return size
+    u = np.random.default_rng(0).standard_normal((64, case.d))
+    points = case.x0 + Covariance.of(case.cov, case.d).colorize(u)
+    with np.errstate(all="ignore"):
+        terms = float(np.max(np.abs(case.f.gradient(points))))
+    return max(size, terms) if np.isfinite(terms) else size
 
 
 def replicates(

@@ -188,7 +188,7 @@ def fingerprint(value: Any) -> str:
 
 def _short(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=3, threshold=10)
+        return "[" + ", ".join(f"{v:.4g}" for v in value.ravel()[:10]) + "]"
     if isinstance(value, float):
         return f"{value:.4g}"
     return repr(value) if not isinstance(value, Function) else type(value).__name__
