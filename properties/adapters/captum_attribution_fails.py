@@ -1,7 +1,8 @@
 """What captum's configurations fail in the LFA batteries, measured (check -> reason).
 
 Each table lists the checks a deviation makes fail, found by running the battery
-(tests/conformance/test_conformance_captum_attribution.py asserts that exactly these fail).
+(tests/properties/conformance/test_conformance_captum_attribution.py asserts that exactly
+these fail).
 """
 
 from __future__ import annotations

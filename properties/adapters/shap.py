@@ -70,9 +70,10 @@ library's arguments, the background passed as a plain array (row weights lost), 
 invariants, f in its own units; the
 adapter still seeds numpy's global generator per call and restores it. Each deviation is
 declared in the returned explainer's ``expected_failed_checks``, measured on the battery
-(tests/conformance/test_conformance_shap_battery.py). Two are not visible there and are
-measured directly (tests/conformance/test_conformance_shap.py): ``num_features(10)`` needs
-d > 10 (the battery draws d <= 8), ``max_samples=100`` more than 100 rows.
+(tests/properties/conformance/test_conformance_shap_battery.py). Two are not visible there
+and are measured directly (tests/properties/conformance/test_conformance_shap.py):
+``num_features(10)`` needs d > 10 (the battery draws d <= 8), ``max_samples=100`` more than
+100 rows.
 
 KernelExplainer enumerates every coalition once nsamples >= 2^M - 2 (62 at d = 6): its
 answer is then exact and the same for every seed. The checks that expect a sampler to move
@@ -128,7 +129,7 @@ LIBRARY_DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 # What each deviation from the textbook configuration fails, measured on the battery
-# (tests/conformance/test_conformance_shap_battery.py).
+# (tests/properties/conformance/test_conformance_shap_battery.py).
 _FAILS_UNITS = {
     "check_offset_and_scale": "np.allclose/np.isclose against the background (rtol 1e-5): at "
     "an offset of 1e4 a feature within 0.1 of the reference is dropped (phi = 0)",

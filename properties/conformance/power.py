@@ -15,7 +15,7 @@ what "passed" rules out:
   delta_down = c_k / (|mu_k| + (t + z) se_k) with c_k = (t + z) se_k + floor_k. The
   stated delta is the larger of the two for the best component, and the smallest over
   the problems judged (the check fails if any problem does). It uses the replicates'
-  own standard errors, so it is an estimate; tests/conformance measure it by injecting
+  own standard errors, so it is an estimate; tests/properties/conformance measure it by injecting
   scaled biases into a reference.
 * ``n_cap``: for the rate check, the largest silent cap on n caught with probability
   >= 0.99: an explainer that uses only c < n2 draws has MSE(n2) n2 / (MSE(n1) n1)

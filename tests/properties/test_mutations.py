@@ -47,8 +47,8 @@ def _load(relative: str, name: str):
     return module
 
 
-bound_tests = _load("ground_truth/test_bounds.py", "bound_tests_for_mutations")
-claim_tests = _load("replicate/test_replicate_claims.py", "claim_tests_for_mutations")
+bound_tests = _load("verify/test_bounds.py", "bound_tests_for_mutations")
+claim_tests = _load("verify/app/replicate/test_replicate_claims.py", "claim_tests_for_mutations")
 
 
 def _fails(test: Callable, *args) -> bool:
@@ -155,7 +155,7 @@ def _lax_band(estimate, truth, standard_error, alpha, dof, floor=0.0):
 
 
 T1 = "test_broken_inputs.py::test_the_correct_counterpart_passes"
-TB = "tests/ground_truth/test_bounds.py::"
+TB = "tests/verify/test_bounds.py::"
 MUTATIONS = [
     # -- the engine -------------------------------------------------------------------------
     Mutation(
@@ -416,14 +416,14 @@ MUTATIONS = [
     Mutation(
         "claims",
         "decision quantile 1.96 whatever the comparisons and degrees of freedom",
-        "tests/replicate/test_replicate_claims.py::test_decide_is_three_valued",
+        "tests/verify/app/replicate/test_replicate_claims.py::test_decide_is_three_valued",
         lambda mp: mp.setattr(claims, "student_t", SimpleNamespace(isf=lambda *a, **k: 1.96)),
         lambda s: _fails(claim_tests.test_decide_is_three_valued),
     ),
     Mutation(
         "claims",
         "unpaired standard errors (the test points' spread left in the ratio)",
-        "tests/replicate/test_replicate_claims.py::test_pairing_removes_the_point_to_point_spread",
+        "tests/verify/app/replicate/test_replicate_claims.py::test_pairing_removes_the_point_to_point_spread",
         lambda mp: mp.setattr(claims, "ratio", _unpaired_ratio),
         lambda s: _fails(claim_tests.test_pairing_removes_the_point_to_point_spread),
     ),

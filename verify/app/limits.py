@@ -13,7 +13,7 @@ checks, cost 38 minutes).
 
 ``--time-limit`` and ``--battery-budget`` override both. The table is written
 out (``verify --help`` states it without importing the battery);
-``tests/report/test_limits.py`` checks it against the battery's profiles.
+``tests/verify/app/test_limits.py`` checks it against the battery's profiles.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Completing the square (α > 0, t = (α u + β)/√(2α), κ = γ − β²/α = m
     I₀ = √(π/(2α)) e^{−κ/2} (erf t₁ − erf t₀),   t₀ = β/√(2α),  t₁ = (α + β)/√(2α),
     α I₁ + β I₀ = ∫₀¹ (αu + β) e^{−q/2} du = e^{−q(0)/2} − e^{−q(1)/2}.
 
-Evaluated without cancellation (checked against 600-digit mpmath in tests/attribution):
+Evaluated without cancellation (checked against 600-digit mpmath in tests/verify/attribution):
 
 * nearly constant integrands (|β| + α <= 1, which includes α = 0, where Aδ = 0 and
   β = 0): a 24-node Gauss–Legendre rule, whose error there is far below rounding

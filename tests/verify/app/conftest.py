@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 #: The shared run must end well within this (it takes about a minute on two cores).
 TIMEOUT = 1200.0
 _started: list[subprocess.Popen] = []

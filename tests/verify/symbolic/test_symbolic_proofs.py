@@ -127,7 +127,7 @@ def test_every_expectation_of_prove_all_is_corroborated(all_records):
     assert set(statuses) <= {"agreed", "none"}, statuses
     without = {sid for sid, _ in statuses.get("none", [])}
     # the step function (sympy.integrate), the sample algebra: no engine expectation; the LFA
-    # statements on paths and coalitions have their own second route (tests/symbolic/
+    # statements on paths and coalitions have their own second route (tests/verify/symbolic/
     # test_symbolic_lfa.py)
     gaussian_free = {"stein_step_function", "proposition2", "lemma6", *LFA_WITHOUT_GAUSSIAN}
     assert without <= gaussian_free, statuses["none"]

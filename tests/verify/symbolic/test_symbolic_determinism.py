@@ -19,7 +19,7 @@ import sympy as sp
 from verify.symbolic import ProofRecord
 from verify.symbolic.records import canonical_expr
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 SCRIPT = textwrap.dedent(
     """

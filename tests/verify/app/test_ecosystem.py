@@ -2,7 +2,7 @@
 
 The batteries that run here are saliency's (the fastest client, a few seconds for both
 configurations at the dev profile); the other libraries' batteries are the clients'
-own tests (tests/conformance). A missing library is simulated by hiding its modules
+own tests (tests/properties/conformance). A missing library is simulated by hiding its modules
 from ``importlib.util.find_spec``.
 """
 

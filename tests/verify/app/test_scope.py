@@ -256,7 +256,7 @@ def test_compare_refuses_unknown_schema_versions(tmp_path, capsys):
 
 @pytest.mark.parametrize("statement", list(STATEMENTS.values()), ids=lambda s: s.id)
 def test_catalogue_references_are_anchors_of_docs_math_md(statement):
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     page, _, anchor = statement.reference.partition("#")
     text = (root / page).read_text()
     headings = {
@@ -268,7 +268,7 @@ def test_catalogue_references_are_anchors_of_docs_math_md(statement):
 
 
 def test_the_docs_index_lists_every_statement_with_its_section():
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     index = (root / "docs" / "README.md").read_text()
     for statement in STATEMENTS.values():
         anchor = statement.reference.removeprefix("docs/")
