@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
 
-from .validation import RESOLUTION, InputError, as_array, as_real, as_vector
+from .refusals import RESOLUTION, InputError, as_array, as_real, as_vector
 
 __all__ = ["SYMMETRY_RTOL", "Covariance"]
 

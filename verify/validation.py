@@ -26,6 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from .covariance import Covariance
+from .refusals import RESOLUTION, InputError, as_array, as_real, as_vector, describe
+
 __all__ = [
     "RESOLUTION",
     "InputError",
@@ -45,68 +48,6 @@ __all__ = [
     "cholesky",
     "explainer_inputs",
 ]
-
-#: Smallest perturbation standard deviation, relative to the data's scale, that the
-#: engine accepts (see :func:`check_resolution`).
-RESOLUTION = 1e-12
-
-
-class InputError(ValueError):
-    """A user-supplied argument is malformed; the message says how to fix it."""
-
-
-def _describe(value: Any) -> str:
-    return f"{value!r} ({type(value).__name__})"
-
-
-def as_array(value: Any, name: str, *, copy: bool = True) -> np.ndarray:
-    """A finite real float64 array (a copy unless ``copy=False`` and it is already one).
-
-    Raises
-    ------
-    InputError
-        For strings, ``None``, booleans, complex numbers, ragged lists, NaN or infinity.
-    """
-    if isinstance(value, str | bytes) or value is None:
-        raise InputError(f"{name} must be a numeric array, got {_describe(value)}")
-    try:
-        raw = np.asarray(value)
-    except (TypeError, ValueError) as exc:  # ragged nested lists
-        raise InputError(f"{name} must be a rectangular numeric array: {exc}") from None
-    if raw.dtype.kind in "USV":
-        raise InputError(f"{name} must be a numeric array, got {raw.dtype} values")
-    if raw.dtype.kind == "b":
-        raise InputError(
-            f"{name} is a boolean array; pass numbers (np.asarray({name}, float) if the "
-            "booleans are 0/1 features)"
-        )
-    if raw.dtype.kind == "c":
-        raise InputError(
-            f"{name} has complex values; pass real numbers (take .real if the imaginary "
-            "parts are rounding)"
-        )
-    try:
-        # A copy by default: callers' arrays are never touched.
-        arr = np.array(raw, dtype=float) if copy else np.asarray(raw, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"{name} must be numeric array-like, got {type(value).__name__} ({exc})"
-        ) from None
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise InputError(f"{name} contains {bad} NaN or infinite value(s); pass finite numbers")
-    return arr
-
-
-def as_vector(value: Any, name: str, dim: int | None = None) -> np.ndarray:
-    """A finite float vector of shape (d,); (1, d) or (d, 1) is flattened, a matrix refused."""
-    arr = as_array(value, name)
-    if sum(size > 1 for size in arr.shape) > 1 or arr.size == 0:
-        raise InputError(f"{name} must be a non-empty vector of shape (d,), got shape {arr.shape}")
-    arr = arr.reshape(-1)
-    if dim is not None and arr.shape != (dim,):
-        raise InputError(f"{name} must have shape ({dim},), got {np.shape(value)}")
-    return arr
 
 
 def as_covariance(cov: Any, dim: int | None = None, name: str = "cov") -> np.ndarray:
@@ -130,8 +71,6 @@ def as_covariance(cov: Any, dim: int | None = None, name: str = "cov") -> np.nda
         If ``cov`` is not a finite, square, symmetric positive definite matrix of
         the expected size.
     """
-    from .covariance import Covariance  # the covariance module builds on this one
-
     return np.array(Covariance.of(cov, dim, name).matrix)
 
 
@@ -148,15 +87,11 @@ def check_resolution(
     the data's scale max(1, max |x0|); the rule and its reasons are documented at
     :meth:`verify.covariance.Covariance.check_resolution`, which owns it.
     """
-    from .covariance import Covariance
-
     Covariance.of(cov, name=name).check_resolution(points, name, fix)
 
 
 def cholesky(cov: Any) -> np.ndarray:
     """Lower Cholesky factor of a covariance (:attr:`verify.covariance.Covariance.cholesky`)."""
-    from .covariance import Covariance
-
     return np.array(Covariance.of(cov).cholesky)
 
 
@@ -198,18 +133,6 @@ def check_finite_output(
         )
 
 
-def as_real(value: Any, name: str, requirement: str = "a finite number") -> float:
-    """A finite real scalar: ints and floats (numpy's too), not booleans, strings or arrays."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise InputError(f"{name} must be {requirement}, got {_describe(value)}")
-    number = float(value)
-    if not np.isfinite(number):
-        raise InputError(f"{name} must be {requirement}, got {value!r}")
-    return number
-
-
 def as_ridge(ridge: Any, name: str = "ridge") -> float:
     """A ridge penalty lambda >= 0 (the mean-loss convention of docs/math.md, Lemma 6)."""
     requirement = "a non-negative finite number"
@@ -244,7 +167,7 @@ def as_count(value: Any, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         whole = isinstance(value, float | np.floating) and float(value).is_integer()
         hint = f"; pass int({name.split()[0]}) if {value!r} is meant" if whole else ""
-        raise InputError(f"{name} must be {requirement}, got {_describe(value)}{hint}")
+        raise InputError(f"{name} must be {requirement}, got {describe(value)}{hint}")
     if value < minimum:
         raise InputError(f"{name} must be {requirement}, got {value!r}")
     return int(value)
@@ -258,7 +181,7 @@ def as_sample_size(n: Any, name: str = "n (the number of perturbations)") -> int
 def as_flag(value: Any, name: str) -> bool:
     """A bool (numpy's too): a string such as "no" is refused, not read as True."""
     if not isinstance(value, bool | np.bool_):
-        raise InputError(f"{name} must be True or False, got {_describe(value)}")
+        raise InputError(f"{name} must be True or False, got {describe(value)}")
     return bool(value)
 
 
@@ -270,7 +193,7 @@ def as_generator(seed: Any) -> np.random.Generator:
         isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer) or seed < 0
     ):
         raise InputError(
-            f"seed must be a non-negative int or a numpy Generator, got {_describe(seed)}"
+            f"seed must be a non-negative int or a numpy Generator, got {describe(seed)}"
         )
     return np.random.default_rng(seed)
 
@@ -304,5 +227,5 @@ def explainer_inputs(
         raise InputError(f"x0 must have shape ({dim},) for one point, got {np.shape(x0)}")
     count = as_sample_size(n)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise InputError(f"seed must be a non-negative int, got {_describe(seed)}")
+        raise InputError(f"seed must be a non-negative int, got {describe(seed)}")
     return points[0], as_covariance(cov, int(dim)), count, int(seed)

@@ -23,9 +23,9 @@ import numpy as np
 
 from verify.validation import InputError
 
-from .kinds import KINDS, Kind, get_kind
-from .kinds.base import choice, flag
-from .kinds.noise import COVARIANCES
+from .kinds.base import Kind, choice, flag
+from .kinds.noise_tags import COVARIANCES
+from .kinds.registry import KINDS, get_kind
 from .tolerances import working_precision
 
 __all__ = [

@@ -220,13 +220,6 @@ class Function(ABC):
     def sympy(self, symbols: Sequence[sp.Symbol] | None = None) -> sp.Expr:
         """Exact SymPy expression in ``symbols`` (default x1..xd, real)."""
 
-    def restrict(self, S: Any, x_S: Any) -> Function:
-        """f with the features ``S`` fixed at ``x_S``, in the same family
-        (:func:`verify.attribution.restrict`; docs/math.md, "Partial evaluation")."""
-        from ..attribution.restrict import restrict  # the engine above the families
-
-        return restrict(self, S, x_S)
-
     # -- Gaussian moments -----------------------------------------------------
     def gaussian_moments(self, x0: Any, cov: Any) -> GaussianMoments:
         """E f, E[grad f] and Cov(x, f(x)) for x ~ N(x0, cov) at each row of x0.

@@ -8,10 +8,6 @@ its signature, its target (computed by the engine) and the checks that apply.
 
 from __future__ import annotations
 
-import difflib
-
-from verify.validation import InputError
-
 from . import (
     banzhaf,
     expected_gradients,
@@ -24,31 +20,18 @@ from . import (
     shapley,
 )
 from .base import Kind, Tag
+from .registry import KINDS, get_kind, register
 
 __all__ = ["KINDS", "Kind", "Tag", "get_kind"]
 
-#: Every registered kind by its ``kind=`` name, in the order the help lists them.
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        gradient.KIND,
-        perturbation.KIND,
-        integrated_gradients.KIND,
-        gradient_x_input.KIND,
-        occlusion.KIND,
-        shapley.KIND,
-        banzhaf.KIND,
-        lime_binary.KIND,
-        expected_gradients.KIND,
-    )
-}
-
-
-def get_kind(name: object) -> Kind:
-    """The registered kind ``name``; an unknown one is an InputError listing the kinds."""
-    if isinstance(name, str) and name in KINDS:
-        return KINDS[name]
-    close = difflib.get_close_matches(str(name), list(KINDS), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    listing = "; ".join(f"{k!r}: {kind.help}" for k, kind in KINDS.items())
-    raise InputError(f"unknown kind={name!r}{hint}; declare one of {listing}")
+register(
+    gradient.KIND,
+    perturbation.KIND,
+    integrated_gradients.KIND,
+    gradient_x_input.KIND,
+    occlusion.KIND,
+    shapley.KIND,
+    banzhaf.KIND,
+    lime_binary.KIND,
+    expected_gradients.KIND,
+)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..targets import smoothgrad_target
 from .base import Kind
-from .noise import CHECKS, SIGNATURE, TAGS, validate_noise_tags
+from .noise import CHECKS
+from .noise_tags import SIGNATURE, TAGS, validate_noise_tags
 
 KIND = Kind(
     name="gradient",
