@@ -57,11 +57,24 @@ from verify.validation import InputError
 from ..conformance.explainer import Explainer
 from ._common import validated_inputs
 
-__all__ = ["LIBRARY_DEFAULTS", "captum_lime", "captum_limebase", "captum_smoothgrad"]
+__all__ = [
+    "DEFAULTS_COMPUTE",
+    "LIBRARY_DEFAULTS",
+    "captum_lime",
+    "captum_limebase",
+    "captum_smoothgrad",
+]
 
 _HINT = "captum is not installed: pip install 'xai-verify[captum]' (it pins torch==2.13.0)"
 
 #: NoiseTunnel's and Saliency's own defaults (``absolute=None`` leaves Saliency's abs=True).
+#: What the library computes when called with its own defaults, in one line (the ecosystem
+#: table's; verify.app.ecosystem reads it from here).
+DEFAULTS_COMPUTE = (
+    "E|grad f| by default (Saliency's abs=True), noise std stdevs = 1.0 in input units "
+    "whatever cov is, nt_samples = 5 whatever n is"
+)
+
 LIBRARY_DEFAULTS: dict[str, Any] = {
     "absolute": None,
     "nt_type": "smoothgrad",

@@ -75,7 +75,7 @@ from verify.validation import InputError
 from ._common import departures
 from .lime import FAILS_AROUND_MEAN, FAILS_DISCRETIZE, FAILS_STANDARDISED, lime_inputs
 
-__all__ = ["LIBRARY_DEFAULTS", "interpret_lime_tabular"]
+__all__ = ["DEFAULTS_COMPUTE", "LIBRARY_DEFAULTS", "interpret_lime_tabular"]
 
 _HINT = (
     "interpret is not installed: pip install 'xai-verify[interpret]' "
@@ -83,6 +83,14 @@ _HINT = (
 )
 
 #: interpret's (that is, lime's) own defaults, and its scores left in standardised units.
+#: What the library computes when called with its own defaults, in one line (the ecosystem
+#: table's; verify.app.ecosystem reads it from here).
+DEFAULTS_COMPUTE = (
+    "lime's defaults (quartile bins, samples around the training mean, kernel width "
+    "0.75 sqrt(d)) with scores left in standardised units, numpy's global generator "
+    "(random_state=None) and num_samples = 5000 whatever n is"
+)
+
 LIBRARY_DEFAULTS: dict[str, Any] = {
     "kernel_width": None,
     "discretize_continuous": True,

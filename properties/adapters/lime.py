@@ -38,6 +38,7 @@ from ..conformance.explainer import Explainer
 from ._common import validated_inputs
 
 __all__ = [
+    "DEFAULTS_COMPUTE",
     "FAILS_AROUND_MEAN",
     "FAILS_DISCRETIZE",
     "FAILS_STANDARDISED",
@@ -51,6 +52,14 @@ _HINT = "lime is not installed: pip install 'xai-verify[lime]' (lime and scikit-
 
 #: lime's own defaults (and its coefficients, which are slopes on the standardised
 #: features). Passed to :func:`lime_tabular` they fail the checks declared below.
+#: What the library computes when called with its own defaults, in one line (the ecosystem
+#: table's; verify.app.ecosystem reads it from here).
+DEFAULTS_COMPUTE = (
+    "slopes on quartile-bin indicators (discretize_continuous=True), samples around the "
+    "training mean (sample_around_instance=False), kernel width 0.75 sqrt(d) in "
+    "standardised units, and coefficients per standardised feature (to_raw_units=False)"
+)
+
 LIBRARY_DEFAULTS: dict[str, Any] = {
     "kernel_width": None,
     "discretize_continuous": True,

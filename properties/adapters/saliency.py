@@ -68,11 +68,18 @@ from verify.validation import InputError
 
 from ._common import validated_inputs
 
-__all__ = ["LIBRARY_DEFAULTS", "saliency_smoothgrad"]
+__all__ = ["DEFAULTS_COMPUTE", "LIBRARY_DEFAULTS", "saliency_smoothgrad"]
 
 _HINT = "saliency is not installed: pip install 'xai-verify[saliency]' (PAIR's saliency package)"
 
 #: saliency's own defaults of ``GetSmoothedMask``.
+#: What the library computes when called with its own defaults, in one line (the ecosystem
+#: table's; verify.app.ecosystem reads it from here).
+DEFAULTS_COMPUTE = (
+    "E[(grad f)^2] by default (magnitude=True), noise std = 0.15 x (max x - min x), "
+    "nsamples = 25 whatever n is"
+)
+
 LIBRARY_DEFAULTS: dict[str, Any] = {"stdev_spread": 0.15, "nsamples": 25, "magnitude": True}
 
 _MAX_COPIES = 200

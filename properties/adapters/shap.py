@@ -95,6 +95,7 @@ from ._common import FIXED_SAMPLER_SIZES, LOOPED_SAMPLER_SIZES
 from ._shap_calls import exact_call, import_shap, kernel_call, permutation_call
 
 __all__ = [
+    "DEFAULTS_COMPUTE",
     "EXACT_DEFAULTS",
     "KERNEL_DEFAULTS",
     "LIBRARY_DEFAULTS",
@@ -121,6 +122,15 @@ PERMUTATION_DEFAULTS: dict[str, Any] = {
     "invariants": True,
 }
 #: Each adapter's keyword arguments that reproduce shap as users call it.
+#: What the library computes when called with its own defaults, in one line (the ecosystem
+#: table's; verify.app.ecosystem reads it from here).
+DEFAULTS_COMPUTE = (
+    "KernelExplainer: at most 10 non-zero values (l1_reg='num_features(10)'), features "
+    "within np.allclose of the background dropped, |phi| < 1e-10 zeroed, numpy's global "
+    "generator; Exact/Permutation: 100 background rows kept and weighed equally, "
+    "np.isclose invariants, Permutation max_evals=500 whatever n is"
+)
+
 LIBRARY_DEFAULTS: dict[str, dict[str, Any]] = {
     "shap_kernel_explainer": KERNEL_DEFAULTS,
     "shap_exact_explainer": EXACT_DEFAULTS,

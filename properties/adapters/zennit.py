@@ -94,7 +94,7 @@ from verify.validation import InputError
 
 from ._common import departures, validated_inputs
 
-__all__ = ["LIBRARY_DEFAULTS", "zennit_smoothgrad"]
+__all__ = ["DEFAULTS_COMPUTE", "LIBRARY_DEFAULTS", "zennit_smoothgrad"]
 
 _HINT = (
     "zennit is not installed: pip install 'xai-verify[zennit]' "
@@ -102,6 +102,13 @@ _HINT = (
 )
 
 #: zennit's own defaults, as a user calling ``SmoothGrad(model)(x)`` gets them.
+#: What the library computes when called with its own defaults, in one line (the ecosystem
+#: table's; verify.app.ecosystem reads it from here).
+DEFAULTS_COMPUTE = (
+    "E[f grad f] by default (attr_output=None, the identity), noise std = 0.1 x "
+    "(max x - min x), n_iter = 20 samples whatever n is, the last one noise-free"
+)
+
 LIBRARY_DEFAULTS: dict[str, Any] = {
     "noise_level": 0.1,
     "n_iter": 20,

@@ -87,8 +87,13 @@ class Library:
     distribution: str
     requires: tuple[str, ...]
     install_hint: str
-    defaults_compute: str
     configurations: tuple[Configuration, ...]
+
+    @property
+    def defaults_compute(self) -> str:
+        """What the library computes with its own defaults: the adapter module's line
+        (``properties.adapters.<name>.DEFAULTS_COMPUTE``; adapters import lazily)."""
+        return importlib.import_module(f"properties.adapters.{self.name}").DEFAULTS_COMPUTE
 
 
 def _library(
@@ -96,7 +101,6 @@ def _library(
     distribution: str,
     requires: tuple[str, ...],
     factory: str,
-    defaults_compute: str,
     *,
     extra_closed_forms: tuple[str, ...] = (),
     family: tuple[str, ...] = (),
@@ -115,19 +119,17 @@ def _library(
     hint = f"pip install 'xai-verify[{name}]'"
     if torch:  # any other torch spec pulls a CUDA build
         hint = f"pip install torch==2.13.0 && {hint}"
-    return Library(name, distribution, requires, hint, defaults_compute, tuple(configs))
+    return Library(name, distribution, requires, hint, tuple(configs))
 
 
-#: The registry, in the report's order. Each ``defaults_compute`` line restates the
-#: adapter module's docstring (properties/adapters/<name>.py).
+#: The registry, in the report's order. What each library computes with its defaults is
+#: its adapter module's ``DEFAULTS_COMPUTE`` (properties/adapters/<name>.py).
 LIBRARIES: tuple[Library, ...] = (
     _library(
         "captum",
         "captum",
         ("captum", "torch"),
         "captum_smoothgrad",
-        "E|grad f| by default (Saliency's abs=True), noise std stdevs = 1.0 in input units "
-        "whatever cov is, nt_samples = 5 whatever n is",
         extra_closed_forms=("captum_limebase",),
         family=(
             "captum_integrated_gradients",
@@ -147,17 +149,12 @@ LIBRARIES: tuple[Library, ...] = (
         "lime",
         ("lime", "sklearn"),
         "lime_tabular",
-        "slopes on quartile-bin indicators (discretize_continuous=True), samples around the "
-        "training mean (sample_around_instance=False), kernel width 0.75 sqrt(d) in "
-        "standardised units, and coefficients per standardised feature (to_raw_units=False)",
     ),
     _library(
         "zennit",
         "zennit",
         ("zennit", "torch"),
         "zennit_smoothgrad",
-        "E[f grad f] by default (attr_output=None, the identity), noise std = 0.1 x "
-        "(max x - min x), n_iter = 20 samples whatever n is, the last one noise-free",
         torch=True,
     ),
     _library(
@@ -165,27 +162,18 @@ LIBRARIES: tuple[Library, ...] = (
         "saliency",
         ("saliency",),
         "saliency_smoothgrad",
-        "E[(grad f)^2] by default (magnitude=True), noise std = 0.15 x (max x - min x), "
-        "nsamples = 25 whatever n is",
     ),
     _library(
         "interpret",
         "interpret-core",
         ("interpret", "lime", "sklearn"),
         "interpret_lime_tabular",
-        "lime's defaults (quartile bins, samples around the training mean, kernel width "
-        "0.75 sqrt(d)) with scores left in standardised units, numpy's global generator "
-        "(random_state=None) and num_samples = 5000 whatever n is",
     ),
     _library(
         "shap",
         "shap",
         ("shap",),
         "shap_kernel_explainer",
-        "KernelExplainer: at most 10 non-zero values (l1_reg='num_features(10)'), features "
-        "within np.allclose of the background dropped, |phi| < 1e-10 zeroed, numpy's global "
-        "generator; Exact/Permutation: 100 background rows kept and weighed equally, "
-        "np.isclose invariants, Permutation max_evals=500 whatever n is",
         family=("shap_kernel_explainer", "shap_exact_explainer", "shap_permutation_explainer"),
         main_defaults=False,
     ),

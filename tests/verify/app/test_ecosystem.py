@@ -318,3 +318,17 @@ def test_configurations_of_different_kinds_render_with_empty_cells():
     html = "".join(H._ecosystem(results))
     assert html.count("<td></td>") == 2 and "check_rule_rate failed" in html
     assert "## Ecosystem" in "\n".join(M._ecosystem(results))
+
+
+def test_each_adapter_module_owns_its_defaults_line():
+    """The registry restates nothing: what a library computes with its defaults is its
+    adapter module's DEFAULTS_COMPUTE, read from there."""
+    import importlib
+
+    from verify.app import ecosystem
+
+    source = Path(ecosystem.__file__).read_text()
+    for lib in ecosystem.LIBRARIES:
+        module = importlib.import_module(f"properties.adapters.{lib.name}")
+        assert lib.defaults_compute == module.DEFAULTS_COMPUTE and len(lib.defaults_compute) > 40
+        assert module.DEFAULTS_COMPUTE[:30] not in source
