@@ -25,7 +25,6 @@ is a bound, not a quantile).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -44,6 +43,7 @@ from .attribution_problems import (
     polynomial,
     problem_scale,
 )
+from .bad_inputs import not_refused, refuse_all
 from .common import adjacent, fmt, resolve
 from .runner import CheckFailure, CheckTimeout, Settings, call_explainer, checked_output, guarded
 from .search import Finding, search
@@ -73,8 +73,6 @@ __all__ = [
     "problem_scale",
     "register_contract",
 ]
-
-_ACCEPTED_ERRORS = (ValueError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -322,28 +320,11 @@ def check_attribution_input_validation(
     strategy = attribution_problems(**problem_options(explainer, s))
 
     def judge(p: AttributionProblem, alpha: float) -> dict[str, Any]:
-        problems = []
-        for label, x, reference, n in _bad_inputs(p, uses_n):
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    out = guarded(explainer, p.f, x, reference, n, p.seed)
-            except _ACCEPTED_ERRORS:
-                continue
-            except CheckTimeout:
-                raise
-            except Exception as exc:
-                problems.append(f"{label}: raised {type(exc).__name__} ({exc})")
-                continue
-            problems.append(f"{label}: returned {_shown(out)}")
-        if problems:
-            raise Finding(
-                f"{len(problems)} bad input(s) were not refused with ValueError/TypeError: "
-                + "; ".join(problems),
-                "no validation of x (shape (d,), finite), of the reference's dimension and of "
-                "n (a positive int) before use; raise ValueError naming the problem",
-                {"not_refused": problems},
-            )
+        refuse_all(
+            not_refused(explainer, p.f, _bad_inputs(p, uses_n), p.seed),
+            "no validation of x (shape (d,), finite), of the reference's dimension and of "
+            "n (a positive int) before use; raise ValueError naming the problem",
+        )
         return {}
 
     figures = search(name, seed, s, strategy, judge, examples=max(2, s.examples // 2))
@@ -353,13 +334,6 @@ def check_attribution_input_validation(
 def _dummy() -> AttributionProblem:
     one = np.zeros(1)
     return AttributionProblem(Polynomial({(1,): 1.0}), one, Baseline(one), 1, 0, "", 0.0, 1.0)
-
-
-def _shown(out: Any) -> str:
-    try:
-        return fmt(np.asarray(out[0] if isinstance(out, tuple) else out, dtype=float).ravel()[:6])
-    except (TypeError, ValueError):
-        return repr(out)[:80]
 
 
 def check_attribution_reproducibility(

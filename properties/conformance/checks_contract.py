@@ -8,13 +8,13 @@ x0 and cov given as float64, float32 and integer arrays and as lists.
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from properties.strategies import battery as SB
 
+from .bad_inputs import not_refused, refuse_all
 from .checks_affine import large_n_options
 from .common import adjacent, case_options, fmt, resolve, tolerance
 from .runner import CheckTimeout, Settings, call_explainer, checked_output, guarded
@@ -31,8 +31,6 @@ __all__ = [
     "check_seed_reproducibility",
     "check_seed_sensitivity",
 ]
-
-_ACCEPTED_ERRORS = (ValueError, TypeError)
 
 
 def _input_types(x0: np.ndarray, cov: np.ndarray) -> list[tuple[str, Any, Any]]:
@@ -207,41 +205,19 @@ def check_input_validation(
     strategy = SB.cases(**options)
 
     def judge(case: Any, alpha: float) -> dict[str, Any]:
-        problems = []
-        for label, x0, cov, n in _bad_inputs(case, explainer.covariance):
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")  # garbage in: the verdict counts
-                    out = guarded(explainer, case.f, x0, cov, case.n if n is None else n, case.seed)
-            except _ACCEPTED_ERRORS:
-                continue
-            except CheckTimeout:
-                raise
-            except Exception as exc:
-                problems.append(f"{label}: raised {type(exc).__name__} ({exc})")
-                continue
-            shown = fmt(np.asarray(out, dtype=float).ravel()[:6]) if _numeric(out) else repr(out)
-            problems.append(f"{label}: returned {shown}")
-        if problems:
-            raise Finding(
-                f"{len(problems)} bad input(s) were not refused with ValueError/TypeError: "
-                + "; ".join(problems),
-                "no validation of cov (symmetric, positive definite, (d, d)), x0 (shape (d,), "
-                "finite) and n (positive int) before use; raise ValueError naming the problem",
-                {"not_refused": problems},
-            )
+        bad = [
+            (label, x0, cov, case.n if n is None else n)
+            for label, x0, cov, n in _bad_inputs(case, explainer.covariance)
+        ]
+        refuse_all(
+            not_refused(explainer, case.f, bad, case.seed),
+            "no validation of cov (symmetric, positive definite, (d, d)), x0 (shape (d,), "
+            "finite) and n (positive int) before use; raise ValueError naming the problem",
+        )
         return {}
 
     figures = search(name, seed, s, strategy, judge, examples=max(2, s.examples // 2))
     return {**figures, "bad_inputs": 9}
-
-
-def _numeric(out: Any) -> bool:
-    try:
-        np.asarray(out, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def check_seed_reproducibility(
