@@ -8,9 +8,9 @@ budget, so that a user can budget a property test. Nothing here asserts a time.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
+from properties.examples import COV, PROBIT, SMOOTH, STEP, X0
 from properties.theorems import (
     check_kernel_lime,
     check_lemma6,
@@ -23,19 +23,8 @@ from properties.theorems import (
     check_theorem3,
     search_theorem2_counterexample,
 )
-from verify.functions import LinearCombination, RidgeFunction
-from verify.random import random_rbf_mixture
 
-COV = np.array([[0.5, 0.2, 0.0], [0.2, 0.4, 0.1], [0.0, 0.1, 0.3]])
-X0 = np.array([0.3, -0.2, 0.1])
-F = LinearCombination(
-    [
-        (1.0, RidgeFunction([1.2, -0.7, 0.4], 0.3, "sin")),
-        (0.8, random_rbf_mixture(np.random.default_rng(3), 3)),
-    ]
-)
-STEP = RidgeFunction([1.0, 0.5, -0.5], 0.1, "step")
-PROBIT = RidgeFunction([1.0, -2.0, 0.5], 0.4, "probit")
+F = SMOOTH
 
 CHECKS = {
     "theorem1": lambda: check_theorem1(F, X0, COV),

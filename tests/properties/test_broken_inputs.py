@@ -16,6 +16,7 @@ import pytest
 from lfa_breaks import LFA_CASES
 from scipy.linalg import sqrtm
 
+from properties.examples import ABS, AFFINE, COV, PROBIT, SIN, SMOOTH, STEP, X0
 from properties.theorems import (
     CheckResult,
     StatementViolation,
@@ -33,26 +34,11 @@ from properties.theorems import (
     require,
 )
 from verify import closed_form, estimators
-from verify.functions import LinearCombination, RBFMixture, RidgeFunction
-from verify.random import random_rbf_mixture
+from verify.functions import RBFMixture
 
 # -- fixed problems ---------------------------------------------------------------------
 
-COV = np.array([[0.5, 0.2, 0.0], [0.2, 0.4, 0.1], [0.0, 0.1, 0.3]])
-X0 = np.array([0.3, -0.2, 0.1])
-SMOOTH = LinearCombination(
-    [
-        (1.0, RidgeFunction([1.2, -0.7, 0.4], 0.3, "sin")),
-        (0.8, random_rbf_mixture(np.random.default_rng(3), 3)),
-    ]
-)
-ABS = RidgeFunction([1.0, 0.5, -0.5], 0.0, "abs")
-STEP = RidgeFunction([1.0, 0.5, -0.5], 0.1, "step")
-AFFINE = RidgeFunction([1.0, -2.0, 0.5], 1.5, "identity")
-PROBIT = RidgeFunction([1.0, -2.0, 0.5], 0.4, "probit")
-# A sinusoid with sigma ||w|| ~ 1.7 at a crest of cos(m): its explanation moves fast with the
-# covariance, which is what a mis-scaled covariance or kernel changes.
-SIN = RidgeFunction([2.0, -1.5, 1.0], -1.0, "sin")
+# The fixed problems are the testing library's (one place for tests and benchmarks).
 
 
 # -- broken explainers and closed forms ------------------------------------------------------

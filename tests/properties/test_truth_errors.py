@@ -18,6 +18,7 @@ import pytest
 from engine_mutations import scale_exact_answers
 
 from properties import suite
+from properties.examples import COV, SMOOTH, X0
 from properties.theorems import (
     check_kernel_lime,
     check_lemma6,
@@ -26,17 +27,7 @@ from properties.theorems import (
     check_theorem3,
 )
 from verify import closed_form
-from verify.functions import LinearCombination, RidgeFunction
-from verify.random import random_rbf_mixture
 
-COV = np.array([[0.5, 0.2, 0.0], [0.2, 0.4, 0.1], [0.0, 0.1, 0.3]])
-X0 = np.array([0.3, -0.2, 0.1])
-SMOOTH = LinearCombination(
-    [
-        (1.0, RidgeFunction([1.2, -0.7, 0.4], 0.3, "sin")),
-        (0.8, random_rbf_mixture(np.random.default_rng(3), 3)),
-    ]
-)
 SEEDS = (0, 1, 2)
 PROPERTIES = ("theorem1", "proposition1", "theorem3", "lemma6", "kernel_lime")
 
