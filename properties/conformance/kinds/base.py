@@ -9,6 +9,7 @@ asks the kind for the engine's closed form.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,10 +105,14 @@ class Kind:
 
 
 def choice(*allowed: str, help: str) -> Parser:
-    """A parser accepting one of ``allowed``."""
+    """A parser accepting one of ``allowed`` (strings); None stands for ``"none"`` where that
+    is a name, since a command line's ``--tag KEY=none`` reaches the tags as None."""
 
     def parse(tag: str, value: Any) -> str:
-        if value not in allowed:
+        if value is None and "none" in allowed:
+            return "none"
+        # str only: an array compared with the names is ambiguous, not an answer
+        if not isinstance(value, str) or value not in allowed:
             raise InputError(
                 f"unknown {tag}={value!r}; declare one of {', '.join(map(repr, allowed))} ({help})"
             )
@@ -118,15 +123,19 @@ def choice(*allowed: str, help: str) -> Parser:
 
 
 def optional_number(*, positive: bool, help: str) -> Parser:
-    """A parser accepting None or a finite number (> 0 if ``positive``, else >= 0)."""
+    """A parser accepting None or a finite real number (> 0 if ``positive``, else >= 0); a
+    bool, a string or an array is not a number here."""
 
     def parse(tag: str, value: Any) -> float | None:
         if value is None:
             return None
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise InputError(f"{tag} must be a number or None, got {value!r}") from None
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            bound = "> 0" if positive else ">= 0"
+            raise InputError(
+                f"{tag} must be a number {bound} or None, got {value!r} "
+                f"({type(value).__name__}); {tag}= {help}"
+            )
+        v = float(value)
         if not np.isfinite(v) or v < 0 or (positive and v == 0):
             bound = "> 0" if positive else ">= 0"
             raise InputError(f"{tag} must be finite and {bound}, got {value!r}; {tag}= {help}")
