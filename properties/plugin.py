@@ -14,7 +14,8 @@ Options (group "explainer conformance", prefix ``--explainer``):
   ``kind=gradient covariance=full stochastic=true``;
 * ``--explainer-seed N``         base seed of every check (default 0);
 * ``--explainer-time-limit S``   seconds per check;
-* ``--explainer-report PATH``    write the JSON report(s) there;
+* ``--explainer-report PATH``    write the JSON report(s) there (one per explainer: its tags,
+  seed, settings, summary, and one record per check in results.json's record format);
 * ``--explainer-keep-tests``     also run the tests collected as usual (by
   default only the battery runs when ``--explainer`` is given).
 

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from verify import status as _status
 from verify.jsonable import to_json
-from verify.status import CONFORMANCE_STATUSES, FAILED, PASSED, SKIPPED, XFAIL
+from verify.records import make_record
+from verify.status import CONFORMANCE_STATUSES, FAILED, PASSED, SKIPPED, XFAIL, XPASS
 
 from .explainer import Explainer, as_explainer
 from .kinds import KINDS
@@ -39,6 +39,7 @@ __all__ = [
     "ConformanceResult",
     "ConformanceWarning",
     "check_explainer",
+    "conformance_record",
     "explainer_checks",
     "parametrize_with_checks",
     "report",
@@ -58,9 +59,6 @@ ALL_CHECKS: tuple[CheckFunction, ...] = tuple(
 )
 _BY_NAME = {c.__name__: c for c in ALL_CHECKS}
 STATUSES = CONFORMANCE_STATUSES
-#: "xpass" (an expected failure that passed) once the status vocabulary has it; until
-#: then such a check is "passed" and its message says it should not be expected to fail.
-XPASS: str | None = getattr(_status, "XPASS", None)
 
 
 class ConformanceError(AssertionError):
@@ -250,7 +248,7 @@ def run_check(
                 f"expected to fail ({xfail_reason}) but passed; remove it from "
                 "expected_failed_checks"
             )
-            status = XPASS or PASSED
+            status = XPASS
     except CheckSkipped as exc:
         status, message = SKIPPED, str(exc)
     except CheckFailure as exc:
@@ -305,21 +303,59 @@ def parametrize_with_checks(
     return pytest.mark.parametrize("explainer, check", params)
 
 
+def conformance_record(
+    explainer: Explainer,
+    result: ConformanceResult,
+    *,
+    profile: str | None = None,
+    false_alarm: float | None = None,
+    expected: Mapping[str, str] | None = None,
+    figures: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One check's result as a record of :func:`verify.records.make_record` (the format of
+    results.json): ``id`` ``conformance/<explainer>/<check>``; a check declared to fail
+    (``expected``) that passed reads ``xpass``; ``figures`` are added to the check's own."""
+    declared = expected or {}
+    return make_record(
+        id=f"conformance/{explainer.name}/{result.name}",
+        source="conformance",
+        title=result.name,
+        # declared to fail, but passed: say so (the battery's message tells how to fix it)
+        status=XPASS if result.status == PASSED and result.name in declared else result.status,
+        message=result.message,
+        figures={**result.figures, **(figures or {})},
+        false_alarm=false_alarm,
+        seed=result.seed,
+        profile=profile,
+        explainer=explainer.name,
+        elapsed_seconds=result.duration,
+    )
+
+
 def report(
     results: list[ConformanceResult],
     explainer: Explainer,
     seed: int = 0,
     settings: Settings | None = None,
+    expected_failed_checks: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A fixed-schema, JSON-serialisable report of one battery run."""
+    """A fixed-schema, JSON-serialisable report of one battery run: the explainer's tags,
+    the seed and settings, a summary, and one record per check in results.json's format
+    (:func:`conformance_record`; a declared failure that passed reads ``xpass``)."""
+    settings = settings or Settings()
     counts = {s: sum(r.status == s for r in results) for s in STATUSES}
+    expected = expected_failed_checks
+    records = [
+        conformance_record(explainer, r, false_alarm=settings.false_alarm, expected=expected)
+        for r in results
+    ]
     return to_json(
         {
-            "schema": "xai-verify/conformance-report/1",
+            "schema": "xai-verify/conformance-report/2",
             "explainer": explainer.tags,
             "seed": seed,
-            "settings": asdict(settings or Settings()),
+            "settings": asdict(settings),
             "summary": {**counts, "total": len(results), "ok": counts[FAILED] == 0},
-            "results": [r.to_dict() for r in results],
+            "records": records,
         }
     )

@@ -22,10 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from verify.status import ERROR, PASSED, SKIPPED, XPASS
+from verify.status import ERROR, PASSED, SKIPPED
 
 from .limits import battery_budget, call_limit
-from .records import make_record
 from .runner import Task, task_seed
 
 __all__ = [
@@ -217,27 +216,23 @@ def _run_checks(explainer, names, expected, seed, settings, clock) -> list[Any]:
 
 
 def _records(explainer, results, profile, false_alarm, expected, meta, replay) -> list[dict]:
+    from properties.conformance.battery import conformance_record
+
     records = []
     for r in results:
-        figures = {**r.figures, **meta}
+        figures = dict(meta)
         if meta and r.name in expected:
             figures["declared_failure"] = expected[r.name]
         if r.status not in (PASSED, SKIPPED):  # what reruns exactly this check: `verify replay`
             figures["replay"] = {**replay, "check": r.name, "seed": r.seed, "profile": profile}
         records.append(
-            make_record(
-                id=f"conformance/{explainer.name}/{r.name}",
-                source="conformance",
-                title=r.name,
-                # declared to fail, but passed: say so (the battery's message tells how to fix it)
-                status=XPASS if r.status == PASSED and r.name in expected else r.status,
-                message=r.message,
-                figures=figures,
-                false_alarm=false_alarm,
-                seed=r.seed,
+            conformance_record(
+                explainer,
+                r,
                 profile=profile,
-                explainer=explainer.name,
-                elapsed_seconds=r.duration,
+                false_alarm=false_alarm,
+                expected=expected,
+                figures=figures,
             )
         )
     return records

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .records import make_record
+from verify.records import make_record
 
 __all__ = ["Task", "TaskResult", "error_result", "run_one", "task_seed"]
 

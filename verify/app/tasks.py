@@ -1,7 +1,7 @@
 """The work ``verify run`` does, as independent tasks (see :mod:`verify.app.runner`).
 
 Each task returns ``{"records": [...], "figures": {...}}``; records follow
-:mod:`verify.app.records`, figures hold the data the renderers plot.
+:mod:`verify.records`, figures hold the data the renderers plot.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from verify.catalogue import CATALOGUE
+from verify.records import make_record
 from verify.status import DISPROVED, as_record_status
 
 from .batteries import client_tasks, conformance_battery, explainer_tasks, reference_explainer_names
 from .experiments import EXPERIMENTS
-from .records import make_record
 from .runner import Task
 
 __all__ = ["SECTIONS", "STATEMENT_SECTIONS", "build_tasks", "property_check", "symbolic_proofs"]

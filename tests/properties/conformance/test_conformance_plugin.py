@@ -87,7 +87,8 @@ def test_explainer_option_runs_the_battery_and_writes_a_report(tmp_path):
     assert "good::check_convergence PASSED" in proc.stdout or "4 passed" in proc.stdout
     (doc,) = json.loads((tmp_path / "report.json").read_text())
     assert doc["explainer"]["name"] == "good" and doc["summary"]["ok"]
-    assert {r["name"] for r in doc["results"]} == {
+    # one record per check, in results.json's record format (verify.records)
+    assert {r["title"] for r in doc["records"]} == {
         "check_output_contract",
         "check_linearity",
         "check_convergence",

@@ -24,6 +24,7 @@ from properties.conformance import (
 )
 from properties.conformance.references import smoothgrad
 from verify import estimators
+from verify.records import RECORD_FIELDS
 
 QUICK = ["check_output_contract", "check_no_mutation", "check_linearity"]
 
@@ -131,7 +132,9 @@ def test_records_are_json_serialisable_with_seed_and_figures():
     results = check_explainer(e, seed=7, checks=["check_rate", "check_linearity"])
     doc = json.loads(json.dumps(report(results, e, seed=7)))
     assert doc["summary"]["ok"] and doc["summary"]["passed"] == 2
-    rate = next(r for r in doc["results"] if r["name"] == "check_rate")
+    rate = next(r for r in doc["records"] if r["title"] == "check_rate")
+    assert rate["id"] == f"conformance/{e.name}/check_rate" and rate["status"] == "passed"
+    assert set(rate) == set(RECORD_FIELDS)  # the one record format of results.json
     assert rate["seed"] == 7 and rate["figures"]["worst_problem"]["observed_rate"] > 0.3
     assert rate["figures"]["examples"] >= 1 and "d=" in rate["figures"]["worst_problem"]["problem"]
 
@@ -157,7 +160,7 @@ def test_run_spec_imports_wraps_and_reports(tmp_path, monkeypatch):
         {"kind": "gradient", "covariance": "full", "stochastic": True},
         checks=["check_seed_reproducibility", "check_convergence"],
     )
-    assert doc["schema"] == "xai-verify/conformance-report/1"
+    assert doc["schema"] == "xai-verify/conformance-report/2"
     counts = dict.fromkeys(verify.status.CONFORMANCE_STATUSES, 0)
     assert doc["summary"] == {**counts, "passed": 2, "total": 2, "ok": True}
     json.dumps(doc)

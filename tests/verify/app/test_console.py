@@ -5,8 +5,8 @@ from __future__ import annotations
 from verify.app import load_results
 from verify.app.cli import main
 from verify.app.console import print_claims, progress_line
-from verify.app.records import make_record
 from verify.app.runner import TaskResult
+from verify.records import make_record
 
 
 def test_a_partial_run_does_not_judge_what_it_did_not_run(tmp_path, capsys):

@@ -9,9 +9,9 @@ import pytest
 
 from verify.app import compare_runs, load_results, validate_results
 from verify.app.cli import main
-from verify.app.records import make_record
 from verify.app.run import run_tasks
 from verify.app.runner import Task, task_seed
+from verify.records import make_record
 
 _VOLATILE = {"elapsed_seconds", "started", "finished", "run_id", "command", "environment"}
 

@@ -15,11 +15,11 @@ import pytest
 from verify.app import compare_runs, load_results, validate_results
 from verify.app.cli import main
 from verify.app.console import print_summary
-from verify.app.records import make_record
 from verify.app.schema import SCHEMA_VERSION
 from verify.app.scope import proof_groups, statement_entry
 from verify.catalogue import STATEMENTS
 from verify.functions import RidgeFunction
+from verify.records import make_record
 from verify.symbolic.classes import class_scope
 
 V1 = Path(__file__).parent / "data" / "results_v1.json"

@@ -458,7 +458,7 @@ def judge_claims(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> list[dict]:
     """One record per claim for this data set: passed, failed or inconclusive."""
-    from verify.app.records import make_record
+    from verify.records import make_record
 
     name = data["dataset"]["name"]
     records = []

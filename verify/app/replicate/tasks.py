@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from verify.app.records import make_record
 from verify.app.runner import Task
+from verify.records import make_record
 
 from .claims import judge_claims
 from .data import Dataset, breast_cancer, simulated, wine
