@@ -1,4 +1,4 @@
-"""Coalition checks, part 1: the drawn problems, exactness, additive recovery, offset and scale.
+"""Coalition checks, part 1: the drawn problems, exactness, additive recovery.
 
 Every coalition check (``shapley``, ``banzhaf``, ``lime_binary`` kinds) searches drawn
 :class:`CoalitionCase` problems (:func:`coalition_cases`): d, n, a Baseline or weighted
@@ -11,15 +11,23 @@ engine's (:meth:`Explainer.target`, from :mod:`verify.attribution`), never re-de
   to the tolerance of its declared precision, at every n;
 * :func:`check_additive_recovery`: f = sum_i g_i(x_i) has zero variance for every method:
   every call, every seed and n, gives g_i(x_i) - E_ref g_i exactly;
-* :func:`check_offset_and_scale`: the same call on (f(. - c), x + c, reference + c) with a
-  common offset of 10^4 scales, and on 10^-12 f (divided back), gives the same answer.
+* :func:`.checks_coalitions_units.check_offset_and_scale`: the same call on (f(. - c),
+  x + c, reference + c) with a common offset of 10^4 scales, and on 10^-12 f (divided
+  back), gives the same answer.
+
+Each check judges, besides Hypothesis' drawn problems, one problem made from its seed alone
+(:func:`seeded_case`: weighted Background rows with unequal weights, d, n and the rows
+moved with the seed) at every seed, so a mistake that shows on weighted rows is met at
+every seed whatever Hypothesis draws (its version included).
 
 None is statistical: each compares values that are equal in exact arithmetic.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,13 +49,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CoalitionCase",
+    "SeededCases",
     "check_additive_recovery",
     "check_coalition_exactness",
-    "check_offset_and_scale",
     "coalition_cases",
     "coalition_tolerance",
     "exact_at_n",
     "exact_judge",
+    "judge_each",
+    "seeded_case",
+    "seeded_extreme",
     "shifted",
     "target_of",
     "value_scale",
@@ -187,6 +198,108 @@ def _product(
     return Translated(Polynomial({(1,) * d: a / scale**d}), -p), x
 
 
+def seeded_case(
+    seed: int,
+    salt: str,
+    *,
+    min_dim: int = 1,
+    max_dim: int = MAX_DIM,
+    n_range: tuple[int, int] = (1, 512),
+    families: tuple[str, ...] = ("rbf", "sine", "cubic", "probit"),
+    references: tuple[str, ...] = ("baseline", "background"),
+    max_rows: int = 4,
+    additive: bool = False,
+    log_scale: tuple[float, float] = (-2.0, 2.0),
+    **_: Any,
+) -> CoalitionCase:
+    """One problem made from the check's ``seed`` alone (numpy's generator keyed on the seed
+    and ``salt``), not drawn by Hypothesis: judged at every seed, it is the same whatever
+    Hypothesis version or search path ran before. d >= 2 and 2 to ``max_rows`` rows (at
+    least 2) with unequal weights (a ratio of 20 between the largest and the smallest, so an
+    explainer that averages the rows equally, or imputes the mean row, is off by a share of
+    f's spread over the rows) when the options allow Background rows, else a Baseline; no
+    offset; d, n, the rows, x, f and the explainer seed move with the seed."""
+    rng = np.random.default_rng([seed, zlib.crc32(salt.encode())])
+    lo_d = min(max(2, min_dim), max_dim)
+    d = int(rng.integers(lo_d, max_dim + 1))
+    lo_n, hi_n = n_range
+    n = int(np.clip(round(lo_n * (hi_n / lo_n) ** rng.uniform()), lo_n, hi_n))
+    explainer_seed = int(rng.integers(0, 2**31 - 1 - SB.SEED_SPAN))
+    choices = [f for f in families if f != "product"] or ["rbf"]
+    family = str(choices[int(rng.integers(len(choices)))])
+    scale = (
+        float(10.0 ** rng.uniform(*log_scale))
+        if log_scale[1] > log_scale[0]
+        else 10 ** log_scale[0]
+    )
+    g = _additive(rng, d, scale, family) if additive else SB.local_function(rng, d, scale, family)
+    x = scale * rng.uniform(-1.5, 1.5, d)
+    if "background" in references:
+        m = int(rng.integers(2, max(2, max_rows) + 1))
+        weights = rng.permutation(np.geomspace(1.0, 20.0, m))
+        reference: Baseline | Background = Background(
+            scale * rng.uniform(-1.5, 1.5, (m, d)), weights
+        )
+    else:
+        reference = Baseline(scale * rng.uniform(-1.5, 1.5, d))
+    return CoalitionCase(g, x, reference, n, explainer_seed, family, scale, 0.0)
+
+
+@dataclass(frozen=True)
+class SeededCases:
+    """Problems judged together as the one extreme problem of a search: a drawn one (if the
+    check has its own extreme) and the check's :func:`seeded_case`."""
+
+    cases: tuple[CoalitionCase, ...]
+
+    @property
+    def d(self) -> int:
+        return max(c.d for c in self.cases)
+
+    @property
+    def n(self) -> int:
+        return self.cases[-1].n
+
+    def key(self) -> str:
+        return SB.fingerprint(tuple(c.key() for c in self.cases))
+
+    def describe(self) -> str:
+        return "; and with it ".join(c.describe() for c in self.cases)
+
+
+def seeded_extreme(
+    case: CoalitionCase, drawn: st.SearchStrategy[CoalitionCase] | None = None
+) -> st.SearchStrategy[SeededCases]:
+    """``search``'s extreme: the seeded case, after the check's own drawn extreme if any."""
+    if drawn is None:
+        return st.just(SeededCases((case,)))
+    return drawn.map(lambda first: SeededCases((first, case)))
+
+
+def judge_each(
+    judge: Callable[[CoalitionCase, float], dict[str, Any]],
+) -> Callable[[CoalitionCase | SeededCases, float], dict[str, Any]]:
+    """A judge of CoalitionCase that also judges SeededCases, each of its k cases at alpha / k
+    (the false alarm of the extreme problem stays within its share); a failure names which."""
+
+    def each(problem: CoalitionCase | SeededCases, alpha: float) -> dict[str, Any]:
+        if isinstance(problem, CoalitionCase):
+            return judge(problem, alpha)
+        worst: dict[str, Any] = {"worst": 0.0}
+        k = len(problem.cases)
+        for i, case in enumerate(problem.cases):
+            try:
+                figures = judge(case, alpha / k) or {}
+            except Finding as exc:
+                label = f"on problem {i + 1} of the {k} judged together at every seed"
+                raise Finding(f"{exc.what} ({label})", exc.hint, exc.figures) from None
+            if float(figures.get("worst", 0.0)) >= float(worst.get("worst", 0.0)):
+                worst = figures
+        return worst
+
+    return each
+
+
 def coalition_tolerance(explainer: Explainer, case: CoalitionCase, scale: float) -> float:
     """The tolerance of an exact identity between outputs of size ``scale`` on ``case``:
     the declared precision's rtol plus 16 eps (1 + offset) (the rounding of x - c)."""
@@ -263,7 +376,8 @@ def check_coalition_exactness(
     def judge(case: CoalitionCase, alpha: float) -> dict[str, Any]:
         return exact_judge(explainer, name, case, "not the exact value", hint)
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    extreme = seeded_extreme(seeded_case(seed, name, **case_options(explainer, s)))
+    return search(name, seed, s, strategy, judge_each(judge), examples=s.examples, extreme=extreme)
 
 
 _EXACT_HINT = {
@@ -315,7 +429,11 @@ def check_additive_recovery(
     def judge(case: CoalitionCase, alpha: float) -> dict[str, Any]:
         return exact_judge(explainer, name, case, "an additive f not recovered exactly", hint)
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    # One weighted-background problem at every seed (unequal weights, moved with the seed).
+    case = seeded_case(seed, name, **options)
+    case = replace(case, n=max(case.n, 16 * (case.d + 1)))
+    extreme = seeded_extreme(case)
+    return search(name, seed, s, strategy, judge_each(judge), examples=s.examples, extreme=extreme)
 
 
 @st.composite
@@ -326,78 +444,3 @@ def _additive_cases(draw: st.DrawFn, options: dict[str, Any], n_exact: int) -> C
     return CoalitionCase(
         case.f, case.x, case.reference, n, case.seed, case.family, case.scale, case.offset
     )
-
-
-@st.composite
-def _near_cases(draw: st.DrawFn, options: dict[str, Any]) -> CoalitionCase:
-    """A case whose first feature sits 0.05 scales from the reference's (every row's): at an
-    offset of 10^4 scales np.isclose(x_0, b_0) (rtol 1e-5) holds, though x_0 != b_0."""
-    case = draw(coalition_cases(**options))
-    rng = np.random.default_rng(draw(_SEEDS32))
-    ref = case.reference
-    x = case.x.copy()
-    if isinstance(ref, Baseline):
-        x[0] = ref.point[0] + 0.05 * case.scale * rng.choice([-1.0, 1.0])
-        return CoalitionCase(case.f, x, ref, case.n, case.seed, case.family, case.scale, 0.0)
-    rows = ref.rows.copy()
-    rows[:, 0] = x[0] + 0.05 * case.scale * rng.uniform(-1.0, 1.0, rows.shape[0])
-    return CoalitionCase(
-        case.f, x, Background(rows, ref.weights), case.n, case.seed, case.family, case.scale, 0.0
-    )
-
-
-def check_offset_and_scale(
-    explainer: Explainer, seed: int = 0, settings: Settings | None = None
-) -> dict[str, Any]:
-    """Same seed, same answer on (f(. - c), x + c, reference + c), c a common offset of 10^4
-    feature scales (10^3 in float32), and on 10^-12 f (times 10^12); one feature lies 0.05
-    scales from the reference, where a relative closeness test at the offset (np.isclose)
-    says "equal". The offset is not tried
-    on the cosine kernel (it measures angles from the origin: not translation invariant)."""
-    name = "check_offset_and_scale"
-    s = resolve(settings)
-    strategy = _near_cases(case_options(explainer, s, far=False, n_range=(8, s.n_exact)))
-    far = SB.FAR[explainer.precision]
-    # The cosine kernel measures angles from the origin: not translation invariant.
-    cosine = explainer.kind == "lime_binary" and explainer.kernel == "cosine"
-
-    def judge(case: CoalitionCase, alpha: float) -> dict[str, Any]:
-        c = np.full(case.d, far * case.scale)
-        base = call_explainer(explainer, case.f, case.x, case.reference, case.n, case.seed, name)
-        tiny = (
-            call_explainer(
-                explainer, 1e-12 * case.f, case.x, case.reference, case.n, case.seed, name
-            )
-            * 1e12
-        )
-        pairs = [("f scaled by 1e-12", tiny)]
-        if not cosine:
-            moved = call_explainer(
-                explainer,
-                Translated(case.f, -c),
-                case.x + c,
-                shifted(case.reference, c),
-                case.n,
-                case.seed,
-                name,
-            )
-            pairs.insert(0, (f"a common offset {far:g} scales", moved))
-        target, _ = target_of(explainer, case)
-        value = value_scale(np.concatenate([base, target]), case, case.f)
-        tol = exact_tolerance(explainer.exact_rtol, explainer.eps, value, far)
-        worst = 0.0
-        for label, out in pairs:
-            err = float(np.max(np.abs(out - base)))
-            worst = max(worst, err / tol)
-            if err > tol:
-                raise Finding(
-                    f"with {label} the same seed gave {fmt(out)} instead of {fmt(base)} (max "
-                    f"difference {err:.3g}, tolerance {tol:.3g})",
-                    "an absolute threshold: features pruned when np.allclose(x_i, b_i) "
-                    "(relative to |b| at an offset), values zeroed below an absolute 1e-10, an "
-                    "absolute jitter or epsilon, or rounding from x - b computed in float32",
-                    {"base": base, "transformed": out, "difference": err, "tolerance": tol},
-                )
-        return {"worst": worst}
-
-    return search(name, seed, s, strategy, judge, examples=s.examples)

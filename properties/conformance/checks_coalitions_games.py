@@ -34,6 +34,9 @@ from .checks_coalitions import (
     case_options,
     coalition_cases,
     coalition_tolerance,
+    judge_each,
+    seeded_case,
+    seeded_extreme,
     target_of,
     value_scale,
 )
@@ -118,14 +121,18 @@ def check_background_semantics(
             hint,
         )
 
+    # One weighted-background problem at every seed (unequal weights, moved with the seed):
+    # rows averaged equally, or the mean row, are met whatever Hypothesis draws.
+    extreme = seeded_extreme(seeded_case(seed, name, **options))
     return search(
         name,
         seed,
         s,
         strategy,
-        judge,
+        judge_each(judge),
         examples=s.statistical_examples,
         shrink_calls=s.shrink_calls // 4,
+        extreme=extreme,
     )
 
 
@@ -183,17 +190,22 @@ def check_efficiency(
 
     # One product problem at every seed (d >= 3): the unanimity game, whose proper coalitions
     # are all worth v(empty), so a fit that loses the constraint loses the whole gain.
-    extreme = coalition_cases(
+    product = coalition_cases(
         **{**options, "families": ("product",), "min_dim": 3, "max_dim": max(3, options["max_dim"])}
     )
+    # And one weighted-background problem made from the seed alone (unequal weights): a sum
+    # to f(x) minus the rows' unweighted mean is met at every seed.
+    extreme = seeded_extreme(seeded_case(seed, name, **options), product)
     if exact:
-        return search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
+        return search(
+            name, seed, s, strategy, judge_each(judge), examples=s.examples, extreme=extreme
+        )
     return search(
         name,
         seed,
         s,
         strategy,
-        judge,
+        judge_each(judge),
         examples=s.statistical_examples,
         shrink_calls=s.shrink_calls // 4,
         extreme=extreme,

@@ -22,7 +22,6 @@ from .attribution_contract import (
 from .checks_coalitions import (
     check_additive_recovery,
     check_coalition_exactness,
-    check_offset_and_scale,
 )
 from .checks_coalitions_games import (
     check_background_semantics,
@@ -39,6 +38,7 @@ from .checks_coalitions_stats import (
     check_lime_kernel,
     sampling_not_applicable,
 )
+from .checks_coalitions_units import check_offset_and_scale
 from .kinds.base import CheckRule, Tag, choice
 
 __all__ = [

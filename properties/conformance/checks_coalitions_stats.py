@@ -45,6 +45,9 @@ from .checks_coalitions import (
     coalition_tolerance,
     exact_at_n,
     exact_judge,
+    judge_each,
+    seeded_case,
+    seeded_extreme,
     target_of,
     value_scale,
 )
@@ -322,10 +325,14 @@ def _pairwise(rng: np.random.Generator, d: int, scale: float) -> Polynomial:
 def _pairwise_cases(draw: st.DrawFn, options: dict[str, Any], n_exact: int) -> CoalitionCase:
     case = draw(coalition_cases(**{**options, "n_range": (1, 1)}))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return _quadratic_case(case, rng, 2 * SB.draw_size(draw, 1, n_exact // 2))
+
+
+def _quadratic_case(case: CoalitionCase, rng: np.random.Generator, n: int) -> CoalitionCase:
+    """The case with a quadratic f (:func:`_quadratic`) and an even n."""
     g = _quadratic(rng, case.d, case.scale)
     c = case.offset * case.scale
     f = Translated(g, np.full(case.d, -c)) if c else g
-    n = 2 * SB.draw_size(draw, 1, n_exact // 2)
     return CoalitionCase(
         f, case.x, case.reference, n, case.seed, "quadratic", case.scale, case.offset
     )
@@ -349,7 +356,11 @@ def check_antithetic_pairs(
             explainer, name, case, "antithetic pairs not exact on a pairwise game", hint
         )
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    # One weighted-background problem at every seed (unequal weights, moved with the seed).
+    case = seeded_case(seed, name, **case_options(explainer, s))
+    rng = np.random.default_rng([seed, case.d, case.n])
+    extreme = seeded_extreme(_quadratic_case(case, rng, 2 * max(1, case.n // 2)))
+    return search(name, seed, s, strategy, judge_each(judge), examples=s.examples, extreme=extreme)
 
 
 def _lime_alternatives(case: CoalitionCase, width: float) -> dict[str, np.ndarray]:

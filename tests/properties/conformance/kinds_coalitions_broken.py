@@ -78,6 +78,18 @@ def baseline_takes_rows(f, x, reference, n, seed):
     return R.permutation_shapley(f, x, reference, n, seed)
 
 
+def rows_averaged_equally(design):
+    """shap's maskers: the Background's rows averaged equally, their weights lost."""
+
+    def explain(f, x, reference, n, seed):
+        if isinstance(reference, Background):
+            reference = Background(reference.rows)
+        return design(f, x, reference, n, seed)
+
+    explain.__name__ = f"{design.__name__}_rows_averaged_equally"
+    return explain
+
+
 def _unconstrained(f, x, reference, n, seed):
     return R.kernel_shap_penalty(1e-9)(f, x, reference, n, seed)
 
@@ -143,6 +155,22 @@ CATALOGUE = [
         "declare stochastic=True",
     ),
     (_shapley(sign_flip, "sign_flip_last_feature"), "check_additive_recovery", "sign flipped"),
+    (
+        _shapley(
+            rows_averaged_equally(R.exact_shapley), "exact_row_weights_lost", stochastic=False
+        ),
+        "check_additive_recovery",
+        "not recovered exactly",
+    ),
+    (
+        _shapley(
+            rows_averaged_equally(R.antithetic_shapley),
+            "antithetic_row_weights_lost",
+            antithetic=True,
+        ),
+        "check_antithetic_pairs",
+        "not exact on a pairwise game",
+    ),
     (
         _shapley(R.kernel_shap_penalty(5.0), "penalty_declared_exact_efficiency"),
         "check_efficiency",

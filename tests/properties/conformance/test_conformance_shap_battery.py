@@ -57,25 +57,33 @@ def run(explainer, checks=None):
     return {r.name: (r.status, r.message) for r in results}, time.perf_counter() - start
 
 
-def assert_as_declared(explainer, statuses, complete=True, strict=True):
-    """No check fails undeclared; every other check passes or does not apply; a complete
-    battery ran every declared check.
+#: Declared checks whose catching is not yet guaranteed at every seed: the shared contract
+#: checks (attribution_contract.py) draw d = 1 and 2 problems, where shap's unseeded
+#: permutations happen to give one answer (caught at 7 and 6 of battery seeds 0..9).
+NOT_EVERY_SEED = {"check_attribution_output", "check_attribution_reproducibility"}
 
-    ``strict``: every declared check fails (xfail). Otherwise (library defaults, whose
-    failures the battery's search must find within its budget: under Hypothesis 6.100 the
-    search draws other problems and misses some weighted-background cases) a declared check
-    may pass (xpass), provided at least one declared check fails; each declared effect is
-    measured deterministically in test_conformance_shap.py."""
+
+def assert_as_declared(explainer, statuses, complete=True):
+    """No check fails undeclared; every other check passes or does not apply; a complete
+    battery ran every declared check; every declared check fails (xfail): each coalition
+    check judges, besides Hypothesis' draws, one weighted-background problem made from its
+    seed alone, so a declared deviation is met at every seed whatever Hypothesis version
+    draws (but the contract checks of NOT_EVERY_SEED, which may pass)."""
     declared = explainer.expected_failed_checks
-    allowed = ("xfail",) if strict else ("xfail", "xpass", "passed")
     wrong = {
         name: (status, message[:300])
         for name, (status, message) in statuses.items()
-        if status not in (allowed if name in declared else ("passed", "skipped"))
+        if status
+        not in (
+            ("xfail", "xpass", "passed")
+            if name in NOT_EVERY_SEED and name in declared
+            else ("xfail",)
+            if name in declared
+            else ("passed", "skipped")
+        )
     }
     assert not wrong, f"{explainer.name}: {wrong}"
     assert not complete or set(declared) <= set(statuses)
-    assert not declared or any(statuses.get(name, ("",))[0] == "xfail" for name in declared)
 
 
 def test_textbook_declarations():
@@ -91,7 +99,7 @@ def test_textbook_declarations():
 def test_kernel_and_exact_batteries(adapter, library_defaults):
     e = FACTORIES[adapter](library_defaults=library_defaults)
     statuses, seconds = run(e)
-    assert_as_declared(e, statuses, strict=not library_defaults)
+    assert_as_declared(e, statuses)
     print(f"{e.name}: battery {seconds:.1f} s")
 
 
@@ -99,7 +107,7 @@ def test_kernel_and_exact_batteries(adapter, library_defaults):
 def test_permutation_exact_identities(library_defaults):
     e = S.shap_permutation_explainer(library_defaults=library_defaults)
     statuses, seconds = run(e, PERMUTATION_FAST)
-    assert_as_declared(e, statuses, complete=False, strict=not library_defaults)
+    assert_as_declared(e, statuses, complete=False)
     print(f"{e.name}: {len(PERMUTATION_FAST)} checks {seconds:.1f} s")
 
 
@@ -108,7 +116,7 @@ def test_permutation_exact_identities(library_defaults):
 def test_permutation_battery(library_defaults):
     e = S.shap_permutation_explainer(library_defaults=library_defaults)
     statuses, seconds = run(e)
-    assert_as_declared(e, statuses, strict=not library_defaults)
+    assert_as_declared(e, statuses)
     print(f"{e.name}: battery {seconds:.1f} s")
 
 
@@ -118,4 +126,22 @@ def test_each_deviation_fails_exactly_what_it_declares(adapter, arguments):
     e = FACTORIES[adapter](**arguments)
     assert e.expected_failed_checks
     statuses, _ = run(e)
-    assert_as_declared(e, statuses, strict=False)
+    assert_as_declared(e, statuses)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("adapter", sorted(FACTORIES))
+def test_each_declared_deviation_of_the_library_defaults_is_caught_at_seeds_0_to_4(adapter):
+    e = FACTORIES[adapter](library_defaults=True)
+    checks = sorted(set(e.expected_failed_checks) - NOT_EVERY_SEED)
+    missed = []
+    for seed in range(5):
+        results = check_explainer(
+            e,
+            expected_failed_checks=e.expected_failed_checks,
+            on_fail=None,
+            seed=seed,
+            checks=checks,
+        )
+        missed += [(seed, r.name, r.status) for r in results if r.status != "xfail"]
+    assert not missed, missed

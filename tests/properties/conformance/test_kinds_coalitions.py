@@ -17,6 +17,7 @@ import pytest
 from properties import Explainer, check_explainer
 from properties.conformance import Settings
 from properties.conformance import coalition_references as R
+from properties.conformance.checks_coalitions import case_options, seeded_case
 from properties.conformance.checks_coalitions_seeds import global_streams
 from properties.conformance.kinds import KINDS
 from properties.strategies.battery import local_function
@@ -272,3 +273,33 @@ def test_the_exact_at_n_escape_hatch_takes_exactly_the_exact_answers(seed):
     bad = Explainer(_exact_but_biased, kind="shapley", name="fixed_off_target", **tags)
     (r,) = check_explainer(bad, checks=checks[:1], on_fail=None, seed=seed)
     assert r.status == "failed" and "reused for every seed" in r.message
+
+
+@pytest.mark.parametrize(
+    "check", ["check_coalition_exactness", "check_additive_recovery", "check_efficiency"]
+)
+def test_the_seeded_problem_is_judged_at_every_seed_whatever_hypothesis_draws(check):
+    """Each check judges, besides its drawn problems, one problem made from its seed alone
+    (numpy keyed on the seed and the check's name: no Hypothesis draw enters it): weighted
+    rows with unequal weights, moved with the seed. A recording explainer sees its x."""
+    s = Settings()
+    e = _shapley(R.exact_shapley, "exact_shapley", stochastic=False)
+    options = case_options(e, s, additive=check == "check_additive_recovery")
+    for seed in (0, 1, 2):
+        case = seeded_case(seed, check, **options)
+        again = seeded_case(seed, check, **options)
+        assert case.key() == again.key()
+        assert isinstance(case.reference, A.Background) and case.d >= 2
+        w = case.reference.weights
+        assert w.max() / w.min() == pytest.approx(20.0)
+        seen = []
+
+        def recording(f, x, reference, n, k, seen=seen):
+            seen.append(np.asarray(x, dtype=float).copy())
+            return R.exact_shapley(f, x, reference, n, k)
+
+        recorder = _shapley(recording, "recording", stochastic=False)
+        (result,) = _battery(recorder, seed=seed, settings=s, checks=[check])
+        assert result.status == "passed", result.message
+        assert any(x.shape == case.x.shape and np.array_equal(x, case.x) for x in seen)
+    assert seeded_case(1, check, **options).key() != seeded_case(0, check, **options).key()
