@@ -20,8 +20,15 @@ from .runner import Settings
 __all__ = ["load_explainer", "parse_tags", "run_spec"]
 
 
+#: Tags whose value is text as written (``--tag name=1`` names the explainer "1").
+_TEXT_TAGS = ("name", "kind")
+
+
 def parse_tags(pairs: list[str] | None) -> dict[str, Any]:
-    """``["kind=gradient", "stochastic=true", "ridge_alpha=1"]`` -> typed tag dict."""
+    """``["kind=gradient", "stochastic=true", "ridge_alpha=1"]`` -> typed tag dict.
+
+    ``true``/``false`` become booleans, ``none``/``null`` None and numbers floats, except
+    for the text tags ``name`` and ``kind``, which keep the value as written."""
     tags: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, raw = pair.partition("=")
@@ -29,7 +36,9 @@ def parse_tags(pairs: list[str] | None) -> dict[str, Any]:
             raise ValueError(f"tag {pair!r} is not KEY=VALUE (e.g. kind=gradient)")
         value: Any = raw
         low = raw.lower()
-        if low in ("true", "false"):
+        if key.strip() in _TEXT_TAGS:
+            pass
+        elif low in ("true", "false"):
             value = low == "true"
         elif low in ("none", "null"):
             value = None
