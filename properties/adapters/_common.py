@@ -14,7 +14,7 @@ __all__ = ["departures", "validated", "validated_inputs"]
 
 
 #: Battery sizes (:meth:`properties.conformance.Settings.capped`) of the clients that call
-#: f once per sample in a Python loop (captum's Shapley samplers, KernelShap and Lime;
+#: f once per sample in a Python loop (captum's Shapley samplers, KernelShap, Lime and LimeBase;
 #: shap's PermutationExplainer): d <= 5 and n up to 1000 keep each battery at 6 to 35 s
 #: (measured) where the default sizes take 100 to 300 s. Sizes set a check's power, never
 #: its false-alarm rate.
