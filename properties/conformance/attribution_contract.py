@@ -175,6 +175,20 @@ def background_extreme(explainer: Explainer, options: dict[str, Any]) -> Any:
     return attribution_problems(**{**options, "references": ("background",), "min_rows": 2})
 
 
+def sampler_extreme(explainer: Explainer, options: dict[str, Any]) -> Any:
+    """For a stochastic explainer: problems with d >= 3 and f with interactions of every
+    order (rbf, sine, probit), for :func:`.search.search`'s ``extreme`` (judged at every
+    seed). On d = 1 or 2, or on a game with pairwise interactions only, permutation samplers
+    with antithetic pairs are exact, so an unseeded one (shap's ``seed=None``) returns one
+    answer on every call and a replay looks reproducible; here it cannot. None for a
+    deterministic explainer."""
+    if not explainer.stochastic:
+        return None
+    low = max(3, options["min_dim"])
+    dims = {"min_dim": low, "max_dim": max(low, options["max_dim"])}
+    return attribution_problems(**{**options, **dims, "families": ("rbf", "sine", "probit")})
+
+
 def _input_types(p: AttributionProblem) -> list[tuple[str, Any, Any]]:
     """x (integer valued) and the reference as every type a caller may pass."""
     ref = p.reference
@@ -213,7 +227,8 @@ def check_attribution_output(
     """
     name = "check_attribution_output"
     s = resolve(settings)
-    strategy = attribution_problems(**problem_options(explainer, s, scales=(1, 3), far=False))
+    options = problem_options(explainer, s, scales=(1, 3), far=False)
+    strategy = attribution_problems(**options)
 
     def judge(p: AttributionProblem, alpha: float) -> dict[str, Any]:
         p = _integer_problem(p)
@@ -258,7 +273,8 @@ def check_attribution_output(
                 )
         return {"worst": worst}
 
-    figures = search(name, seed, s, strategy, judge, examples=s.examples)
+    extreme = sampler_extreme(explainer, options)
+    figures = search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
     return {**figures, "input_types": ["x float32", "x int64", "x list", "baseline float32"]}
 
 
@@ -342,7 +358,8 @@ def check_attribution_reproducibility(
     """Same seed, same answer (and the same delta), after a call with another seed between."""
     name = "check_attribution_reproducibility"
     s = resolve(settings)
-    strategy = attribution_problems(**problem_options(explainer, s))
+    options = problem_options(explainer, s)
+    strategy = attribution_problems(**options)
 
     def judge(p: AttributionProblem, alpha: float) -> dict[str, Any]:
         a, b = adjacent(p.seed, 2)
@@ -364,7 +381,8 @@ def check_attribution_reproducibility(
             )
         return {"worst": diff / tol}
 
-    return search(name, seed, s, strategy, judge, examples=s.examples)
+    extreme = sampler_extreme(explainer, options)
+    return search(name, seed, s, strategy, judge, examples=s.examples, extreme=extreme)
 
 
 def check_attribution_seed_sensitivity(

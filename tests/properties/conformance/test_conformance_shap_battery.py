@@ -57,30 +57,18 @@ def run(explainer, checks=None):
     return {r.name: (r.status, r.message) for r in results}, time.perf_counter() - start
 
 
-#: Declared checks whose catching is not yet guaranteed at every seed: the shared contract
-#: checks (attribution_contract.py) draw d = 1 and 2 problems, where shap's unseeded
-#: permutations happen to give one answer (caught at 7 and 6 of battery seeds 0..9).
-NOT_EVERY_SEED = {"check_attribution_output", "check_attribution_reproducibility"}
-
-
 def assert_as_declared(explainer, statuses, complete=True):
     """No check fails undeclared; every other check passes or does not apply; a complete
     battery ran every declared check; every declared check fails (xfail): each coalition
     check judges, besides Hypothesis' draws, one weighted-background problem made from its
-    seed alone, so a declared deviation is met at every seed whatever Hypothesis version
-    draws (but the contract checks of NOT_EVERY_SEED, which may pass)."""
+    seed alone, and the contract checks judge a stochastic explainer on one d >= 3 problem
+    with interactions of every order at every seed, so a declared deviation is met at every
+    seed whatever Hypothesis version draws."""
     declared = explainer.expected_failed_checks
     wrong = {
         name: (status, message[:300])
         for name, (status, message) in statuses.items()
-        if status
-        not in (
-            ("xfail", "xpass", "passed")
-            if name in NOT_EVERY_SEED and name in declared
-            else ("xfail",)
-            if name in declared
-            else ("passed", "skipped")
-        )
+        if status not in (("xfail",) if name in declared else ("passed", "skipped"))
     }
     assert not wrong, f"{explainer.name}: {wrong}"
     assert not complete or set(declared) <= set(statuses)
@@ -133,7 +121,7 @@ def test_each_deviation_fails_exactly_what_it_declares(adapter, arguments):
 @pytest.mark.parametrize("adapter", sorted(FACTORIES))
 def test_each_declared_deviation_of_the_library_defaults_is_caught_at_seeds_0_to_4(adapter):
     e = FACTORIES[adapter](library_defaults=True)
-    checks = sorted(set(e.expected_failed_checks) - NOT_EVERY_SEED)
+    checks = sorted(e.expected_failed_checks)
     missed = []
     for seed in range(5):
         results = check_explainer(
