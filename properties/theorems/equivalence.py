@@ -41,6 +41,7 @@ import numpy as np
 from verify import closed_form
 from verify.functions import Function
 from verify.statistics import POWER_Z, detectable_relative_bias, split_budget, t_quantile
+from verify.validation import InputError, as_real
 
 from .. import strategies as S
 from .bands import (
@@ -115,6 +116,8 @@ def check_theorem1(
         Raise n (never lower it; at most ``n_max``) until a relative bias of this size
         in either estimator is caught with probability >= 0.99 (``bound["power"]``
         says whether it was reached).
+    n_max : int
+        The largest n ``resolution`` may ask for.
     smoothgrad_estimator, clime_estimator : callable
         The explainers under test, ``(f, x0, cov, n, rng) -> (d,)`` (default: the
         reference estimators).
@@ -137,6 +140,12 @@ def check_theorem1(
             message=f"{f!r} is not absolutely continuous: Stein's lemma and Theorem 1 do not "
             "apply; use check_stein_step_function to see the two explanations disagree",
         )
+    if resolution is not None:
+        resolution = as_real(resolution, "resolution", "a positive relative bias")
+        if resolution <= 0:
+            raise InputError(f"resolution must be a positive relative bias, got {resolution}")
+        if isinstance(n_max, bool) or not isinstance(n_max, int | np.integer) or n_max < n:
+            raise InputError(f"n_max must be an int >= n = {n}, got {n_max!r}")
     rng_sg, rng_cl, rng_pilot = child_rngs(seed, 3)
     pilot = _Pilot.draw(f, x0, cov, split_budget(fa, 5), n_pilot, rng_pilot)
     if resolution is not None:
@@ -165,7 +174,15 @@ class _Pilot:
     roundoff: float
 
     @classmethod
-    def draw(cls, f: Function, x0: np.ndarray, cov: np.ndarray, alpha: float, n_pilot: int, rng):
+    def draw(
+        cls,
+        f: Function,
+        x0: np.ndarray,
+        cov: np.ndarray,
+        alpha: float,
+        n_pilot: int,
+        rng: np.random.Generator,
+    ) -> _Pilot:
         truth = closed_form.ground_truth(f, x0, cov)
         z_pilot = rng.standard_normal((n_pilot, f.dim)) @ np.linalg.cholesky(cov).T
         grads = f.gradient(x0 + z_pilot)

@@ -170,3 +170,20 @@ def test_a_large_n_sum_is_not_a_false_alarm():
     f = Polynomial({(0, 0, 2): 2.0, (0, 1, 0): 1.3955752227280414})
     r = check_theorem1(f, np.zeros(3), np.eye(3), n=362087, seed=0)
     assert r.status == "verified", r.message
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"resolution": -0.1}, "resolution must be a positive relative bias"),
+        ({"resolution": float("nan")}, "resolution must be a positive relative bias"),
+        ({"resolution": "3 %"}, "resolution must be a positive relative bias"),
+        ({"resolution": 0.03, "n_max": 10}, "n_max must be an int >= n = 1000"),
+        ({"resolution": 0.03, "n_max": 2.0**20}, "n_max must be an int"),
+    ],
+)
+def test_bad_sizing_arguments_are_refused_with_the_fix(bad, match):
+    from verify.validation import InputError
+
+    with pytest.raises(InputError, match=match):
+        check_theorem1(PROBLEMS["softplus"], X0, COV, n=1000, seed=0, **bad)
