@@ -35,7 +35,6 @@ from hypothesis import strategies as st
 
 from properties.strategies import battery as SB
 from verify import attribution as A
-from verify import statistics
 from verify.functions import Polynomial, Translated
 
 from .checks_coalitions import (
@@ -52,7 +51,8 @@ from .checks_coalitions import (
     value_scale,
 )
 from .common import adjacent, fmt, resolve
-from .power import bias_power, cap_power, satterthwaite
+from .power import bias_power
+from .rate_test import rate_test
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
 from .tolerances import mean_error_test
@@ -251,32 +251,17 @@ def check_coalition_rate(
         mse, variances = _mean_squared_errors(explainer, name, case, counts, n2)
         target, terr = target_of(explainer, case, n=n2)
         floor = coalition_tolerance(explainer, case, value_scale(np.abs(target), case, case.f))
-        q = statistics.f_quantile(alpha, counts[n2], counts[case.n])
-        bound = q * mse[case.n] * case.n / n2 + case.d * (floor + 6 * float(np.max(terr))) ** 2
-        rate = 0.5 * np.log(mse[case.n] / max(mse[n2], 1e-300)) / np.log(n2 / case.n)
-        power = cap_power(
+        return rate_test(
+            mse,
+            variances,
+            counts,
+            case.n,
             n2,
-            q,
-            satterthwaite(variances[n2], counts[n2]),
-            satterthwaite(variances[case.n], counts[case.n]),
+            case.d * (floor + 6 * float(np.max(terr))) ** 2,
+            alpha,
+            "samples that do not accumulate: one permutation or coalition reused for all n "
+            "samples, n silently capped, or a bias that dominates the error",
         )
-        figures = {
-            "rmse": {str(k): float(np.sqrt(v)) for k, v in mse.items()},
-            "observed_rate": float(rate),
-            "bound_mse": bound,
-            "worst": mse[n2] / max(bound, 1e-300),
-            "power": {"n_cap": power, "n": n2, "replicates": counts[n2]},
-        }
-        if mse[n2] > bound:
-            raise Finding(
-                f"RMSE {np.sqrt(mse[case.n]):.3g} at n = {case.n} and {np.sqrt(mse[n2]):.3g} at "
-                f"n = {n2}: error ~ n^-{rate:.2f}, expected at least n^-0.5 (MSE bound {bound:.3g}"
-                f" = F-quantile {q:.3g} x MSE({case.n}) x {case.n}/{n2}, false alarm {alpha:.2g})",
-                "samples that do not accumulate: one permutation or coalition reused for all n "
-                "samples, n silently capped, or a bias that dominates the error",
-                figures,
-            )
-        return figures
 
     return search(
         name,

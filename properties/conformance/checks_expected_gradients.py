@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from verify import statistics
 from verify.attribution import Background, Baseline
 
 from .attribution_contract import call_attribution
@@ -51,7 +50,8 @@ from .attribution_problems import (
 )
 from .checks_coalitions_stats import rate_n2
 from .common import adjacent, fmt, resolve
-from .power import bias_power, cap_power, satterthwaite
+from .power import bias_power
+from .rate_test import rate_test
 from .runner import CheckFailure, CheckTimeout, Settings, guarded
 from .search import Finding, search
 from .tolerances import mean_error_test
@@ -360,33 +360,18 @@ def check_expected_gradients_rate(
         mse, variances = _sum_squared_errors(explainer, p, name, counts, n2)
         target, terr = _target(explainer, p)
         floor = attribution_tolerance(explainer.precision, problem_scale(p, target))
-        q = statistics.f_quantile(alpha, counts[n2], counts[p.n])
-        bound = q * mse[p.n] * p.n / n2 + p.d * (floor + 6 * float(np.max(terr))) ** 2
-        rate = 0.5 * np.log(mse[p.n] / max(mse[n2], 1e-300)) / np.log(n2 / p.n)
-        power = cap_power(
+        return rate_test(
+            mse,
+            variances,
+            counts,
+            p.n,
             n2,
-            q,
-            satterthwaite(variances[n2], counts[n2]),
-            satterthwaite(variances[p.n], counts[p.n]),
+            p.d * (floor + 6 * float(np.max(terr))) ** 2,
+            alpha,
+            "samples that do not accumulate: one alpha (or one row) drawn per call and "
+            "reused for every sample, n silently capped or fixed (captum's n_samples=5), "
+            "or a bias that dominates the error",
         )
-        figures = {
-            "rmse": {str(k): float(np.sqrt(v)) for k, v in mse.items()},
-            "observed_rate": float(rate),
-            "bound_mse": bound,
-            "worst": mse[n2] / max(bound, 1e-300),
-            "power": {"n_cap": power, "n": n2, "replicates": counts[n2]},
-        }
-        if mse[n2] > bound:
-            raise Finding(
-                f"RMSE {np.sqrt(mse[p.n]):.3g} at n = {p.n} and {np.sqrt(mse[n2]):.3g} at "
-                f"n = {n2}: error ~ n^-{rate:.2f}, expected at least n^-0.5 (MSE bound {bound:.3g}"
-                f" = F-quantile {q:.3g} x MSE({p.n}) x {p.n}/{n2}, false alarm {alpha:.2g})",
-                "samples that do not accumulate: one alpha (or one row) drawn per call and "
-                "reused for every sample, n silently capped or fixed (captum's n_samples=5), "
-                "or a bias that dominates the error",
-                figures,
-            )
-        return figures
 
     return search(
         name,

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from properties.strategies import battery as SB
-from verify import statistics
 
 from .checks_statistical import _deterministic_convergence, precision_floor, statistical_options
 from .common import adjacent, replicates, resolve
-from .power import cap_power, satterthwaite
+from .rate_test import rate_test
 from .runner import Settings
 from .search import Finding, search
 from .targets import expected_explanation
@@ -92,30 +91,17 @@ def check_rate(
             variances[n] = np.mean((outs - target) ** 2, axis=0)
         target, terr = expected_explanation(explainer, case.f, case.x0, case.covariance, n2)
         floor2 = float(np.sum(precision_floor(explainer, case, target, terr) ** 2)) * case.d
-        q = statistics.f_quantile(alpha, counts[n2], counts[lo])
-        bound = q * mse[lo] * lo / n2 + floor2
-        rate = 0.5 * np.log(mse[lo] / max(mse[n2], 1e-300)) / np.log(n2 / lo)
-        df2 = satterthwaite(variances[n2], counts[n2])
-        df1 = satterthwaite(variances[lo], counts[lo])
-        figures = {
-            "rmse": {str(lo): np.sqrt(mse[lo]), str(n2): np.sqrt(mse[n2])},
-            "observed_rate": float(rate),
-            "f_quantile": q,
-            "bound_mse": bound,
-            "worst": mse[n2] / max(bound, 1e-300),
-            "power": {"n_cap": cap_power(n2, q, df2, df1), "n": n2, "replicates": counts[n2]},
-        }
-        if mse[n2] > bound:
-            raise Finding(
-                f"RMSE {np.sqrt(mse[lo]):.3g} at n = {lo} and {np.sqrt(mse[n2]):.3g} at n = {n2}: "
-                f"error ~ n^-{rate:.2f}, expected at least n^-0.5 (MSE at n = {n2} "
-                f"{mse[n2]:.3g} > bound {bound:.3g} = F-quantile {q:.3g} x MSE({lo}) x {lo}/{n2}, "
-                f"false alarm {alpha:.2g})",
-                "n silently capped (a maximum sample or batch size, however large), samples "
-                "reused across the n draws, or a bias that dominates the error",
-                figures,
-            )
-        return figures
+        return rate_test(
+            mse,
+            variances,
+            counts,
+            lo,
+            n2,
+            floor2,
+            alpha,
+            "n silently capped (a maximum sample or batch size, however large), samples "
+            "reused across the n draws, or a bias that dominates the error",
+        )
 
     examples = max(1, s.statistical_examples - 1)  # each reaches n2 = 2**16: kept to two
     return search(
