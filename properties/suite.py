@@ -107,12 +107,13 @@ def _power_summary(seen: dict[str, list[Any]]) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for name, deltas in seen.items():
         finite = sorted(float(d) for d in deltas if d is not None)
+        # A problem that shows no relative bias counts as infinitely blind: a median that
+        # lands there is None (no bias visible on the median problem).
+        median = float(np.median([*finite, *[np.inf] * (len(deltas) - len(finite))]))
         out[name] = {
             "problems": len(deltas),
             "relative_bias": finite[0] if finite else None,
-            "median": float(np.median([*finite, *[np.inf] * (len(deltas) - len(finite))]))
-            if finite
-            else None,
+            "median": median if np.isfinite(median) else None,
             "caught": {f"{b:g}": sum(d <= b for d in finite) for b in REFERENCE_BIASES},
         }
     if sizes:

@@ -187,3 +187,19 @@ def test_bad_sizing_arguments_are_refused_with_the_fix(bad, match):
 
     with pytest.raises(InputError, match=match):
         check_theorem1(PROBLEMS["softplus"], X0, COV, n=1000, seed=0, **bad)
+
+
+def test_the_run_summary_counts_blind_problems_as_blind():
+    """A problem whose explanation is zero shows no relative bias (None): it never counts
+    as catching one, and a median that lands on such problems is None, not inf."""
+    seen = {"smoothgrad": [0.02, None, None], "clime": [None], "n": [1000, 4000, 2000]}
+    out = suite._power_summary(seen)
+    assert out["smoothgrad"] == {
+        "problems": 3,
+        "relative_bias": 0.02,
+        "median": None,
+        "caught": {"0.01": 0, "0.03": 1, "0.1": 1},
+    }
+    assert out["clime"]["relative_bias"] is None and out["n"] == [1000, 4000]
+    assert suite._power_summary({"smoothgrad": [0.5, 0.02, None]})["smoothgrad"]["median"] == 0.5
+    assert suite._power_summary({"n": [1000]}) is None  # a check that states no power
