@@ -111,8 +111,9 @@ def _verified_line(v: dict) -> str:
     parts = [f"{v['inputs']}: {v['examples']} examples"]
     if v.get("false_alarm") is not None:
         parts.append(f"false-alarm budget spent {format_value(v['false_alarm'])}")
-    if power_phrase(v.get("power")):
-        parts.append(power_phrase(v.get("power")))
+    power = power_phrase(v.get("power"))
+    if power:
+        parts.append(power)
     if v.get("regimes"):
         regimes = ", ".join(f"{k} ({n})" for k, n in v["regimes"].items())
         parts.append(f"regimes drawn: {regimes}")
