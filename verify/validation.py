@@ -17,6 +17,10 @@ The classes of bad input and where each is caught:
 * counts and seeds (``n=True`` or ``n=2.0`` are not counts): :func:`as_count`,
   :func:`as_sample_size`, :func:`as_generator`;
 * penalties and widths: :func:`as_ridge`, :func:`as_kernel_width`.
+
+The error type and the plain array checks (``InputError``, ``as_array``, ``as_real``,
+``as_vector``, ``RESOLUTION``) are defined in :mod:`verify.refusals`, below the covariance
+object that both modules use; this module is their public home.
 """
 
 from __future__ import annotations
