@@ -32,7 +32,11 @@ def test_the_scale_is_the_larger_of_the_answer_and_the_gradients_averaged():
 
 
 def test_captum_float32_smoothgrad_translation_is_not_a_false_alarm(monkeypatch):
-    pytest.importorskip("captum", reason="captum is an optional extra: pip install '.[captum]'")
+    pytest.importorskip(
+        "captum",
+        reason="captum is not installed: pip install torch==2.13.0 && "
+        "pip install 'xai-verify[captum]'",
+    )
     from properties.adapters import captum_smoothgrad
 
     explainer = captum_smoothgrad()
