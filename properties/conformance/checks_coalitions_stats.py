@@ -52,7 +52,7 @@ from .checks_coalitions import (
 )
 from .common import adjacent, fmt, resolve
 from .power import bias_power
-from .rate_test import rate_test
+from .rate_test import rate_test, refuse_repeats, squared_errors
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
 from .tolerances import mean_error_test
@@ -210,16 +210,16 @@ def _mean_squared_errors(
         outs = np.array(
             [call_explainer(explainer, case.f, case.x, case.reference, n, k, name) for k in seeds]
         )
-        repeated = len({o.tobytes() for o in outs}) < len(outs)
-        if n == n2 and repeated and not all(exact_at_n(explainer, case, o, n2) for o in outs):
-            raise Finding(
-                f"at n = {n2} replicates at distinct seeds are identical bit for bit",
+        if n == n2:
+            refuse_repeats(
+                outs,
+                n2,
                 "one permutation or coalition reused for all n samples (few distinct answers "
                 "then exist), or the seed ignored at large n (a cache or a second generator "
                 "keyed on n)",
+                exempt=lambda outs=outs: all(exact_at_n(explainer, case, o, n2) for o in outs),
             )
-        mse[n] = float(np.mean(np.sum((outs - target) ** 2, axis=1)))
-        variances[n] = np.mean((outs - target) ** 2, axis=0)
+        mse[n], variances[n] = squared_errors(outs, target)
     return mse, variances
 
 

@@ -51,7 +51,7 @@ from .attribution_problems import (
 from .checks_coalitions_stats import rate_n2
 from .common import adjacent, fmt, resolve
 from .power import bias_power
-from .rate_test import rate_test
+from .rate_test import rate_test, refuse_repeats, squared_errors
 from .runner import CheckFailure, CheckTimeout, Settings, guarded
 from .search import Finding, search
 from .tolerances import mean_error_test
@@ -324,14 +324,14 @@ def _sum_squared_errors(
     for n, count in counts.items():
         seeds = adjacent(p.seed + (0 if n == p.n else 4 * counts[p.n]), count)
         outs = _replicates(explainer, p, name, seeds, n=n)
-        if n == n2 and len({o.tobytes() for o in outs}) < len(outs):
-            raise Finding(
-                f"at n = {n2} replicates at distinct seeds are identical bit for bit",
+        if n == n2:
+            refuse_repeats(
+                outs,
+                n2,
                 "the seed ignored at large n (a cache, or a generator keyed on n), or one "
                 "alpha and row reused for every sample",
             )
-        mse[n] = float(np.mean(np.sum((outs - target) ** 2, axis=1)))
-        variances[n] = np.mean((outs - target) ** 2, axis=0)
+        mse[n], variances[n] = squared_errors(outs, target)
     return mse, variances
 
 

@@ -19,9 +19,9 @@ from properties.strategies import battery as SB
 
 from .checks_statistical import _deterministic_convergence, precision_floor, statistical_options
 from .common import adjacent, replicates, resolve
-from .rate_test import rate_test
+from .rate_test import rate_test, refuse_repeats, squared_errors
 from .runner import Settings
-from .search import Finding, search
+from .search import search
 from .targets import expected_explanation
 
 if TYPE_CHECKING:
@@ -35,18 +35,6 @@ def large_n2(s: Settings) -> int:
     lo, hi = s.n_rate
     primes = SB.primes_between(max(2, (lo + hi) // 2), hi)
     return primes[-1] if primes else hi
-
-
-def _replicates_differ(outs: np.ndarray, n: int) -> None:
-    flat = {out.tobytes() for out in outs}
-    if len(flat) < len(outs):
-        raise Finding(
-            f"at n = {n} {len(outs) - len(flat) + 1} of the {len(outs)} replicates at distinct "
-            "seeds are identical, bit for bit, although the explainer is declared stochastic",
-            "the seed is ignored at large n: a noise cache or a second generator that switches "
-            "on above some n (keyed on n alone), or a precomputed noise bank",
-            {"n": n, "distinct": len(flat), "replicates": len(outs)},
-        )
 
 
 def check_rate(
@@ -86,9 +74,13 @@ def check_rate(
             target, _ = expected_explanation(explainer, case.f, case.x0, case.covariance, n)
             outs = replicates(explainer, case.f, case.x0, case.cov, n, seeds, name)
             if n == n2:
-                _replicates_differ(outs, n)
-            mse[n] = float(np.mean(np.sum((outs - target) ** 2, axis=1)))
-            variances[n] = np.mean((outs - target) ** 2, axis=0)
+                refuse_repeats(
+                    outs,
+                    n,
+                    "the seed is ignored at large n: a noise cache or a second generator that "
+                    "switches on above some n (keyed on n alone), or a precomputed noise bank",
+                )
+            mse[n], variances[n] = squared_errors(outs, target)
         target, terr = expected_explanation(explainer, case.f, case.x0, case.covariance, n2)
         floor2 = float(np.sum(precision_floor(explainer, case, target, terr) ** 2)) * case.d
         return rate_test(

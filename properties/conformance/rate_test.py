@@ -11,6 +11,7 @@ probability >= 0.99 (:func:`.power.cap_power`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,31 @@ from verify import statistics
 from .power import cap_power, satterthwaite
 from .search import Finding
 
-__all__ = ["rate_test"]
+__all__ = ["rate_test", "refuse_repeats", "squared_errors"]
+
+
+def squared_errors(outs: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """Replicates (R, d) against the target: the MSE summed over the features, and the
+    mean squared error of each feature (for Satterthwaite's degrees of freedom)."""
+    squares = (np.asarray(outs) - target) ** 2
+    return float(np.mean(np.sum(squares, axis=1))), np.mean(squares, axis=0)
+
+
+def refuse_repeats(
+    outs: np.ndarray, n: int, hint: str, exempt: Callable[[], bool] | None = None
+) -> None:
+    """A stochastic explainer's replicates at distinct seeds must all differ: a
+    :class:`Finding` (with ``hint``, the usual causes) naming how many are bit-identical.
+    ``exempt`` (asked only when some repeat) may excuse them: an enumerating sampler that
+    is exact at n answers the target itself at every seed."""
+    flat = {np.asarray(out).tobytes() for out in outs}
+    if len(flat) < len(outs) and not (exempt is not None and exempt()):
+        raise Finding(
+            f"at n = {n} {len(outs) - len(flat) + 1} of the {len(outs)} replicates at distinct "
+            "seeds are identical, bit for bit, although the explainer is declared stochastic",
+            hint,
+            {"n": n, "distinct": len(flat), "replicates": len(outs)},
+        )
 
 
 def rate_test(
