@@ -131,7 +131,7 @@ def check_background_semantics(
         strategy,
         judge_each(judge),
         examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
         extreme=extreme,
     )
 
@@ -207,7 +207,7 @@ def check_efficiency(
         strategy,
         judge_each(judge),
         examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
         extreme=extreme,
     )
 
@@ -324,6 +324,6 @@ def check_null_and_symmetric_players(
         strategy,
         judge,
         examples=examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
         extreme=extreme,
     )

@@ -186,7 +186,7 @@ def check_coalition_convergence(
         strategy,
         judge,
         examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
         extreme=extreme,
     )
 
@@ -270,7 +270,7 @@ def check_coalition_rate(
         strategy,
         judge,
         examples=max(1, s.statistical_examples - 1),
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
     )
 
 
@@ -435,5 +435,5 @@ def check_lime_kernel(
 
     examples = s.statistical_examples + 1
     return search(
-        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.shrink_calls // 4
+        name, seed, s, strategy, judge, examples=examples, shrink_calls=s.statistical_shrink_calls
     )

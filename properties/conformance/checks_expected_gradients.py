@@ -275,7 +275,7 @@ def check_row_weights(
         strategy,
         judge,
         examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
     )
 
 
@@ -309,7 +309,7 @@ def check_expected_gradients_unbiased(
         strategy,
         judge,
         examples=s.statistical_examples,
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
         extreme=extreme,
     )
 
@@ -380,6 +380,6 @@ def check_expected_gradients_rate(
         strategy,
         judge,
         examples=max(1, s.statistical_examples - 1),
-        shrink_calls=s.shrink_calls // 4,
+        shrink_calls=s.statistical_shrink_calls,
         extreme=extreme,
     )
