@@ -164,3 +164,14 @@ def test_the_statement_ids_are_the_catalogues():
     text = " ".join(README.split())
     sentence = text[text.index("Statement ids, stable for your CI:") :].split("; statuses")[0]
     assert re.findall(r"`(\w+)`", sentence) == [s.id for s in CATALOGUE]
+
+
+def test_the_readme_resolution_example_reaches_what_it_says():
+    """The README's `resolution=0.03` block runs as written, and its comment holds."""
+    block = _python_block_with("resolution=0.03")
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    r = namespace["r"]
+    power = r.bound["power"]
+    assert r.status == "verified" and power["resolution"] == 0.03 and power["n"] > 1000
+    assert power["smoothgrad"] <= 0.03 and power["clime"] <= 0.03
