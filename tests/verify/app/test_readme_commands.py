@@ -16,6 +16,7 @@ import re
 import shlex
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -168,7 +169,7 @@ def test_the_statement_ids_are_the_catalogues():
 
 def test_the_readme_resolution_example_reaches_what_it_says():
     """The README's `resolution=0.03` block runs as written, and its comment holds."""
-    block = _python_block_with("resolution=0.03")
+    block = textwrap.dedent(_python_block_with("resolution=0.03"))  # inside a list item
     namespace: dict = {}
     exec(compile(block, "README.md", "exec"), namespace)
     r = namespace["r"]
