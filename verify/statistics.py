@@ -59,19 +59,17 @@ def detectable_relative_bias(
     An estimator returning (1 + delta) times a correct estimate has error about
     N(delta mu_k, ((1 + delta) se_k)^2) in component k, so it fails with probability
     >= 0.99 once |delta| |mu_k| >= (quantile + z) (1 + delta) se_k + floor_k, z the
-    one-sided 0.99 normal quantile (:data:`POWER_Z`). Solved for delta, upwards
-    (delta > 0) and downwards (delta < 0): the larger of the two, for the best
-    component. ``inf`` when no component can see any bias (a zero truth, or a band
-    wider than the truth).
+    one-sided 0.99 normal quantile (:data:`POWER_Z`): delta >= (band + floor) / (|mu| - band)
+    with band = (quantile + z) se, for the best component. A downward bias (1 - delta)
+    needs only (band + floor) / (|mu| + band), never more, so the upward figure is the one
+    stated. ``inf`` when no component can see any bias (a zero truth, or a band wider than
+    the truth).
     """
     mu = np.abs(np.asarray(truth, dtype=float))
     se = np.asarray(standard_error, dtype=float)
     band = (quantile + POWER_Z) * se
-    need = band + floor
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        up = np.where(mu > band, need / (mu - band), np.inf)
-        down = np.where(mu > 0, need / (mu + band), np.inf)
-    delta = np.maximum(up, down)
+        delta = np.where(mu > band, (band + floor) / (mu - band), np.inf)
     return float(np.min(delta)) if delta.size else float("inf")
 
 
