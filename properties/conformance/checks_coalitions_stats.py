@@ -52,7 +52,7 @@ from .checks_coalitions import (
 )
 from .common import adjacent, fmt, resolve
 from .power import bias_power
-from .rate_test import rate_test, refuse_repeats, squared_errors
+from .rates import rate_test, refuse_repeats, squared_errors
 from .runner import CheckSkipped, Settings, call_explainer
 from .search import Finding, search
 from .tolerances import mean_error_test

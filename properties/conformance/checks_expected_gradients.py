@@ -51,7 +51,7 @@ from .attribution_problems import (
 from .checks_coalitions_stats import rate_n2
 from .common import adjacent, fmt, resolve
 from .power import bias_power
-from .rate_test import rate_test, refuse_repeats, squared_errors
+from .rates import rate_test, refuse_repeats, squared_errors
 from .runner import CheckFailure, CheckTimeout, Settings, guarded
 from .search import Finding, search
 from .tolerances import mean_error_test

@@ -19,7 +19,7 @@ from properties.strategies import battery as SB
 
 from .checks_statistical import _deterministic_convergence, precision_floor, statistical_options
 from .common import adjacent, replicates, resolve
-from .rate_test import rate_test, refuse_repeats, squared_errors
+from .rates import rate_test, refuse_repeats, squared_errors
 from .runner import Settings
 from .search import search
 from .targets import expected_explanation
